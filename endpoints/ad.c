@@ -1,0 +1,94 @@
+/* ad.c -- GET|POST /ad: count one ad request, fetch a VAST ad from the
+ * upstream ad server, check it and return it unchanged.
+ *
+ * The request is counted first, and if it cannot be counted no ad is
+ * fetched (a 503: fill rate must never see an ad it did not count). Once
+ * counted it stays counted whatever the upstream does. Each step waits on
+ * the I/O thread with the connection suspended, so a slow upstream holds no
+ * HTTP thread. Every upstream failure is written to the backend error log. */
+#include <microhttpd.h>
+#include <stdio.h>
+
+#include "backend_log.h"
+#include "endpoint.h"
+#include "events.h"
+#include "request.h"
+#include "vast.h"
+
+static unsigned failure_status(enum upstream_outcome outcome) {
+    switch (outcome) {
+    case UPSTREAM_BUSY: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case UPSTREAM_TIMEOUT: return MHD_HTTP_GATEWAY_TIMEOUT;
+    default: return MHD_HTTP_BAD_GATEWAY;
+    }
+}
+
+static void describe_failure(const struct upstream_fetch *f, char *out, size_t cap) {
+    switch (f->outcome) {
+    case UPSTREAM_BUSY:
+        snprintf(out, cap, "too many ad fetches in flight, retry later");
+        break;
+    case UPSTREAM_TIMEOUT:
+        snprintf(out, cap, "upstream ad server timed out after %ld ms", f->latency_ms);
+        break;
+    case UPSTREAM_HTTP_STATUS:
+        snprintf(out, cap, "upstream ad server answered HTTP %ld", f->http_status);
+        break;
+    case UPSTREAM_TOO_LARGE:
+        snprintf(out, cap, "upstream ad is larger than the size cap");
+        break;
+    default:
+        snprintf(out, cap, "upstream ad server unreachable: %s", f->error);
+        break;
+    }
+}
+
+static void reply_failure(struct request *req, unsigned status, const char *outcome,
+                          const char *message) {
+    const struct upstream_fetch *f = &req->fetch;
+    if (f->outcome != UPSTREAM_BUSY)
+        backend_log_failure(outcome, f->http_status, f->latency_ms, message);
+    request_reply_error(req, status, message);
+}
+
+static void ad_fetched(struct request *req) {
+    struct upstream_fetch *f = &req->fetch;
+    char message[512];
+    if (f->outcome != UPSTREAM_OK) {
+        describe_failure(f, message, sizeof(message));
+        reply_failure(req, failure_status(f->outcome), upstream_outcome_name(f->outcome), message);
+        return;
+    }
+    enum vast_status vast = vast_check(f->body.data, f->body.len);
+    if (vast != VAST_OK) {
+        snprintf(message, sizeof(message), "upstream ad is not valid VAST: %s",
+                 vast_status_text(vast));
+        reply_failure(req, MHD_HTTP_BAD_GATEWAY, vast == VAST_WRONG_ROOT ? "not_vast" : "malformed_xml",
+                      message);
+        return;
+    }
+    request_reply_body(req, MHD_HTTP_OK, "application/xml", &f->body);
+}
+
+static void ad_counted(struct request *req) {
+    if (req->store_status != STORE_OK) {
+        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
+                            "statistics store unavailable: ad request not counted, retry later");
+        return;
+    }
+    request_await_fetch(req, ad_fetched);
+}
+
+static void handle_ad(struct request *req) {
+    store_batch_init(&req->batch, NULL, NULL);
+    event_add_commands(&req->batch, EVENT_AD_REQUEST, &req->params);
+    request_await_store(req, ad_counted);
+}
+
+const struct endpoint endpoint_ad = {
+    .path = "/ad",
+    .methods = METHOD_GET | METHOD_POST,
+    .permitted = EVENT_PARAMS,
+    .required = EVENT_PARAMS,
+    .handle = handle_ad,
+};

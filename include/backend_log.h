@@ -1,0 +1,16 @@
+/* backend_log.h -- the log of upstream failures: one JSON line per failed
+ * fetch (time, upstream URL, outcome, HTTP status, latency, message),
+ * appended to a file by a thread of its own, so that no request thread ever
+ * waits on the disk. */
+#ifndef ADSTATS_BACKEND_LOG_H
+#define ADSTATS_BACKEND_LOG_H
+
+#include <stdbool.h>
+
+bool backend_log_open(const char *path, const char *upstream_url);
+void backend_log_failure(const char *outcome, long http_status, long latency_ms,
+                         const char *message);
+/* Writes what is queued, then stops the writer. */
+void backend_log_close(void);
+
+#endif

@@ -1,0 +1,38 @@
+/* buf.h -- a growable byte buffer.
+ *
+ * Used to build response bodies and Redis keys. A buffer starts either empty
+ * on the heap or over caller-provided stack storage (buf_init_static), and
+ * moves to the heap only when it outgrows that storage, so the common case
+ * allocates nothing. Append functions report allocation failure by setting
+ * `failed`; callers check it once at the end instead of after every call. */
+#ifndef ADSTATS_BUF_H
+#define ADSTATS_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool on_heap;
+    bool failed;
+};
+
+void buf_init(struct buf *b);
+void buf_init_static(struct buf *b, char *storage, size_t cap);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_append_str(struct buf *b, const char *s);
+void buf_append_char(struct buf *b, char c);
+void buf_append_ll(struct buf *b, long long v);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Hands the heap copy of the contents to the caller (NUL-terminated) and
+ * leaves the buffer empty. Returns NULL on allocation failure. */
+char *buf_steal(struct buf *b);
+
+#endif

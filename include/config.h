@@ -1,0 +1,58 @@
+/* config.h -- adstats' settings.
+ *
+ * Every setting has a command-line flag, an environment variable and a
+ * default, and can also come from a `.env` file in the working directory.
+ * Precedence: flags > environment > .env > defaults. The table of settings
+ * lives in config.c and drives parsing, validation and --help alike. */
+#ifndef ADSTATS_CONFIG_H
+#define ADSTATS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct redis_endpoint {
+    char host[256];
+    int port;
+    char username[128]; /* Redis 6 ACL user, empty for plain AUTH */
+    char password[256]; /* empty: no AUTH */
+    int db;
+};
+
+struct config {
+    int port;
+    char bind[64];
+    int threads;              /* HTTP worker threads; 0 = one per core */
+    int max_connections;
+    int idle_timeout_s;
+    char redis_url[512];
+    struct redis_endpoint redis;
+    int redis_timeout_ms;
+    char vast_url[1024];
+    int vast_timeout_ms;
+    int vast_limit;
+    long vast_max_bytes;
+    char error_log[512];
+    int drain_ms;
+    char log_level[16];
+};
+
+enum config_result {
+    CONFIG_OK,
+    CONFIG_EXIT_OK,  /* --help or --version was answered */
+    CONFIG_ERROR,    /* a message was written to the error stream */
+};
+
+/* Fills `cfg` from defaults, the .env file at `env_path` (may be NULL or
+ * absent), the process environment and argv, in that order of increasing
+ * precedence. Writes --help/--version to `out` and one-line errors to `err`. */
+enum config_result config_load(struct config *cfg, int argc, char **argv,
+                               const char *env_path, FILE *out, FILE *err);
+
+/* Parses redis://[[user]:password@]host[:port][/db]. Returns false with a
+ * reason in `why` if the URL is malformed. */
+bool redis_url_parse(const char *url, struct redis_endpoint *ep, const char **why);
+
+/* Writes a one-line summary of the settings with secrets masked. */
+void config_describe(const struct config *cfg, FILE *out);
+
+#endif

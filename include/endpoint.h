@@ -1,0 +1,45 @@
+/* endpoint.h -- what an endpoint module declares.
+ *
+ * Each file in endpoints/ defines one `struct endpoint`: its path, the
+ * methods it answers, the parameters it permits and requires, and a handler.
+ * The request pipeline (request.c) does everything else the same way for
+ * all of them: routing, 404/405, reading the query string or form body,
+ * missing and invalid parameters, and sending the response. The handler runs
+ * only for a request that passed all of that. */
+#ifndef ADSTATS_ENDPOINT_H
+#define ADSTATS_ENDPOINT_H
+
+#include <stdint.h>
+
+#include "params.h"
+
+struct request;
+
+enum http_method {
+    METHOD_GET = 1 << 0,
+    METHOD_HEAD = 1 << 1,
+    METHOD_POST = 1 << 2,
+    METHOD_PUT = 1 << 3,
+    METHOD_DELETE = 1 << 4,
+    METHOD_PATCH = 1 << 5,
+    METHOD_OPTIONS = 1 << 6,
+    METHOD_OTHER = 1 << 7,
+};
+
+struct endpoint {
+    const char *path;
+    unsigned methods;       /* METHOD_* mask */
+    uint32_t permitted;     /* PARAM_BIT mask: parameters read and validated */
+    uint32_t required;      /* all of these must be present */
+    uint32_t required_one;  /* at least one of these must be present */
+    void (*handle)(struct request *req);
+};
+
+extern const struct endpoint endpoint_ad;
+extern const struct endpoint endpoint_impression;
+extern const struct endpoint endpoint_statistics;
+
+/* The routing table, NULL-terminated (routes.c). */
+extern const struct endpoint *const endpoints[];
+
+#endif

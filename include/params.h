@@ -1,0 +1,71 @@
+/* params.h -- request parameters: their names, their value rules, and the
+ * parser for query strings and form bodies.
+ *
+ * Every parameter adstats understands is listed once, in params.c, with its
+ * length cap and value rule. Endpoints declare which of them they permit and
+ * which they require (endpoint.h); the request pipeline parses the query
+ * string or form body into a `struct params`, then validates exactly the
+ * permitted ones. Parameters no endpoint permits are ignored, as the Flask
+ * service ignored them, but their number is capped. */
+#ifndef ADSTATS_PARAMS_H
+#define ADSTATS_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum param_id {
+    PARAM_SDK_VERSION,
+    PARAM_SESSION_ID,
+    PARAM_PLATFORM,
+    PARAM_USERNAME,
+    PARAM_COUNTRY_CODE,
+    PARAM_SDK,
+    PARAM__COUNT
+};
+
+#define PARAM_BIT(id) (1u << (id))
+#define PARAMS_MAX_PAIRS 64
+
+struct param_value {
+    char *data;      /* decoded, NUL-terminated; NULL when absent */
+    size_t len;
+    unsigned order;  /* position in the request, to tell which came first */
+};
+
+struct params {
+    struct param_value v[PARAM__COUNT];
+    unsigned pairs;  /* all pairs seen, known or not */
+};
+
+enum form_status {
+    FORM_OK,
+    FORM_BAD_ESCAPE,  /* a '%' not followed by two hex digits */
+    FORM_TOO_MANY,    /* more than PARAMS_MAX_PAIRS pairs */
+};
+
+const char *param_name(enum param_id id);
+
+/* Decodes an application/x-www-form-urlencoded string (a query string or a
+ * POST body) in place and records the first value of every known parameter.
+ * `in` must stay alive as long as `p` is used. Empty values count as absent,
+ * as they did for the Flask service. */
+enum form_status form_parse(char *in, size_t len, struct params *p);
+
+/* Checks every parameter in `permitted` (a PARAM_BIT mask) that is present
+ * against its rules. Returns true if all hold; otherwise appends one message
+ * naming every violated rule to `msg`. Normalises values in place
+ * (country codes to upper case). */
+bool params_validate(struct params *p, uint32_t permitted, struct buf *msg);
+
+/* Appends the Flask service's message for missing parameters:
+ * "following params are required ['a', 'b']", listing the ids of `missing`
+ * in enum order. */
+void params_missing_message(uint32_t missing, struct buf *msg);
+
+/* True if `code` (2 bytes, any case) is an ISO 3166-1 alpha-2 code. */
+bool country_code_known(const char *code);
+
+#endif

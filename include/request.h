@@ -1,0 +1,79 @@
+/* request.h -- one HTTP request on its way through adstats, and what an
+ * endpoint handler may do with it.
+ *
+ * A handler either answers at once (request_reply_*) or awaits the I/O
+ * thread (request_await_store / request_await_fetch): the connection is
+ * suspended, the I/O thread does the work, and `finish` then runs back on
+ * an HTTP thread with the results in the request, where it must answer.
+ * Answering hands the response to the pipeline, which sends it. */
+#ifndef ADSTATS_REQUEST_H
+#define ADSTATS_REQUEST_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "endpoint.h"
+#include "ioloop.h"
+#include "params.h"
+#include "store.h"
+#include "upstream.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+
+typedef void request_fn(struct request *req);
+
+struct request {
+    /* -- read by handlers -- */
+    struct params params;
+    enum http_method method;
+
+    /* -- handlers' working space -- */
+    struct store_batch batch;       /* for request_await_store */
+    enum store_status store_status; /* its outcome, valid in finish */
+    struct upstream_fetch fetch;    /* for request_await_fetch */
+    long long values[4];            /* what a handler reads from replies */
+    bool found;
+
+    /* -- private to the pipeline (request.c) -- */
+    struct MHD_Connection *conn;
+    const struct endpoint *ep;
+    int state;
+    unsigned status;
+    struct MHD_Response *response;
+    bool response_shared;
+    unsigned reject_status;
+    const char *reject_message;
+    struct buf body;
+    request_fn *finish;
+    struct io_job job;
+    char *query;
+    size_t query_len;
+    char query_storage[];
+};
+
+/* Answers with a JSON body; takes the buffer's contents. */
+void request_reply_json(struct request *req, unsigned status, struct buf *body);
+
+/* Answers {"success": false, "message": message}; a 503 gets Retry-After. */
+void request_reply_error(struct request *req, unsigned status, const char *message);
+
+/* Answers with a body of the given type; takes the buffer's contents. */
+void request_reply_body(struct request *req, unsigned status, const char *content_type,
+                        struct buf *body);
+
+/* Answers with a response built once at start-up and shared by all
+ * requests (see responses_* in request.c). */
+void request_reply_shared(struct request *req, unsigned status, struct MHD_Response *response);
+
+/* Sends req->batch to Redis; `finish` runs with req->store_status set. */
+void request_await_store(struct request *req, request_fn *finish);
+
+/* Fetches from the upstream ad server into req->fetch; `finish` runs when
+ * it is done or failed. */
+void request_await_fetch(struct request *req, request_fn *finish);
+
+/* Shared, precomputed responses. */
+struct MHD_Response *response_success_fetched(void);
+
+#endif

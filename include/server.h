@@ -1,0 +1,52 @@
+/* server.h -- the HTTP server: libmicrohttpd's daemon as adstats
+ * configures it, routing, and the request pipeline's entry points. */
+#ifndef ADSTATS_SERVER_H
+#define ADSTATS_SERVER_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "endpoint.h"
+
+struct ioloop;
+
+/* libmicrohttpd's settings, shared with the benchmark's bare responder so
+ * that the two are configured exactly alike. */
+struct http_settings {
+    const char *bind;
+    int port;
+    int threads;          /* 0: one per core */
+    int max_connections;
+    int idle_timeout_s;
+};
+
+typedef void *http_uri_fn(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* Starts libmicrohttpd with adstats' flags. `uri_cb` and `completed_cb` may
+ * be NULL (as in the bare responder). */
+struct MHD_Daemon *http_start(const struct http_settings *s, MHD_AccessHandlerCallback access,
+                              http_uri_fn *uri_cb, MHD_RequestCompletedCallback completed_cb);
+
+enum http_method server_method(const char *method);
+const struct endpoint *server_find_endpoint(const char *path);
+const char *server_allow_header(const struct endpoint *ep);
+
+void server_request_started(void);
+void server_request_finished(void);
+int server_requests_in_flight(void);
+void server_count_response(const struct endpoint *ep, unsigned status);
+
+/* The request pipeline (request.c). */
+void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls);
+void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                          enum MHD_RequestTerminationCode toe);
+bool request_pipeline_init(struct ioloop *loop);
+void request_pipeline_drain(void);
+int request_pipeline_awaiting(void);
+void request_pipeline_free(void);
+
+#endif

@@ -1,0 +1,60 @@
+/* upstream.h -- fetching VAST documents from the upstream ad server, on
+ * the I/O thread, with libcurl's multi interface.
+ *
+ * A fetch never blocks a thread: transfers are driven by the I/O thread's
+ * event loop, connections to the upstream are kept alive and reused, each
+ * fetch is bounded end to end by the timeout and its body by a size cap,
+ * and at most `limit` fetches are in flight; past that a fetch is refused
+ * at once (UPSTREAM_BUSY). */
+#ifndef ADSTATS_UPSTREAM_H
+#define ADSTATS_UPSTREAM_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+
+struct config;
+struct event_base;
+struct upstream;
+
+enum upstream_outcome {
+    UPSTREAM_OK,          /* 2xx with a body (not yet checked as VAST) */
+    UPSTREAM_BUSY,        /* refused: the in-flight limit was reached */
+    UPSTREAM_CONNECT,     /* could not connect or the transfer failed */
+    UPSTREAM_TIMEOUT,     /* no complete answer within the timeout */
+    UPSTREAM_HTTP_STATUS, /* answered with a status other than 2xx */
+    UPSTREAM_TOO_LARGE,   /* body above the size cap */
+};
+
+struct upstream_fetch;
+typedef void upstream_done_fn(struct upstream_fetch *fetch);
+
+struct upstream_fetch {
+    upstream_done_fn *on_done;
+    /* results, valid in on_done */
+    enum upstream_outcome outcome;
+    long http_status;
+    long latency_ms;
+    struct buf body;        /* owned by the fetch's owner: buf_free it */
+    char error[256];        /* curl's explanation when there is one */
+    /* private */
+    struct upstream *up;
+    void *easy;
+    long long started_ms;
+    struct upstream_fetch *next, *prev;
+};
+
+struct upstream *upstream_new(struct event_base *base, const struct config *cfg);
+void upstream_free(struct upstream *up);
+
+/* Starts a fetch; on_done runs exactly once, possibly before this returns
+ * (for UPSTREAM_BUSY). I/O thread only. */
+void upstream_start(struct upstream *up, struct upstream_fetch *fetch);
+
+/* Fails every fetch in flight (at shutdown). */
+void upstream_abort_all(struct upstream *up);
+
+const char *upstream_url(const struct upstream *up);
+const char *upstream_outcome_name(enum upstream_outcome outcome);
+
+#endif

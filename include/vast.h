@@ -1,0 +1,25 @@
+/* vast.h -- the check an upstream ad must pass before adstats returns it. */
+#ifndef ADSTATS_VAST_H
+#define ADSTATS_VAST_H
+
+#include <stddef.h>
+
+enum vast_status {
+    VAST_OK,
+    VAST_EMPTY,       /* no body at all */
+    VAST_MALFORMED,   /* not well-formed XML (or refused: DTD, entities, depth) */
+    VAST_WRONG_ROOT,  /* well-formed, but the root element is not <VAST> */
+};
+
+/* Call once at start-up, before any thread checks a document. */
+void vast_init(void);
+
+/* Checks that body[0..len) is well-formed XML whose root element is VAST.
+ * Never touches the network or the file system, loads no DTD, expands no
+ * entity. Thread-safe. */
+enum vast_status vast_check(const char *body, size_t len);
+
+/* A short human-readable reason for a status, for error messages. */
+const char *vast_status_text(enum vast_status status);
+
+#endif

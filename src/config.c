@@ -1,0 +1,344 @@
+/* config.c -- settings table, parsing and validation; see config.h.
+ *
+ * One row per setting names its flag, environment variable, default, type
+ * and help. Loading applies the sources in order of increasing precedence,
+ * each through the same `apply_setting`, so a bad value is reported the
+ * same way wherever it came from: one line on stderr, and the caller exits
+ * with status 2. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "version.h"
+
+enum setting_type { T_INT, T_LONG, T_STRING, T_REDIS_URL, T_HTTP_URL, T_LEVEL };
+
+struct setting {
+    const char *flag;     /* without the leading "--" */
+    const char *env;
+    const char *fallback; /* default, as text */
+    enum setting_type type;
+    size_t offset;        /* into struct config */
+    size_t size;          /* for strings: capacity */
+    long min, max;        /* for numbers */
+    const char *help;
+};
+
+#define INT_SETTING(f, e, d, field, lo, hi, h) \
+    {f, e, d, T_INT, offsetof(struct config, field), 0, lo, hi, h}
+#define LONG_SETTING(f, e, d, field, lo, hi, h) \
+    {f, e, d, T_LONG, offsetof(struct config, field), 0, lo, hi, h}
+#define STR_SETTING(f, e, d, type, field, h) \
+    {f, e, d, type, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0, h}
+
+static const struct setting settings[] = {
+    INT_SETTING("port", "PORT", "5000", port, 1, 65535, "TCP port to serve HTTP on"),
+    STR_SETTING("bind", "BIND", "0.0.0.0", T_STRING, bind, "IPv4 address to listen on"),
+    INT_SETTING("threads", "THREADS", "0", threads, 0, 256,
+                "HTTP worker threads (0: one per core)"),
+    INT_SETTING("max-connections", "MAX_CONNECTIONS", "10000", max_connections, 1, 1000000,
+                "most open client connections; more are refused"),
+    INT_SETTING("idle-timeout-s", "IDLE_TIMEOUT_S", "30", idle_timeout_s, 1, 3600,
+                "seconds before an idle client connection is closed"),
+    STR_SETTING("redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0", T_REDIS_URL, redis_url,
+                "redis://[[user]:password@]host[:port][/db]"),
+    INT_SETTING("redis-timeout-ms", "REDIS_TIMEOUT_MS", "500", redis_timeout_ms, 10, 60000,
+                "bound on every Redis round trip"),
+    STR_SETTING("vast-url", "VAST_URL", "http://127.0.0.1:8081/vast", T_HTTP_URL, vast_url,
+                "upstream ad server that /ad fetches VAST from"),
+    INT_SETTING("vast-timeout-ms", "VAST_TIMEOUT_MS", "2000", vast_timeout_ms, 1, 600000,
+                "bound on each upstream fetch, connect included"),
+    INT_SETTING("vast-limit", "VAST_LIMIT", "1000", vast_limit, 1, 1000000,
+                "most upstream fetches in flight; more get 503"),
+    LONG_SETTING("vast-max-bytes", "VAST_MAX_BYTES", "1048576", vast_max_bytes, 1, 1L << 30,
+                 "largest upstream body accepted"),
+    STR_SETTING("error-log", "BACKEND_ERROR_LOG", "backend_errors.log", T_STRING, error_log,
+                "file that every upstream failure is appended to"),
+    INT_SETTING("drain-ms", "DRAIN_MS", "5000", drain_ms, 0, 600000,
+                "on SIGTERM, how long in-flight requests may finish"),
+    STR_SETTING("log-level", "LOG_LEVEL", "info", T_LEVEL, log_level,
+                "error, warn, info or debug"),
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* ---- URLs -------------------------------------------------------------- */
+
+static bool copy_part(char *dst, size_t cap, const char *src, size_t len) {
+    if (len >= cap) return false;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return true;
+}
+
+static bool parse_port(const char *s, size_t len, int *port) {
+    if (len == 0 || len > 5) return false;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)s[i])) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < 1 || v > 65535) return false;
+    *port = v;
+    return true;
+}
+
+static bool parse_userinfo(const char *s, size_t len, struct redis_endpoint *ep) {
+    const char *colon = memchr(s, ':', len);
+    if (colon == NULL) return copy_part(ep->password, sizeof(ep->password), s, len);
+    size_t user_len = (size_t)(colon - s);
+    return copy_part(ep->username, sizeof(ep->username), s, user_len)
+        && copy_part(ep->password, sizeof(ep->password), colon + 1, len - user_len - 1);
+}
+
+bool redis_url_parse(const char *url, struct redis_endpoint *ep, const char **why) {
+    static const char scheme[] = "redis://";
+    memset(ep, 0, sizeof(*ep));
+    ep->port = 6379;
+    *why = "expected redis://[[user]:password@]host[:port][/db]";
+    if (strncmp(url, scheme, sizeof(scheme) - 1) != 0) return false;
+
+    const char *p = url + sizeof(scheme) - 1;
+    const char *at = strrchr(p, '@');
+    if (at != NULL) {
+        if (!parse_userinfo(p, (size_t)(at - p), ep)) return false;
+        p = at + 1;
+    }
+    size_t hostport = strcspn(p, "/");
+    const char *colon = memchr(p, ':', hostport);
+    size_t host_len = colon ? (size_t)(colon - p) : hostport;
+    if (host_len == 0 || !copy_part(ep->host, sizeof(ep->host), p, host_len)) return false;
+    if (colon && !parse_port(colon + 1, hostport - host_len - 1, &ep->port)) {
+        *why = "port must be 1-65535";
+        return false;
+    }
+    p += hostport;
+    if (*p == '/' && p[1] != '\0') {
+        char *end;
+        errno = 0;
+        long db = strtol(p + 1, &end, 10);
+        if (errno || *end != '\0' || db < 0 || db > 65535 || !isdigit((unsigned char)p[1])) {
+            *why = "database must be a number";
+            return false;
+        }
+        ep->db = (int)db;
+    }
+    return true;
+}
+
+static bool http_url_valid(const char *url) {
+    const char *rest;
+    if (strncmp(url, "http://", 7) == 0) rest = url + 7;
+    else if (strncmp(url, "https://", 8) == 0) rest = url + 8;
+    else return false;
+    if (*rest == '\0' || *rest == '/' || *rest == ':') return false;
+    for (const char *c = url; *c; c++) {
+        if (*c <= ' ' || *c == 0x7F) return false;
+    }
+    return true;
+}
+
+/* ---- applying one value ------------------------------------------------ */
+
+static bool parse_number(const char *text, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+static bool apply_setting(struct config *cfg, const struct setting *s, const char *value,
+                          const char *source, FILE *err) {
+    char *field = (char *)cfg + s->offset;
+    const char *why = NULL;
+    long number;
+
+    switch (s->type) {
+    case T_INT:
+    case T_LONG:
+        if (!parse_number(value, s->min, s->max, &number)) {
+            fprintf(err, "adstats: %s: --%s must be a whole number from %ld to %ld, got \"%s\"\n",
+                    source, s->flag, s->min, s->max, value);
+            return false;
+        }
+        if (s->type == T_INT) *(int *)field = (int)number;
+        else *(long *)field = number;
+        return true;
+    case T_REDIS_URL:
+        if (!redis_url_parse(value, &cfg->redis, &why)) break;
+        goto copy;
+    case T_HTTP_URL:
+        why = "expected http://host[:port]/path or https://...";
+        if (!http_url_valid(value)) break;
+        goto copy;
+    case T_LEVEL:
+        why = "expected error, warn, info or debug";
+        if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info")
+            && strcmp(value, "debug"))
+            break;
+        goto copy;
+    case T_STRING:
+    copy:
+        if (strlen(value) >= s->size) {
+            fprintf(err, "adstats: %s: --%s is too long (at most %zu bytes)\n", source, s->flag,
+                    s->size - 1);
+            return false;
+        }
+        strcpy(field, value);
+        return true;
+    }
+    fprintf(err, "adstats: %s: --%s: malformed value \"%s\" (%s)\n", source, s->flag, value,
+            why);
+    return false;
+}
+
+static const struct setting *find_by_flag(const char *flag, size_t len) {
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (strlen(settings[i].flag) == len && strncmp(settings[i].flag, flag, len) == 0)
+            return &settings[i];
+    }
+    return NULL;
+}
+
+static const struct setting *find_by_env(const char *name) {
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (strcmp(settings[i].env, name) == 0) return &settings[i];
+    }
+    return NULL;
+}
+
+/* ---- sources ----------------------------------------------------------- */
+
+static bool apply_defaults(struct config *cfg, FILE *err) {
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (!apply_setting(cfg, &settings[i], settings[i].fallback, "default", err))
+            return false;
+    }
+    return true;
+}
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1])) *--end = '\0';
+    return s;
+}
+
+/* Strips one pair of matching quotes, as .env files commonly carry them. */
+static char *unquote(char *v) {
+    size_t n = strlen(v);
+    if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+        v[n - 1] = '\0';
+        return v + 1;
+    }
+    return v;
+}
+
+/* A line is NAME=value, optionally after "export "; '#' starts a comment.
+ * Names that are not settings are ignored: .env files are often shared. */
+static bool apply_env_line(struct config *cfg, char *line, const char *path, FILE *err) {
+    line = trim(line);
+    if (*line == '\0' || *line == '#') return true;
+    if (strncmp(line, "export ", 7) == 0) line = trim(line + 7);
+    char *eq = strchr(line, '=');
+    if (eq == NULL) return true;
+    *eq = '\0';
+    const struct setting *s = find_by_env(trim(line));
+    if (s == NULL || getenv(s->env) != NULL) return true; /* environment wins */
+    return apply_setting(cfg, s, unquote(trim(eq + 1)), path, err);
+}
+
+static bool apply_env_file(struct config *cfg, const char *path, FILE *err) {
+    if (path == NULL) return true;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return true;
+    char line[2048];
+    bool ok = true;
+    while (ok && fgets(line, sizeof(line), f) != NULL) ok = apply_env_line(cfg, line, path, err);
+    fclose(f);
+    return ok;
+}
+
+static bool apply_environment(struct config *cfg, FILE *err) {
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const char *v = getenv(settings[i].env);
+        if (v != NULL && !apply_setting(cfg, &settings[i], v, settings[i].env, err)) return false;
+    }
+    return true;
+}
+
+static void print_help(FILE *out) {
+    fprintf(out, "Usage: adstats [OPTION]...\n"
+                 "Ad-event statistics API: counts ad requests and impressions in Redis\n"
+                 "and serves VAST ads from an upstream ad server.\n\n"
+                 "Options (flag, environment variable, default); flags win over the\n"
+                 "environment, which wins over a .env file in the working directory:\n");
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        fprintf(out, "  --%-18s %-18s %s\n  %-39s (default: %s)\n", s->flag, s->env, s->help,
+                "", s->fallback);
+    }
+    fprintf(out, "  --help                                 show this help and exit\n"
+                 "  --version                              show the version and exit\n");
+}
+
+/* Accepts --name=value and --name value. */
+static enum config_result apply_flags(struct config *cfg, int argc, char **argv, FILE *out,
+                                      FILE *err) {
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            print_help(out);
+            return CONFIG_EXIT_OK;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            fprintf(out, "adstats %s\n", ADSTATS_VERSION);
+            return CONFIG_EXIT_OK;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(err, "adstats: unexpected argument \"%s\" (see --help)\n", arg);
+            return CONFIG_ERROR;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct setting *s = find_by_flag(name, name_len);
+        if (s == NULL) {
+            fprintf(err, "adstats: unknown option \"%s\" (see --help)\n", arg);
+            return CONFIG_ERROR;
+        }
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (value == NULL) {
+            fprintf(err, "adstats: option --%s needs a value\n", s->flag);
+            return CONFIG_ERROR;
+        }
+        if (!apply_setting(cfg, s, value, "command line", err)) return CONFIG_ERROR;
+    }
+    return CONFIG_OK;
+}
+
+enum config_result config_load(struct config *cfg, int argc, char **argv,
+                               const char *env_path, FILE *out, FILE *err) {
+    if (!apply_defaults(cfg, err) || !apply_env_file(cfg, env_path, err)
+        || !apply_environment(cfg, err))
+        return CONFIG_ERROR;
+    return apply_flags(cfg, argc, argv, out, err);
+}
+
+void config_describe(const struct config *cfg, FILE *out) {
+    fprintf(out,
+            "config: bind=%s port=%d threads=%d max_connections=%d redis=%s:%d/%d auth=%s "
+            "redis_timeout_ms=%d vast_url=%s vast_timeout_ms=%d vast_limit=%d "
+            "vast_max_bytes=%ld error_log=%s drain_ms=%d log_level=%s\n",
+            cfg->bind, cfg->port, cfg->threads, cfg->max_connections, cfg->redis.host,
+            cfg->redis.port, cfg->redis.db, cfg->redis.password[0] ? "****" : "none",
+            cfg->redis_timeout_ms, cfg->vast_url, cfg->vast_timeout_ms, cfg->vast_limit,
+            cfg->vast_max_bytes, cfg->error_log, cfg->drain_ms, cfg->log_level);
+}

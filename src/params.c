@@ -1,0 +1,253 @@
+/* params.c -- parameter table, form decoding and value rules; see params.h.
+ *
+ * Decoding works in place: a decoded value is never longer than its encoded
+ * form, so the pipeline hands us its own copy of the query string or body
+ * and the values end up as NUL-terminated strings inside it, with no
+ * allocation. A percent-encoded NUL stays in the value (its length is kept
+ * apart from the terminator) so that the control-character rule sees it. */
+#include "params.h"
+
+#include <string.h>
+
+#include "utf8.h"
+
+enum value_rule {
+    RULE_TEXT,      /* printable UTF-8 */
+    RULE_VERSION,   /* digits separated by single dots */
+    RULE_PLATFORM,  /* letters, digits, '.', '_', '-' */
+    RULE_COUNTRY,   /* ISO 3166-1 alpha-2 */
+};
+
+struct param_spec {
+    const char *name;
+    size_t max_len;
+    enum value_rule rule;
+};
+
+static const struct param_spec specs[PARAM__COUNT] = {
+    [PARAM_SDK_VERSION] = {"sdk_version", 32, RULE_VERSION},
+    [PARAM_SESSION_ID] = {"session_id", 128, RULE_TEXT},
+    [PARAM_PLATFORM] = {"platform", 32, RULE_PLATFORM},
+    [PARAM_USERNAME] = {"username", 64, RULE_TEXT},
+    [PARAM_COUNTRY_CODE] = {"country_code", 2, RULE_COUNTRY},
+    [PARAM_SDK] = {"sdk", 32, RULE_VERSION},
+};
+
+const char *param_name(enum param_id id) {
+    return specs[id].name;
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes s[0..len) in place; returns the decoded length or -1 on a bad
+ * escape. Writes a terminating NUL, which fits because the input is always
+ * followed by a separator or the caller's terminator. */
+static long url_decode(char *s, size_t len) {
+    size_t in = 0, out = 0;
+    while (in < len) {
+        char c = s[in++];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (len - in < 2) return -1;
+            int hi = hex_value(s[in]), lo = hex_value(s[in + 1]);
+            if (hi < 0 || lo < 0) return -1;
+            c = (char)(hi * 16 + lo);
+            in += 2;
+        }
+        s[out++] = c;
+    }
+    s[out] = '\0';
+    return (long)out;
+}
+
+static int lookup_param(const char *key, size_t len) {
+    for (int id = 0; id < PARAM__COUNT; id++) {
+        if (strlen(specs[id].name) == len && memcmp(specs[id].name, key, len) == 0)
+            return id;
+    }
+    return -1;
+}
+
+static enum form_status parse_pair(char *pair, size_t len, struct params *p) {
+    char *eq = memchr(pair, '=', len);
+    size_t key_len = eq ? (size_t)(eq - pair) : len;
+    char *value = eq ? eq + 1 : pair + len;
+    size_t value_len = eq ? len - key_len - 1 : 0;
+
+    long key_out = url_decode(pair, key_len);
+    long value_out = url_decode(value, value_len);
+    if (key_out < 0 || value_out < 0) return FORM_BAD_ESCAPE;
+
+    int id = lookup_param(pair, (size_t)key_out);
+    if (id >= 0 && value_out > 0 && p->v[id].data == NULL) {
+        p->v[id].data = value;
+        p->v[id].len = (size_t)value_out;
+        p->v[id].order = p->pairs;
+    }
+    return FORM_OK;
+}
+
+enum form_status form_parse(char *in, size_t len, struct params *p) {
+    size_t start = 0;
+    while (start < len) {
+        char *amp = memchr(in + start, '&', len - start);
+        size_t end = amp ? (size_t)(amp - in) : len;
+        if (end > start) {
+            if (++p->pairs > PARAMS_MAX_PAIRS) return FORM_TOO_MANY;
+            enum form_status st = parse_pair(in + start, end - start, p);
+            if (st != FORM_OK) return st;
+        }
+        start = end + 1;
+    }
+    return FORM_OK;
+}
+
+/* ---- value rules ------------------------------------------------------- */
+
+static bool is_control(uint32_t cp) {
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+static const char *check_text(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(u + i, len - i, &cp);
+        if (n == 0) return "must be valid UTF-8";
+        if (is_control(cp)) return "must not contain control characters";
+        i += n;
+    }
+    return NULL;
+}
+
+static bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static const char *check_version(const char *s, size_t len) {
+    bool digit_before = false;
+    for (size_t i = 0; i < len; i++) {
+        if (is_digit(s[i])) {
+            digit_before = true;
+        } else if (s[i] == '.' && digit_before && i + 1 < len) {
+            digit_before = false;
+        } else {
+            return "must be digits separated by single dots, e.g. 4.12.3";
+        }
+    }
+    return NULL;
+}
+
+static const char *check_platform(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!is_alpha(c) && !is_digit(c) && c != '.' && c != '_' && c != '-')
+            return "may only contain letters, digits, '.', '_' and '-'";
+    }
+    return NULL;
+}
+
+static const char *check_country(char *s, size_t len) {
+    if (len != 2 || !country_code_known(s))
+        return "must be a two-letter ISO 3166-1 alpha-2 country code";
+    s[0] = (char)(s[0] & ~0x20);
+    s[1] = (char)(s[1] & ~0x20);
+    return NULL;
+}
+
+/* Returns what is wrong with one value, or NULL if nothing is. */
+static const char *check_value(enum param_id id, struct param_value *v) {
+    const struct param_spec *spec = &specs[id];
+    if (v->len > spec->max_len) {
+        return spec->rule == RULE_COUNTRY ? "must be a two-letter ISO 3166-1 alpha-2 country code"
+                                          : "is too long";
+    }
+    switch (spec->rule) {
+    case RULE_TEXT: return check_text(v->data, v->len);
+    case RULE_VERSION: return check_version(v->data, v->len);
+    case RULE_PLATFORM: return check_platform(v->data, v->len);
+    case RULE_COUNTRY: return check_country(v->data, v->len);
+    }
+    return NULL;
+}
+
+bool params_validate(struct params *p, uint32_t permitted, struct buf *msg) {
+    bool ok = true;
+    for (int id = 0; id < PARAM__COUNT; id++) {
+        struct param_value *v = &p->v[id];
+        if (!(permitted & PARAM_BIT(id)) || v->data == NULL) continue;
+        const char *problem = check_value(id, v);
+        if (problem == NULL) continue;
+        buf_append_str(msg, ok ? "invalid parameters: " : "; ");
+        buf_append_str(msg, specs[id].name);
+        buf_append_char(msg, ' ');
+        buf_append_str(msg, problem);
+        if (strcmp(problem, "is too long") == 0)
+            buf_printf(msg, " (at most %zu bytes)", specs[id].max_len);
+        ok = false;
+    }
+    return ok;
+}
+
+void params_missing_message(uint32_t missing, struct buf *msg) {
+    const char *sep = "";
+    buf_append_str(msg, "following params are required [");
+    for (int id = 0; id < PARAM__COUNT; id++) {
+        if (!(missing & PARAM_BIT(id))) continue;
+        buf_printf(msg, "%s'%s'", sep, specs[id].name);
+        sep = ", ";
+    }
+    buf_append_char(msg, ']');
+}
+
+/* ---- countries --------------------------------------------------------- */
+
+/* The 249 officially assigned ISO 3166-1 alpha-2 codes, grouped by first
+ * letter: each group lists the second letters. */
+static const char *const countries[26] = {
+    "DEFGILMOQRSTUWXZ",      /* A */
+    "ABDEFGHIJLMNOQRSTVWYZ", /* B */
+    "ACDFGHIKLMNORUVWXYZ",   /* C */
+    "EJKMOZ",                /* D */
+    "CEGHRST",               /* E */
+    "IJKMOR",                /* F */
+    "ABDEFGHILMNPQRSTUWY",   /* G */
+    "KMNRTU",                /* H */
+    "DELMNOQRST",            /* I */
+    "EMOP",                  /* J */
+    "EGHIMNPRWYZ",           /* K */
+    "ABCIKRSTUVY",           /* L */
+    "ACDEFGHKLMNOPQRSTUVWXYZ", /* M */
+    "ACEFGILOPRUZ",          /* N */
+    "M",                     /* O */
+    "AEFGHKLMNRSTWY",        /* P */
+    "A",                     /* Q */
+    "EOSUW",                 /* R */
+    "ABCDEGHIJKLMNORSTVXYZ", /* S */
+    "CDFGHJKLMNORTVWZ",      /* T */
+    "AGMSYZ",                /* U */
+    "ACEGINU",               /* V */
+    "FS",                    /* W */
+    "",                      /* X */
+    "ET",                    /* Y */
+    "AMW",                   /* Z */
+};
+
+bool country_code_known(const char *code) {
+    char a = (char)(code[0] & ~0x20), b = (char)(code[1] & ~0x20);
+    if (!is_alpha(code[0]) || !is_alpha(code[1])) return false;
+    return strchr(countries[a - 'A'], b) != NULL;
+}

@@ -1,0 +1,384 @@
+/* request.c -- the request pipeline shared by every endpoint.
+ *
+ * libmicrohttpd calls us in this order for each request:
+ *
+ *   on_uri        the request line is in: allocate the request, keep a copy
+ *                 of the raw query string (we decode it ourselves, so that
+ *                 bad escapes and encoded NULs are seen, not smoothed over)
+ *   on_access #1  headers are in: route, check the method and body size;
+ *                 answer nothing yet (answering on the first call would
+ *                 cost keep-alive, as libmicrohttpd's examples warn)
+ *   on_access #n  body data, if any: collect it, up to a cap
+ *   on_access     body done: parse, check required and valid parameters,
+ *                 call the endpoint's handler; it answers, or awaits the
+ *                 I/O thread, in which case the connection is suspended
+ *   on_access     after resume: call the handler's `finish`, which answers
+ *   on_completed  free the request
+ *
+ * The only allocation per request is the request itself (with its query
+ * string inline); responses for the common answers are built once.
+ *
+ * Shutdown uses two atomics: `awaiting` counts requests the I/O thread
+ * holds, and `draining` stops new ones from being handed over. */
+#include "request.h"
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "server.h"
+
+enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };
+
+#define QUERY_MAX 8192
+#define BODY_MAX 16384
+
+static struct ioloop *io;
+static atomic_int awaiting;
+static atomic_bool draining;
+
+static struct MHD_Response *success_fetched;
+
+/* ---- responses --------------------------------------------------------- */
+
+static struct MHD_Response *new_response(const char *content_type, struct buf *body) {
+    size_t len = body->len;
+    char *data = buf_steal(body);
+    if (data == NULL) return NULL;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (r == NULL) {
+        free(data);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    return r;
+}
+
+static void set_response(struct request *req, unsigned status, struct MHD_Response *r,
+                         bool shared) {
+    if (req->response != NULL && !req->response_shared) MHD_destroy_response(req->response);
+    req->status = status;
+    req->response = r;
+    req->response_shared = shared;
+}
+
+void request_reply_body(struct request *req, unsigned status, const char *content_type,
+                        struct buf *body) {
+    set_response(req, status, new_response(content_type, body), false);
+}
+
+void request_reply_json(struct request *req, unsigned status, struct buf *body) {
+    request_reply_body(req, status, "application/json", body);
+}
+
+void request_reply_shared(struct request *req, unsigned status, struct MHD_Response *r) {
+    set_response(req, status, r, true);
+}
+
+void request_reply_error(struct request *req, unsigned status, const char *message) {
+    struct buf body;
+    buf_init(&body);
+    json_append_error(&body, message, strlen(message));
+    request_reply_json(req, status, &body);
+    if (req->response == NULL) return;
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(req->response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(req->response, MHD_HTTP_HEADER_ALLOW, server_allow_header(req->ep));
+}
+
+struct MHD_Response *response_success_fetched(void) {
+    return success_fetched;
+}
+
+static struct MHD_Response *static_json(const char *body) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+                                                             MHD_RESPMEM_PERSISTENT);
+    if (r != NULL) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return r;
+}
+
+/* ---- awaiting the I/O thread ------------------------------------------- */
+
+static struct request *from_job(struct io_job *job) {
+    return (struct request *)((char *)job - offsetof(struct request, job));
+}
+
+static struct request *from_batch(struct store_batch *b) {
+    return (struct request *)((char *)b - offsetof(struct request, batch));
+}
+
+static struct request *from_fetch(struct upstream_fetch *f) {
+    return (struct request *)((char *)f - offsetof(struct request, fetch));
+}
+
+/* I/O thread: the work is done, hand the request back to its HTTP thread. */
+static void resume(struct request *req) {
+    req->state = REQ_RESUMED;
+    MHD_resume_connection(req->conn);
+}
+
+/* Suspends the request and queues `run` on the I/O thread; false (and a 503
+ * answered) if adstats is shutting down. */
+static bool hand_over(struct request *req, request_fn *finish, void (*run)(struct io_job *)) {
+    atomic_fetch_add(&awaiting, 1);
+    if (atomic_load(&draining)) {
+        atomic_fetch_sub(&awaiting, 1);
+        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "adstats is shutting down");
+        return false;
+    }
+    req->finish = finish;
+    req->state = REQ_AWAITING;
+    req->job.run = run;
+    MHD_suspend_connection(req->conn);
+    ioloop_post(io, &req->job);
+    return true;
+}
+
+static void on_batch_done(struct store_batch *b, enum store_status status) {
+    struct request *req = from_batch(b);
+    req->store_status = status;
+    resume(req);
+}
+
+static void run_store(struct io_job *job) {
+    struct request *req = from_job(job);
+    store_send(ioloop_store(io), &req->batch);
+}
+
+void request_await_store(struct request *req, request_fn *finish) {
+    req->batch.on_done = on_batch_done;
+    hand_over(req, finish, run_store);
+}
+
+static void on_fetch_done(struct upstream_fetch *f) {
+    resume(from_fetch(f));
+}
+
+static void run_fetch(struct io_job *job) {
+    struct request *req = from_job(job);
+    upstream_start(ioloop_upstream(io), &req->fetch);
+}
+
+void request_await_fetch(struct request *req, request_fn *finish) {
+    req->fetch.on_done = on_fetch_done;
+    hand_over(req, finish, run_fetch);
+}
+
+/* ---- parsing and checking ---------------------------------------------- */
+
+static bool is_form(struct MHD_Connection *conn) {
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
+    static const char form[] = "application/x-www-form-urlencoded";
+    return type != NULL && strncasecmp(type, form, sizeof(form) - 1) == 0
+        && (type[sizeof(form) - 1] == '\0' || type[sizeof(form) - 1] == ';');
+}
+
+static bool parse_params(struct request *req) {
+    enum form_status st = form_parse(req->query, req->query_len, &req->params);
+    if (st == FORM_OK && req->body.len > 0) {
+        if (!is_form(req->conn)) {
+            request_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                "a request body must be application/x-www-form-urlencoded");
+            return false;
+        }
+        st = form_parse(req->body.data, req->body.len, &req->params);
+    }
+    if (st == FORM_BAD_ESCAPE) {
+        request_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                            "malformed percent-encoding: '%' must be followed by two hex digits");
+        return false;
+    }
+    if (st == FORM_TOO_MANY) {
+        request_reply_error(req, MHD_HTTP_BAD_REQUEST, "too many parameters (at most 64)");
+        return false;
+    }
+    return true;
+}
+
+static uint32_t present_params(const struct params *p) {
+    uint32_t present = 0;
+    for (int id = 0; id < PARAM__COUNT; id++) {
+        if (p->v[id].data != NULL) present |= PARAM_BIT(id);
+    }
+    return present;
+}
+
+static bool check_params(struct request *req) {
+    const struct endpoint *ep = req->ep;
+    uint32_t present = present_params(&req->params);
+    uint32_t missing = ep->required & ~present;
+    if (ep->required_one && !(present & ep->required_one)) missing |= ep->required_one;
+
+    struct buf msg;
+    char storage[512];
+    buf_init_static(&msg, storage, sizeof(storage));
+    if (missing) params_missing_message(missing, &msg);
+    bool ok = missing == 0 && params_validate(&req->params, ep->permitted, &msg);
+    if (!ok) request_reply_error(req, MHD_HTTP_BAD_REQUEST, msg.failed ? "bad request" : msg.data);
+    buf_free(&msg);
+    return ok;
+}
+
+static void dispatch(struct request *req) {
+    if (req->reject_status != 0) {
+        request_reply_error(req, req->reject_status, req->reject_message);
+        return;
+    }
+    if (parse_params(req) && check_params(req)) req->ep->handle(req);
+}
+
+/* ---- the first call: routing and limits -------------------------------- */
+
+static void reject(struct request *req, unsigned status, const char *message) {
+    if (req->reject_status == 0) {
+        req->reject_status = status;
+        req->reject_message = message;
+    }
+}
+
+static void route(struct request *req, const char *url, const char *method) {
+    req->method = server_method(method);
+    req->ep = server_find_endpoint(url);
+    if (req->ep == NULL) {
+        reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint");
+        return;
+    }
+    if (!(req->ep->methods & req->method))
+        reject(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+}
+
+/* A body we will refuse is refused before it is read: by its declared
+ * length, or at once if it is chunked (a form post has no need to stream). */
+static bool check_headers(struct request *req) {
+    const char *length = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *encoding = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    bool chunked = encoding != NULL && strcasecmp(encoding, "identity") != 0;
+    bool has_body = chunked || (length != NULL && strcmp(length, "0") != 0);
+    if (chunked)
+        reject(req, MHD_HTTP_CONTENT_TOO_LARGE,
+               "a request body needs a Content-Length of at most 16384 bytes; chunked bodies are refused");
+    else if (length != NULL && (strlen(length) > 5 || atol(length) > BODY_MAX))
+        reject(req, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large (at most 16384 bytes)");
+    return has_body;
+}
+
+static void receive_body(struct request *req, const char *data, size_t len) {
+    if (req->reject_status != 0) return; /* discard */
+    if (req->body.len + len > BODY_MAX) {
+        reject(req, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large (at most 16384 bytes)");
+        return;
+    }
+    buf_append(&req->body, data, len);
+}
+
+/* ---- libmicrohttpd callbacks ------------------------------------------- */
+
+void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    (void)cls;
+    const char *q = strchr(uri, '?');
+    size_t query_len = q ? strlen(q + 1) : 0;
+    bool too_long = query_len > QUERY_MAX;
+    struct request *req = malloc(sizeof(*req) + (too_long ? 0 : query_len) + 1);
+    if (req == NULL) return NULL;
+    memset(req, 0, sizeof(*req));
+    req->conn = conn;
+    req->query = req->query_storage;
+    req->query_len = too_long ? 0 : query_len;
+    if (q && !too_long) memcpy(req->query, q + 1, query_len);
+    req->query[req->query_len] = '\0';
+    buf_init(&req->body);
+    if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, "request URI too long (at most 8192 bytes of query)");
+    server_request_started();
+    return req;
+}
+
+static enum MHD_Result send_response(struct request *req) {
+    enum MHD_Result ret;
+    if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
+    ret = MHD_queue_response(req->conn, req->status, req->response);
+    if (!req->response_shared) MHD_destroy_response(req->response);
+    req->response = NULL;
+    req->state = REQ_ANSWERED;
+    server_count_response(req->ep, req->status);
+    return ret;
+}
+
+enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    struct request *req = *con_cls;
+    (void)cls;
+    (void)conn;
+    (void)version;
+    if (req == NULL) return MHD_NO; /* on_uri could not allocate */
+
+    switch (req->state) {
+    case REQ_HEADERS:
+        route(req, url, method);
+        req->state = REQ_BODY;
+        /* Answer on this first call only to refuse a body unread. */
+        if (!check_headers(req) || req->reject_status == 0) return MHD_YES;
+        dispatch(req);
+        break;
+    case REQ_BODY:
+        if (*upload_data_size > 0) {
+            receive_body(req, upload_data, *upload_data_size);
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        dispatch(req);
+        break;
+    case REQ_RESUMED:
+        atomic_fetch_sub(&awaiting, 1);
+        req->finish(req);
+        break;
+    default:
+        return MHD_YES;
+    }
+    if (req->state == REQ_AWAITING) return MHD_YES;
+    return send_response(req);
+}
+
+void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                          enum MHD_RequestTerminationCode toe) {
+    struct request *req = *con_cls;
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (req == NULL) return;
+    if (req->response != NULL && !req->response_shared) MHD_destroy_response(req->response);
+    buf_free(&req->body);
+    buf_free(&req->fetch.body);
+    free(req);
+    *con_cls = NULL;
+    server_request_finished();
+}
+
+/* ---- set-up and shutdown ----------------------------------------------- */
+
+bool request_pipeline_init(struct ioloop *loop) {
+    io = loop;
+    success_fetched = static_json("{\"success\": true, \"message\": \"Successfully fetched\"}");
+    return success_fetched != NULL;
+}
+
+void request_pipeline_drain(void) {
+    atomic_store(&draining, true);
+}
+
+int request_pipeline_awaiting(void) {
+    return atomic_load(&awaiting);
+}
+
+void request_pipeline_free(void) {
+    if (success_fetched) MHD_destroy_response(success_fetched);
+    success_fetched = NULL;
+}

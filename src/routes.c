@@ -1,0 +1,9 @@
+/* routes.c -- the routing table: every endpoint adstats serves. */
+#include "endpoint.h"
+
+const struct endpoint *const endpoints[] = {
+    &endpoint_ad,
+    &endpoint_impression,
+    &endpoint_statistics,
+    NULL,
+};

@@ -1,0 +1,314 @@
+/* store.c -- asynchronous Redis client with automatic pipelining; see
+ * store.h.
+ *
+ * hiredis' async API queues every command into one output buffer that the
+ * libevent adapter flushes when the socket is writable, so commands sent in
+ * the same turn of the loop go out in one write: batching needs no code of
+ * its own here. What this file adds is the life of the connection:
+ *
+ *  - Batches in flight sit in a FIFO. Redis answers in order, so the head
+ *    is always the oldest unanswered batch, and a watchdog timer only has
+ *    to look at the head to enforce the round-trip timeout.
+ *  - When the timeout passes, or the connection fails, the context is
+ *    freed; hiredis then calls every pending callback with a NULL reply, and
+ *    each batch finishes as STORE_UNAVAILABLE. A command that was already
+ *    applied may thus be reported as failed (the client sees a 503 and may
+ *    retry), but a success is only ever reported for a reply Redis sent.
+ *  - Reconnection runs on a backoff timer, 25 ms doubling to 200 ms, so
+ *    service resumes well within a second of Redis coming back. */
+#include "store.h"
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define BACKOFF_MIN_MS 25
+#define BACKOFF_MAX_MS 200
+
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
+
+struct store {
+    struct event_base *base;
+    struct redis_endpoint ep;
+    int timeout_ms;
+
+    redisAsyncContext *ac;
+    enum conn_state state;
+    long long connect_started_ms;
+    int backoff_ms;
+    bool closing;
+
+    struct event *retry_timer;
+    struct event *watchdog;
+    struct store_batch *head, *tail; /* in flight, oldest first */
+};
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- building batches -------------------------------------------------- */
+
+void store_batch_init(struct store_batch *b, store_reply_fn *on_reply, store_done_fn *on_done) {
+    b->n_cmds = 0;
+    b->arena_used = 0;
+    b->overflow = false;
+    b->on_reply = on_reply;
+    b->on_done = on_done;
+}
+
+struct store_cmd *store_cmd_add(struct store_batch *b) {
+    if (b->n_cmds == STORE_BATCH_CMDS) {
+        b->overflow = true;
+        return &b->cmds[STORE_BATCH_CMDS - 1];
+    }
+    struct store_cmd *c = &b->cmds[b->n_cmds++];
+    c->argc = 0;
+    return c;
+}
+
+static void push_arg(struct store_batch *b, struct store_cmd *c, const char *s, size_t len) {
+    if (c->argc == STORE_CMD_ARGS) {
+        b->overflow = true;
+        return;
+    }
+    c->argv[c->argc] = s;
+    c->argvlen[c->argc] = len;
+    c->argc++;
+}
+
+void store_arg_static(struct store_cmd *c, const char *s) {
+    if (c->argc < STORE_CMD_ARGS) {
+        c->argv[c->argc] = s;
+        c->argvlen[c->argc] = strlen(s);
+        c->argc++;
+    }
+}
+
+void store_arg_copy(struct store_batch *b, struct store_cmd *c, const char *s, size_t len) {
+    if (len > STORE_ARENA - b->arena_used) {
+        b->overflow = true;
+        return;
+    }
+    char *dst = b->arena + b->arena_used;
+    memcpy(dst, s, len);
+    b->arena_used += len;
+    push_arg(b, c, dst, len);
+}
+
+/* ---- in-flight FIFO ---------------------------------------------------- */
+
+static void fifo_push(struct store *s, struct store_batch *b) {
+    b->next = NULL;
+    b->prev = s->tail;
+    if (s->tail) s->tail->next = b;
+    else s->head = b;
+    s->tail = b;
+}
+
+static void fifo_remove(struct store *s, struct store_batch *b) {
+    if (b->prev) b->prev->next = b->next;
+    else s->head = b->next;
+    if (b->next) b->next->prev = b->prev;
+    else s->tail = b->prev;
+}
+
+/* ---- connection -------------------------------------------------------- */
+
+static void schedule_reconnect(struct store *s) {
+    s->ac = NULL;
+    s->state = CONN_DOWN;
+    if (s->closing) return;
+    struct timeval tv = {s->backoff_ms / 1000, (s->backoff_ms % 1000) * 1000};
+    evtimer_add(s->retry_timer, &tv);
+    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+static void on_connect(const redisAsyncContext *ac, int status) {
+    struct store *s = ac->data;
+    if (status != REDIS_OK) {
+        log_warn("redis: cannot connect to %s:%d: %s", s->ep.host, s->ep.port, ac->errstr);
+        schedule_reconnect(s); /* hiredis frees the context after this */
+        return;
+    }
+    log_info("redis: connected to %s:%d", s->ep.host, s->ep.port);
+    s->state = CONN_UP;
+    s->backoff_ms = BACKOFF_MIN_MS;
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status) {
+    struct store *s = ac->data;
+    if (status != REDIS_OK)
+        log_warn("redis: connection to %s:%d lost: %s", s->ep.host, s->ep.port, ac->errstr);
+    if (s->ac == ac) schedule_reconnect(s);
+}
+
+/* AUTH and SELECT failures leave the connection useless: drop it. */
+static void on_handshake_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    const redisReply *reply = r;
+    (void)privdata;
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        struct store *s = ac->data;
+        log_error("redis: %s:%d refused the handshake: %s", s->ep.host, s->ep.port, reply->str);
+        redisAsyncDisconnect(ac);
+    }
+}
+
+static void send_handshake(struct store *s) {
+    if (s->ep.password[0] != '\0') {
+        if (s->ep.username[0] != '\0')
+            redisAsyncCommand(s->ac, on_handshake_reply, NULL, "AUTH %s %s", s->ep.username,
+                              s->ep.password);
+        else
+            redisAsyncCommand(s->ac, on_handshake_reply, NULL, "AUTH %s", s->ep.password);
+    }
+    if (s->ep.db != 0) redisAsyncCommand(s->ac, on_handshake_reply, NULL, "SELECT %d", s->ep.db);
+}
+
+static void connect_now(struct store *s) {
+    redisAsyncContext *ac = redisAsyncConnect(s->ep.host, s->ep.port);
+    if (ac == NULL || ac->err) {
+        log_warn("redis: cannot connect to %s:%d: %s", s->ep.host, s->ep.port,
+                 ac ? ac->errstr : "out of memory");
+        if (ac) redisAsyncFree(ac);
+        schedule_reconnect(s);
+        return;
+    }
+    ac->data = s;
+    if (redisLibeventAttach(ac, s->base) != REDIS_OK) {
+        redisAsyncFree(ac);
+        schedule_reconnect(s);
+        return;
+    }
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    s->ac = ac;
+    s->state = CONN_CONNECTING;
+    s->connect_started_ms = now_ms();
+    send_handshake(s);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    connect_now(arg);
+}
+
+/* Drops the connection; every batch in flight finishes as unavailable. */
+static void drop_connection(struct store *s) {
+    redisAsyncContext *ac = s->ac;
+    if (ac == NULL) return;
+    s->ac = NULL;
+    redisAsyncFree(ac);
+    schedule_reconnect(s);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
+    struct store *s = arg;
+    (void)fd;
+    (void)what;
+    long long now = now_ms();
+    bool stuck_batch = s->head != NULL && now - s->head->sent_ms > s->timeout_ms;
+    bool stuck_connect = s->state == CONN_CONNECTING
+                      && now - s->connect_started_ms > s->timeout_ms;
+    if (stuck_batch || stuck_connect) {
+        log_warn("redis: no answer from %s:%d within %d ms, reconnecting", s->ep.host,
+                 s->ep.port, s->timeout_ms);
+        drop_connection(s);
+    }
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static void finish_batch(struct store_batch *b) {
+    fifo_remove(b->store, b);
+    b->on_done(b, b->status);
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    const redisReply *reply = r;
+    struct store_batch *b = privdata;
+    size_t index = b->replied++;
+    (void)ac;
+    if (reply == NULL) {
+        b->status = STORE_UNAVAILABLE;
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        log_error("redis: command failed: %s", reply->str);
+        if (b->status == STORE_OK) b->status = STORE_ERROR;
+    } else if (b->on_reply != NULL && b->status == STORE_OK) {
+        b->on_reply(b, index, reply);
+    }
+    if (b->replied == b->n_cmds) finish_batch(b);
+}
+
+void store_send(struct store *s, struct store_batch *b) {
+    b->store = s;
+    b->replied = 0;
+    b->status = STORE_OK;
+    if (b->overflow || b->n_cmds == 0) {
+        log_error("redis: batch too large for its buffers");
+        b->on_done(b, STORE_ERROR);
+        return;
+    }
+    if (s->ac == NULL) {
+        b->on_done(b, STORE_UNAVAILABLE);
+        return;
+    }
+    b->sent_ms = now_ms();
+    fifo_push(s, b);
+    for (size_t i = 0; i < b->n_cmds; i++) {
+        struct store_cmd *c = &b->cmds[i];
+        if (redisAsyncCommandArgv(s->ac, on_reply, b, c->argc, c->argv, c->argvlen) != REDIS_OK) {
+            /* Only fails while the context is being torn down; account for
+             * the commands that will never get a callback. */
+            b->status = STORE_UNAVAILABLE;
+            b->replied += b->n_cmds - i;
+            if (b->replied == b->n_cmds) finish_batch(b);
+            return;
+        }
+    }
+}
+
+bool store_connected(const struct store *s) {
+    return s->state == CONN_UP;
+}
+
+void store_disconnect(struct store *s) {
+    s->closing = true;
+    evtimer_del(s->retry_timer);
+    drop_connection(s);
+}
+
+struct store *store_new(struct event_base *base, const struct redis_endpoint *ep, int timeout_ms) {
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL) return NULL;
+    s->base = base;
+    s->ep = *ep;
+    s->timeout_ms = timeout_ms;
+    s->backoff_ms = BACKOFF_MIN_MS;
+    s->retry_timer = evtimer_new(base, on_retry, s);
+    s->watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, s);
+    int tick_ms = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
+    struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
+    if (s->retry_timer == NULL || s->watchdog == NULL || event_add(s->watchdog, &tick) != 0) {
+        store_free(s);
+        return NULL;
+    }
+    connect_now(s);
+    return s;
+}
+
+void store_free(struct store *s) {
+    store_disconnect(s);
+    if (s->retry_timer) event_free(s->retry_timer);
+    if (s->watchdog) event_free(s->watchdog);
+    free(s);
+}

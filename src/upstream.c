@@ -1,0 +1,284 @@
+/* upstream.c -- event-driven VAST fetches with libcurl multi; see
+ * upstream.h.
+ *
+ * This is curl's multi_socket pattern on libevent (as in curl's
+ * multi-event example): curl tells us which sockets to watch
+ * (on_curl_socket) and when to time out (on_curl_timer); libevent tells
+ * curl what happened (on_socket_event, on_timeout); after each action we
+ * collect finished transfers (collect_finished). Easy handles are kept in
+ * a free list and reused, and the multi handle's connection cache keeps
+ * upstream connections alive between fetches. */
+#include "upstream.h"
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+
+struct upstream {
+    struct event_base *base;
+    CURLM *multi;
+    struct event *timer;
+    char url[1024];
+    int timeout_ms;
+    long max_bytes;
+    int limit;
+    int in_flight;
+    struct upstream_fetch *active; /* in flight, for upstream_abort_all */
+    bool closing;
+
+    CURL **idle;      /* free list of easy handles */
+    int n_idle;
+};
+
+struct socket_watch {
+    struct event *ev;
+    struct upstream *up;
+};
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *upstream_outcome_name(enum upstream_outcome outcome) {
+    switch (outcome) {
+    case UPSTREAM_OK: return "ok";
+    case UPSTREAM_BUSY: return "busy";
+    case UPSTREAM_CONNECT: return "connect_error";
+    case UPSTREAM_TIMEOUT: return "timeout";
+    case UPSTREAM_HTTP_STATUS: return "http_status";
+    case UPSTREAM_TOO_LARGE: return "too_large";
+    }
+    return "unknown";
+}
+
+const char *upstream_url(const struct upstream *up) {
+    return up->url;
+}
+
+/* ---- finishing transfers ----------------------------------------------- */
+
+static enum upstream_outcome classify(struct upstream_fetch *f, CURLcode code) {
+    if (code == CURLE_OPERATION_TIMEDOUT) return UPSTREAM_TIMEOUT;
+    if (code == CURLE_WRITE_ERROR && (long)f->body.len > f->up->max_bytes)
+        return UPSTREAM_TOO_LARGE;
+    if (code != CURLE_OK) return UPSTREAM_CONNECT;
+    if (f->http_status < 200 || f->http_status > 299) return UPSTREAM_HTTP_STATUS;
+    return UPSTREAM_OK;
+}
+
+static void release_easy(struct upstream *up, CURL *easy) {
+    curl_multi_remove_handle(up->multi, easy);
+    if (up->n_idle < up->limit) up->idle[up->n_idle++] = easy;
+    else curl_easy_cleanup(easy);
+}
+
+static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
+    struct upstream *up = f->up;
+    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &f->http_status);
+    f->outcome = classify(f, code);
+    if (code != CURLE_OK && f->error[0] == '\0')
+        snprintf(f->error, sizeof(f->error), "%s", curl_easy_strerror(code));
+    f->latency_ms = now_ms() - f->started_ms;
+    release_easy(up, f->easy);
+    f->easy = NULL;
+    up->in_flight--;
+    if (f->prev) f->prev->next = f->next;
+    else up->active = f->next;
+    if (f->next) f->next->prev = f->prev;
+    f->on_done(f);
+}
+
+static void collect_finished(struct upstream *up) {
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(up->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        struct upstream_fetch *f;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+        finish_fetch(f, msg->data.result);
+    }
+}
+
+/* ---- curl <-> libevent ------------------------------------------------- */
+
+static void on_socket_event(evutil_socket_t fd, short what, void *arg) {
+    struct upstream *up = arg;
+    int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    int running;
+    curl_multi_socket_action(up->multi, fd, action, &running);
+    collect_finished(up);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg) {
+    struct upstream *up = arg;
+    int running;
+    (void)fd;
+    (void)what;
+    curl_multi_socket_action(up->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    collect_finished(up);
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *arg) {
+    struct upstream *up = arg;
+    (void)multi;
+    if (timeout_ms < 0) {
+        evtimer_del(up->timer);
+        return 0;
+    }
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    return evtimer_add(up->timer, &tv) == 0 ? 0 : -1;
+}
+
+static void unwatch(struct socket_watch *w) {
+    if (w == NULL) return;
+    event_free(w->ev);
+    free(w);
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *socketp) {
+    struct upstream *up = arg;
+    struct socket_watch *w = socketp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        unwatch(w);
+        curl_multi_assign(up->multi, fd, NULL);
+        return 0;
+    }
+    short events = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0)
+                 | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+    if (w == NULL) {
+        w = calloc(1, sizeof(*w));
+        if (w == NULL) return -1;
+        w->up = up;
+        curl_multi_assign(up->multi, fd, w);
+    } else {
+        event_free(w->ev);
+    }
+    w->ev = event_new(up->base, fd, events, on_socket_event, up);
+    if (w->ev == NULL || event_add(w->ev, NULL) != 0) return -1;
+    return 0;
+}
+
+/* ---- starting transfers ------------------------------------------------ */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg) {
+    struct upstream_fetch *f = arg;
+    size_t len = size * n;
+    if ((long)(f->body.len + len) > f->up->max_bytes) {
+        f->body.len += len; /* remembered so classify() can tell why */
+        return 0;
+    }
+    buf_append(&f->body, data, len);
+    return f->body.failed ? 0 : len;
+}
+
+static CURL *new_easy(struct upstream *up) {
+    CURL *easy = curl_easy_init();
+    if (easy == NULL) return NULL;
+    curl_easy_setopt(easy, CURLOPT_URL, up->url);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)up->timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "adstats");
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    return easy;
+}
+
+static CURL *take_easy(struct upstream *up) {
+    if (up->n_idle > 0) return up->idle[--up->n_idle];
+    return new_easy(up);
+}
+
+static void refuse(struct upstream_fetch *f, enum upstream_outcome outcome, const char *why) {
+    f->outcome = outcome;
+    f->latency_ms = 0;
+    snprintf(f->error, sizeof(f->error), "%s", why);
+    f->on_done(f);
+}
+
+void upstream_start(struct upstream *up, struct upstream_fetch *f) {
+    f->up = up;
+    f->http_status = 0;
+    f->error[0] = '\0';
+    buf_init(&f->body);
+    if (up->closing) {
+        refuse(f, UPSTREAM_CONNECT, "adstats is shutting down");
+        return;
+    }
+    if (up->in_flight >= up->limit) {
+        refuse(f, UPSTREAM_BUSY, "too many upstream fetches in flight");
+        return;
+    }
+    CURL *easy = take_easy(up);
+    if (easy == NULL) {
+        refuse(f, UPSTREAM_CONNECT, "out of memory");
+        return;
+    }
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, f);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, f->error);
+    f->easy = easy;
+    f->started_ms = now_ms();
+    if (curl_multi_add_handle(up->multi, easy) != CURLM_OK) {
+        curl_easy_cleanup(easy);
+        f->easy = NULL;
+        refuse(f, UPSTREAM_CONNECT, "cannot start the transfer");
+        return;
+    }
+    up->in_flight++;
+    f->prev = NULL;
+    f->next = up->active;
+    if (up->active) up->active->prev = f;
+    up->active = f;
+}
+
+void upstream_abort_all(struct upstream *up) {
+    up->closing = true;
+    while (up->active != NULL) {
+        struct upstream_fetch *f = up->active;
+        snprintf(f->error, sizeof(f->error), "adstats is shutting down");
+        finish_fetch(f, CURLE_ABORTED_BY_CALLBACK);
+    }
+}
+
+struct upstream *upstream_new(struct event_base *base, const struct config *cfg) {
+    struct upstream *up = calloc(1, sizeof(*up));
+    if (up == NULL) return NULL;
+    up->base = base;
+    snprintf(up->url, sizeof(up->url), "%s", cfg->vast_url);
+    up->timeout_ms = cfg->vast_timeout_ms;
+    up->max_bytes = cfg->vast_max_bytes;
+    up->limit = cfg->vast_limit;
+    up->idle = calloc((size_t)up->limit, sizeof(CURL *));
+    up->multi = curl_multi_init();
+    up->timer = evtimer_new(base, on_timeout, up);
+    if (up->idle == NULL || up->multi == NULL || up->timer == NULL) {
+        upstream_free(up);
+        return NULL;
+    }
+    curl_multi_setopt(up->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(up->multi, CURLMOPT_SOCKETDATA, up);
+    curl_multi_setopt(up->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(up->multi, CURLMOPT_TIMERDATA, up);
+    curl_multi_setopt(up->multi, CURLMOPT_MAXCONNECTS, (long)up->limit);
+    curl_multi_setopt(up->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)up->limit);
+    return up;
+}
+
+void upstream_free(struct upstream *up) {
+    for (int i = 0; i < up->n_idle; i++) curl_easy_cleanup(up->idle[i]);
+    free(up->idle);
+    if (up->multi) curl_multi_cleanup(up->multi);
+    if (up->timer) event_free(up->timer);
+    free(up);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages adstats needs to build, test and run, if any
+# are missing. Usage: tools/deps.sh [build|test|bench]  (default: build)
+set -euo pipefail
+
+build=(make gcc pkg-config libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
+       libxml2-dev libevent-dev libjansson-dev redis-server)
+test_extra=(libcmocka-dev python3 nodejs npm curl clang valgrind)
+bench_extra=(wrk gnuplot-nox valgrind redis-tools)
+
+want=("${build[@]}")
+case "${1:-build}" in
+  build) ;;
+  test) want+=("${test_extra[@]}") ;;
+  bench) want+=("${test_extra[@]}" "${bench_extra[@]}") ;;
+  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages and not root; run: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
