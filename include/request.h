@@ -42,8 +42,9 @@ struct request {
     unsigned status;
     struct MHD_Response *response;
     bool response_shared;
+    bool replied;
     unsigned reject_status;
-    const char *reject_message;
+    char reject_message[192];
     struct buf body;
     request_fn *finish;
     struct io_job job;

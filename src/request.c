@@ -23,7 +23,9 @@
 #include "request.h"
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,7 @@ static void set_response(struct request *req, unsigned status, struct MHD_Respon
     req->status = status;
     req->response = r;
     req->response_shared = shared;
+    req->replied = true;
 }
 
 void request_reply_body(struct request *req, unsigned status, const char *content_type,
@@ -119,6 +122,9 @@ static struct request *from_fetch(struct upstream_fetch *f) {
 static void resume(struct request *req) {
     req->state = REQ_RESUMED;
     MHD_resume_connection(req->conn);
+    /* The request is libmicrohttpd's again (a client that hung up is freed
+     * without `finish`): this thread must not touch it any more. */
+    atomic_fetch_sub(&awaiting, 1);
 }
 
 /* Suspends the request and queues `run` on the I/O thread; false (and a 503
@@ -234,22 +240,40 @@ static void dispatch(struct request *req) {
 
 /* ---- the first call: routing and limits -------------------------------- */
 
-static void reject(struct request *req, unsigned status, const char *message) {
-    if (req->reject_status == 0) {
-        req->reject_status = status;
-        req->reject_message = message;
+static void reject(struct request *req, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Remembers the first reason to refuse the request; it is answered once the
+ * request is complete (or at once, to refuse a body unread). */
+static void reject(struct request *req, unsigned status, const char *fmt, ...) {
+    if (req->reject_status != 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(req->reject_message, sizeof(req->reject_message), fmt, ap);
+    va_end(ap);
+    req->reject_status = status;
+}
+
+/* Paths and methods are echoed in messages only when short and plain. */
+static const char *printable(const char *s) {
+    size_t n = strlen(s);
+    if (n > 64) return "(too long to show)";
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F) return "(not printable)";
     }
+    return s;
 }
 
 static void route(struct request *req, const char *url, const char *method) {
     req->method = server_method(method);
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
-        reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint");
+        reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", printable(url));
         return;
     }
     if (!(req->ep->methods & req->method))
-        reject(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+        reject(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s is not allowed on %s (allowed: %s)",
+               printable(method), req->ep->path, server_allow_header(req->ep));
 }
 
 /* A body we will refuse is refused before it is read: by its declared
@@ -337,13 +361,14 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
         dispatch(req);
         break;
     case REQ_RESUMED:
-        atomic_fetch_sub(&awaiting, 1);
         req->finish(req);
         break;
     default:
         return MHD_YES;
     }
-    if (req->state == REQ_AWAITING) return MHD_YES;
+    /* Not req->state: once handed over, the I/O thread may already have
+     * resumed the request. `replied` is only ever set on this thread. */
+    if (!req->replied) return MHD_YES;
     return send_response(req);
 }
 

@@ -1,0 +1,78 @@
+# tools/lib.sh -- shell helpers shared by `make run`, the benchmarks and the
+# cluster scripts: free loopback ports, a private redis-server, the mock
+# upstream, waiting for a port, and stopping everything that was started.
+# Source it; call `stack_cleanup` from an EXIT trap.
+
+STACK_PIDS=()
+STACK_DIR=""
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on (from a random
+# starting point, so parallel runs rarely collide).
+free_port() {
+  local port=$((20000 + RANDOM % 30000)) tries=0
+  while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    port=$((port + 1)); tries=$((tries + 1))
+    [ $tries -lt 1000 ] || { echo "no free port found" >&2; return 1; }
+  done
+  echo "$port"
+}
+
+# wait_for_port PORT [SECONDS]
+wait_for_port() {
+  local deadline=$((SECONDS + ${2:-10}))
+  until (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "nothing listens on port $1" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+stack_dir() {
+  [ -n "$STACK_DIR" ] || STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
+  echo "$STACK_DIR"
+}
+
+# start_redis PORT [extra redis-server args...]
+start_redis() {
+  local port=$1; shift
+  local dir; dir=$(stack_dir)/redis-$port
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
+    --appendonly no --logfile "$dir/redis.log" "$@" &
+  STACK_PIDS+=($!)
+  wait_for_port "$port"
+}
+
+# start_vastmock PORT [extra args...]
+start_vastmock() {
+  local port=$1; shift
+  "${ADSTATS_BIN:-bin}/vastmock" --port "$port" "$@" >"$(stack_dir)/vastmock-$port.log" 2>&1 &
+  STACK_PIDS+=($!)
+  wait_for_port "$port"
+}
+
+# start_adstats PORT REDIS_PORT VAST_PORT [extra flags...]
+start_adstats() {
+  local port=$1 redis_port=$2 vast_port=$3; shift 3
+  "${ADSTATS_BIN:-bin}/adstats" --port "$port" --bind 127.0.0.1 \
+    --redis-url "redis://127.0.0.1:$redis_port/0" \
+    --vast-url "http://127.0.0.1:$vast_port/vast" \
+    --error-log "$(stack_dir)/backend_errors.log" "$@" \
+    >>"$(stack_dir)/adstats-$port.log" 2>&1 &
+  STACK_PIDS+=($!)
+  wait_for_port "$port"
+}
+
+# Stops every process started above (TERM, then KILL after 5 s) and removes
+# the scratch directory.
+stack_cleanup() {
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${STACK_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  STACK_PIDS=()
+  [ -z "$STACK_DIR" ] || rm -rf "$STACK_DIR"
+  STACK_DIR=""
+}
