@@ -1,0 +1,28 @@
+# adstats: multi-stage build on Debian 12, the platform it is developed on.
+# Build: docker build -t adstats .     Run: see docker-compose.yml
+FROM debian:12-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make gcc libc6-dev pkg-config \
+      libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev libxml2-dev \
+      libevent-dev libjansson-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY include include
+COPY src src
+COPY endpoints endpoints
+COPY tools tools
+RUN make all
+
+FROM debian:12-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmicrohttpd12 libhiredis0.14 \
+      libcurl4 libxml2 libevent-2.1-7 libjansson4 ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --no-create-home --shell /usr/sbin/nologin adstats
+COPY --from=build /src/bin/adstats /src/bin/vastmock /usr/local/bin/
+USER adstats
+WORKDIR /tmp
+EXPOSE 5000
+ENTRYPOINT ["/usr/local/bin/adstats"]
+CMD ["--port", "5000", "--error-log", "/tmp/backend_errors.log"]

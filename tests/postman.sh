@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the Postman collection with newman against a live stack: a private
+# Redis, the mock upstream and adstats, all stopped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tools/lib.sh
+trap stack_cleanup EXIT
+redis_port=$(free_port); start_redis "$redis_port"
+vast_port=$(free_port); start_vastmock "$vast_port"
+port=$(free_port); start_adstats "$port" "$redis_port" "$vast_port"
+tests/newman.sh "http://127.0.0.1:$port"
