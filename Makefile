@@ -29,7 +29,7 @@ LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps run test test-unit test-integration test-postman test-asan clean
+.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -57,12 +57,31 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libadstats.a $(LDLIBS) -lcmocka
 
+$(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # ---- run and test --------------------------------------------------------
 
 run:
 	@tools/deps.sh build
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh
+
+bench:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling
+	@bench/bench.sh
+
+bench-ad:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench-ad.sh
+
+bench-callgrind:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/callgrind.sh
 
 test:
 	@tools/deps.sh test
