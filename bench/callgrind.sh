@@ -9,7 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib.sh
 trap stack_cleanup EXIT
-[ -z "${BENCH_KEEP:-}" ] || STACK_DIR=$(mktemp -d)  # keep profiles: BENCH_KEEP=1
 
 N=${BENCH_CALLGRIND_REQUESTS:-2000}
 redis_port=$(free_port); start_redis "$redis_port"

@@ -4,7 +4,10 @@
 # Source it; call `stack_cleanup` from an EXIT trap.
 
 STACK_PIDS=()
-STACK_DIR=""
+# Scratch space for logs and data, made now (not lazily: a command
+# substitution would make it in a subshell, and the parent would never
+# know or remove it).
+STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on (from a random
 # starting point, so parallel runs rarely collide).
@@ -27,7 +30,6 @@ wait_for_port() {
 }
 
 stack_dir() {
-  [ -n "$STACK_DIR" ] || STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
   echo "$STACK_DIR"
 }
 
@@ -74,5 +76,4 @@ stack_cleanup() {
   done
   STACK_PIDS=()
   [ -z "$STACK_DIR" ] || rm -rf "$STACK_DIR"
-  STACK_DIR=""
 }
