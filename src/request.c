@@ -10,8 +10,9 @@
  *                 cost keep-alive, as libmicrohttpd's examples warn)
  *   on_access #n  body data, if any: collect it, up to a cap
  *   on_access     body done: parse, check required and valid parameters,
- *                 call the endpoint's handler; it answers, or awaits the
- *                 I/O thread, in which case the connection is suspended
+ *                 call the endpoint's handler; it answers, or awaits Redis
+ *                 or the upstream, in which case the connection is
+ *                 suspended while its worker's event loop does the work
  *   on_access     after resume: call the handler's `finish`, which answers
  *   on_completed  free the request
  *
