@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connections.h"
 #include "json.h"
 #include "log.h"
 #include "server.h"
@@ -264,7 +265,18 @@ static const char *printable(const char *s) {
     return s;
 }
 
-static void route(struct request *req, const char *url, const char *method) {
+/* HTTP/1.1 makes Host mandatory (RFC 9112, 3.2); libmicrohttpd checks it
+ * only in its pedantic mode, and answers HTML there, so we check it here. */
+static bool lacks_host(struct MHD_Connection *conn, const char *version) {
+    bool http_1_1 = strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0;
+    return http_1_1
+        && MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL;
+}
+
+static void route(struct request *req, const char *url, const char *method,
+                  const char *version) {
+    if (lacks_host(req->conn, version))
+        reject(req, MHD_HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
     req->method = server_method(method);
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
@@ -318,6 +330,10 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     if (q && !too_long) memcpy(req->query, q + 1, query_len);
     req->query[req->query_len] = '\0';
     buf_init(&req->body);
+    if (connections_over_limit(conn)) {
+        req->close_after = true;
+        reject(req, MHD_HTTP_SERVICE_UNAVAILABLE, "too many open connections, retry later");
+    }
     if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, "request URI too long (at most 8192 bytes of query)");
     server_request_started();
     return req;
@@ -326,6 +342,8 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
 static enum MHD_Result send_response(struct request *req) {
     enum MHD_Result ret;
     if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
+    if (req->close_after && !req->response_shared)
+        MHD_add_response_header(req->response, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(req->conn, req->status, req->response);
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
@@ -341,12 +359,11 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     struct request *req = *con_cls;
     (void)cls;
     (void)conn;
-    (void)version;
     if (req == NULL) return MHD_NO; /* on_uri could not allocate */
 
     switch (req->state) {
     case REQ_HEADERS:
-        route(req, url, method);
+        route(req, url, method, version);
         req->state = REQ_BODY;
         /* Answer on this first call only to refuse a body unread. */
         if (!check_headers(req) || req->reject_status == 0) return MHD_YES;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "connections.h"
 #include "log.h"
 
 static atomic_int in_flight;
@@ -28,10 +29,12 @@ struct MHD_Daemon *http_start(const struct http_settings *s, MHD_AccessHandlerCa
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = s->threads > 0 ? (unsigned)s->threads : (unsigned)(cores > 0 ? cores : 1);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    connections_set_max(s->max_connections);
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, s->max_connections, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connections_mhd_limit(s->max_connections), NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connections_notify, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
