@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend_log.h"
 #include "config.h"
@@ -40,7 +41,10 @@ static bool wait_for_zero(int (*count)(void), long budget_ms) {
 }
 
 static void shut_down(struct MHD_Daemon *daemon, struct ioloop *loop, int drain_ms) {
-    MHD_quiesce_daemon(daemon);
+    /* Closing the listening socket (libmicrohttpd hands it over) refuses new
+     * connections at once instead of leaving them in the backlog. */
+    MHD_socket listener = MHD_quiesce_daemon(daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
     if (!wait_for_zero(server_requests_in_flight, drain_ms))
         log_warn("shutdown: %d requests still in flight after %d ms", server_requests_in_flight(),
                  drain_ms);
