@@ -334,9 +334,11 @@ static bool check_headers(struct request *req) {
                                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
     bool chunked = encoding != NULL && strcasecmp(encoding, "identity") != 0;
     bool has_body = chunked || (length != NULL && strcmp(length, "0") != 0);
-    if (length != NULL && conflicting_lengths(req->conn))
+    if (length != NULL && conflicting_lengths(req->conn)) {
         reject(req, MHD_HTTP_BAD_REQUEST, "more than one Content-Length header");
-    else if (chunked)
+        return true; /* whatever the first one said: answer now and close */
+    }
+    if (chunked)
         reject(req, MHD_HTTP_CONTENT_TOO_LARGE,
                "a request body needs a Content-Length of at most 16384 bytes; chunked bodies are refused");
     else if (length != NULL && (strlen(length) > 5 || atol(length) > BODY_MAX))

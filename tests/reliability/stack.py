@@ -332,11 +332,11 @@ def http_request(port, method, path, body=None, headers=None, timeout=5.0):
         conn.close()
 
 
-def raw_exchange(port, data, timeout=3.0, settle=0.3):
+def raw_exchange(port, data, timeout=3.0, settle=0.3, head=False):
     """Sends raw bytes on a fresh connection and reads until the server
     closes, or nothing more has come for `settle` s after a complete
-    response. Returns (responses, closed): responses as [(status, headers
-    with lower-case names, body)], closed True if the server closed."""
+    response. Returns (raw bytes received, closed): closed is True if the
+    server closed the connection. `head`: responses carry no body."""
     buf = b""
     closed = False
     with socket.create_connection((HOST, port), timeout=timeout) as s:
@@ -346,7 +346,7 @@ def raw_exchange(port, data, timeout=3.0, settle=0.3):
             pass
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            complete = parse_responses(buf)[1] == len(buf) and buf
+            complete = bool(buf) and parse_responses(buf, head)[1] == len(buf)
             s.settimeout(settle if complete else max(0.01, deadline - time.monotonic()))
             try:
                 chunk = s.recv(65536)
@@ -361,15 +361,13 @@ def raw_exchange(port, data, timeout=3.0, settle=0.3):
                 closed = True
                 break
             buf += chunk
-    responses, used = parse_responses(buf)
-    if used != len(buf):
-        raise ValueError("unparsable response bytes: %r" % buf[used:used + 300])
-    return responses, closed
+    return buf, closed
 
 
-def parse_responses(buf):
-    """Parses consecutive HTTP responses (with Content-Length) from `buf`;
-    returns (responses, bytes used)."""
+def parse_responses(buf, head=False):
+    """Parses consecutive HTTP responses (framed by Content-Length) from
+    `buf`; returns ([(status, headers with lower-case names, body)], bytes
+    used). `head`: responses carry no body."""
     out, pos = [], 0
     while True:
         end = buf.find(b"\r\n\r\n", pos)
@@ -380,7 +378,7 @@ def parse_responses(buf):
         for line in lines[1:]:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
+        length = 0 if head else int(headers.get("content-length", "0"))
         if len(buf) < end + 4 + length:
             return out, pos
         out.append((int(lines[0].split()[1]), headers, buf[end + 4:end + 4 + length]))
