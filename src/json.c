@@ -61,15 +61,43 @@ void json_append_string(struct buf *b, const char *s, size_t len) {
     buf_append_char(b, '"');
 }
 
-void json_append_double(struct buf *b, double v) {
-    char out[32];
-    if (!isfinite(v)) v = 0;
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(out, sizeof(out), "%.*g", precision, v);
+/* Writes the shortest "%.*e" form of v that reads back as v into out and
+ * returns its decimal exponent. */
+static int shortest_exponent_form(double v, char *out, size_t cap) {
+    for (int precision = 0; precision <= 16; precision++) {
+        snprintf(out, cap, "%.*e", precision, v);
         if (strtod(out, NULL) == v) break;
     }
-    buf_append_str(b, out);
-    if (strpbrk(out, ".e") == NULL) buf_append_str(b, ".0");
+    return atoi(strchr(out, 'e') + 1);
+}
+
+/* Python's repr: positional from 1e-4 up to 1e16, else exponent form. */
+void json_append_double(struct buf *b, double v) {
+    char sci[40];
+    if (!isfinite(v)) v = 0;
+    int exp = shortest_exponent_form(v, sci, sizeof(sci));
+    if (exp < -4 || exp >= 16) {
+        buf_append_str(b, sci);
+        return;
+    }
+    char digits[20];
+    size_t n = 0;
+    const char *p = sci;
+    if (*p == '-') buf_append_char(b, *p++);
+    for (; *p != 'e'; p++) {
+        if (*p != '.') digits[n++] = *p;
+    }
+    if (exp < 0) {
+        buf_append_str(b, "0.");
+        for (int i = -1; i > exp; i--) buf_append_char(b, '0');
+        buf_append(b, digits, n);
+        return;
+    }
+    size_t whole = (size_t)exp + 1;
+    for (size_t i = 0; i < whole; i++) buf_append_char(b, i < n ? digits[i] : '0');
+    buf_append_char(b, '.');
+    if (n > whole) buf_append(b, digits + whole, n - whole);
+    else buf_append_char(b, '0');
 }
 
 void json_append_error(struct buf *b, const char *message, size_t len) {
