@@ -297,12 +297,27 @@ class Adstats:
     def get(self, path, timeout=5.0):
         return http_request(self.port, "GET", path, timeout=timeout)
 
+    def sanitizer_report(self):
+        log = self.log()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in log:
+                return log[max(0, log.index(marker) - 200):][:3000]
+        return None
+
     def assert_healthy(self, testcase):
         """The process is up, and no sanitizer has reported anything."""
         testcase.assertTrue(self.alive(), "adstats died:\n" + self.log()[-3000:])
-        log = self.log()
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            testcase.assertNotIn(marker, log, log[-3000:])
+        testcase.assertIsNone(self.sanitizer_report())
+
+    def stop_clean(self):
+        """Stops adstats (SIGTERM); raises AssertionError unless it exited 0
+        with no sanitizer report (LeakSanitizer reports at exit)."""
+        code = self.stop()
+        if code != 0:
+            raise AssertionError("adstats exited %s:\n%s" % (code, self.log()[-3000:]))
+        report = self.sanitizer_report()
+        if report:
+            raise AssertionError("sanitizer report:\n" + report)
 
 
 def port_answers(port):

@@ -48,8 +48,10 @@ class MaxConnections(unittest.TestCase):
     def tearDown(self):
         for s in self.socks:
             s.close()
-        self.adstats.stop()
-        self.redis.stop()
+        try:
+            self.adstats.stop_clean()
+        finally:
+            self.redis.stop()
 
     def test_503_past_the_limit(self):
         # Wait until libmicrohttpd has accepted the probes of start-up and
@@ -94,6 +96,7 @@ class IdleTimeout(unittest.TestCase):
             self.assertGreater(waited, 0.5)
             self.assertLess(waited, 3.5)
             adstats.assert_healthy(self)
+            adstats.stop_clean()
         finally:
             adstats.stop()
             redis.stop()
@@ -160,6 +163,7 @@ class Slowloris(unittest.TestCase):
             self.assertLess(latencies[-1], LATENCY_LIMIT_MS)
             self.assertEqual(adstats.get("/statistics?username=slow")[0], 404)  # none counted
             adstats.assert_healthy(self)
+            adstats.stop_clean()
         finally:
             adstats.stop()
             redis.stop()

@@ -58,9 +58,11 @@ class RedisFaults(unittest.TestCase):
         self.figures = {}
 
     def tearDown(self):
-        self.adstats.stop()
-        self.mock.stop()
-        self.redis.stop()
+        try:
+            self.adstats.stop_clean()
+        finally:
+            self.mock.stop()
+            self.redis.stop()
 
     def probe(self, path="/impression?" + event_query(PROBE_USER, PROBE_SDK)):
         started = time.monotonic()

@@ -41,9 +41,11 @@ class HostileCorpus(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.adstats.stop()
-        cls.mock.stop()
-        cls.redis.stop()
+        try:
+            cls.adstats.stop_clean()
+        finally:
+            cls.mock.stop()
+            cls.redis.stop()
 
     def check_ours(self, case, status, headers, body):
         """An answer from adstats' pipeline: a JSON error naming the problem."""

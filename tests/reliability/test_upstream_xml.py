@@ -75,9 +75,11 @@ class HostileUpstream(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.adstats.stop()
-        cls.mock.stop()
-        cls.redis.stop()
+        try:
+            cls.adstats.stop_clean()
+        finally:
+            cls.mock.stop()
+            cls.redis.stop()
 
     def fetch_ad(self, body):
         """Serves `body` once from the mock and asks adstats for an ad;
