@@ -153,7 +153,7 @@ class RedisFaults(unittest.TestCase):
         self.assertEqual(totals.other, 0, "statuses: %r" % totals.statuses)
         self.assertEqual(totals.errors, 0, "requests left unanswered")
         self.assertEqual(totals.bad_503, 0, "a 503 without Retry-After or a JSON message")
-        self.assertLess(totals.max_latency_ms, 2 * TIMEOUT_MS + 1000)
+        self.assertLess(totals.max_latency_ms, 3 * TIMEOUT_MS)  # bounded by the timeout
         for counted in (by_user, by_sdk):
             self.assertGreaterEqual(counted, totals.ok, "an acknowledged event was lost")
             self.assertLessEqual(counted - totals.ok, totals.unavailable,
