@@ -3,6 +3,9 @@
  * The daemon runs a pool of worker threads, each with its own epoll set
  * (MHD_USE_EPOLL_INTERNAL_THREAD with a thread pool), and allows
  * suspend/resume so that requests waiting on the I/O thread hold no worker.
+ * Its connection limit sits a little above --max-connections, and every
+ * connection is counted (connections.c), so that the ones past the limit
+ * get a JSON 503 instead of a silent close.
  * The bare responder in bench/ starts through http_start() too, so the
  * benchmark's HTTP ceiling is measured with these very settings. */
 #include "server.h"

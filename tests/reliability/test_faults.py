@@ -24,6 +24,7 @@ The figures are printed (docs/README-reliability.md quotes them).
 
 import json
 import os
+import socket
 import sys
 import time
 import unittest
@@ -158,6 +159,53 @@ class RedisFaults(unittest.TestCase):
             self.assertGreaterEqual(counted, totals.ok, "an acknowledged event was lost")
             self.assertLessEqual(counted - totals.ok, totals.unavailable,
                                  "more events counted than acknowledged or refused")
+
+
+class RedisUnreachable(unittest.TestCase):
+    """Redis absent at start-up, and a Redis that accepts but never answers."""
+
+    def check_503(self, adstats, max_seconds):
+        for path in ("/impression?" + event_query("u"), "/ad?" + event_query("u"),
+                     "/statistics?username=u"):
+            started = time.monotonic()
+            status, headers, body = adstats.get(path, timeout=5)
+            self.assertEqual(status, 503, body)
+            self.assertIsNotNone(headers.get("Retry-After"))
+            self.assertIs(json.loads(body)["success"], False)
+            self.assertLess(time.monotonic() - started, max_seconds)
+
+    def test_redis_absent_at_start_then_started(self):
+        redis = Redis()  # its port is chosen, nothing listens there yet
+        adstats = Adstats(redis.url, args=["--redis-timeout-ms", str(TIMEOUT_MS)])
+        try:
+            self.check_503(adstats, 1.0)
+            redis.start()
+            came_back = time.monotonic()
+            while adstats.get("/impression?" + event_query("u"))[0] != 200:
+                self.assertLess(time.monotonic() - came_back, 1.0, "not serving 1 s after")
+                time.sleep(0.01)
+            adstats.stop_clean()
+        finally:
+            adstats.stop()
+            redis.stop()
+
+    def test_silent_redis(self):
+        """A server that accepts connections and never answers: every
+        request is failed within the timeout, again and again."""
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        port = listener.getsockname()[1]
+        adstats = Adstats("redis://127.0.0.1:%d/0" % port,
+                          args=["--redis-timeout-ms", str(TIMEOUT_MS)])
+        try:
+            for _ in range(3):
+                self.check_503(adstats, 3 * TIMEOUT_MS / 1000)
+                time.sleep(0.1)  # reconnected: the next round times out afresh
+            adstats.stop_clean()
+        finally:
+            adstats.stop()
+            listener.close()
 
 
 if __name__ == "__main__":
