@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stack import REPO, Adstats, Redis, VastMock, parse_responses, raw_exchange  # noqa: E402
@@ -46,6 +47,9 @@ class HostileCorpus(unittest.TestCase):
         finally:
             cls.mock.stop()
             cls.redis.stop()
+
+    def setUp(self):
+        self.redis.command("FLUSHALL")
 
     def check_ours(self, case, status, headers, body):
         """An answer from adstats' pipeline: a JSON error naming the problem."""
@@ -105,6 +109,31 @@ class HostileCorpus(unittest.TestCase):
             "/impression?sdk_version=1.0&session_id=s&platform=ios&username=ok&country_code=us")
         self.assertEqual(status, 200)
         self.assertGreater(self.redis.command("DBSIZE"), 0)
+        self.redis.command("FLUSHALL")
+
+    def test_metacharacters_are_counted_verbatim_and_escaped(self):
+        """Printable usernames full of JSON, HTML and Redis syntax are valid:
+        they are counted under exactly their own bytes (arguments travel
+        binary-safe, nothing is interpreted) and come back escaped."""
+        self.redis.command("SET", "sentinel", "1")
+        names = ['<script>alert("x")</script>', '"},"x":{"\\', "a b *3 FLUSHALL $8 &amp;",
+                 "\u2028\u00e9\U0001F600"]
+        for name in names:
+            query = urllib.parse.urlencode([("sdk_version", "1.0"), ("session_id", "s"),
+                                            ("platform", "ios"), ("username", name),
+                                            ("country_code", "fr")])
+            self.assertEqual(self.adstats.get("/impression?" + query)[0], 200, name)
+            status, headers, body = self.adstats.get(
+                "/statistics?" + urllib.parse.urlencode([("username", name)]))
+            self.assertEqual(status, 200, body)
+            self.assertEqual(headers.get("Content-Type"), "application/json")
+            for raw in (b"<", b">", b"&", "\u2028".encode()):
+                self.assertNotIn(raw, body)
+            doc = json.loads(body)
+            self.assertEqual(doc[name]["impressions"], 1)
+            keys = self.redis.command("KEYS", "*")
+            self.assertTrue(any(name.encode() in k for k in keys), keys)
+        self.assertEqual(self.redis.command("GET", "sentinel"), b"1")
         self.redis.command("FLUSHALL")
 
 
