@@ -30,10 +30,25 @@ def request_bytes(user, extra_headers=""):
             % (event_query(user), extra_headers)).encode()
 
 
-def open_idle(port, n):
+def open_served(port, n, deadline_s=10):
+    """Opens `n` keep-alive connections that have each been served once (so
+    adstats has surely accepted and counted them). A connection refused
+    with 503 because an earlier, closed one is still being counted is
+    closed and tried again."""
     socks = []
-    for _ in range(n):
-        socks.append(socket.create_connection((HOST, port), timeout=5))
+    deadline = time.monotonic() + deadline_s
+    probe = b"GET /statistics?username=warm HTTP/1.1\r\nHost: t\r\n\r\n"
+    while len(socks) < n and time.monotonic() < deadline:
+        s = socket.create_connection((HOST, port), timeout=5)
+        s.sendall(probe)
+        answer = s.recv(4096)
+        if answer.startswith(b"HTTP/1.1 404"):
+            socks.append(s)
+        else:
+            s.close()
+            time.sleep(0.05)
+    if len(socks) < n:
+        raise AssertionError("could not open %d served connections" % n)
     return socks
 
 
@@ -54,11 +69,7 @@ class MaxConnections(unittest.TestCase):
             self.redis.stop()
 
     def test_503_past_the_limit(self):
-        # Wait until libmicrohttpd has accepted the probes of start-up and
-        # closed them, then fill every slot with an idle connection.
-        time.sleep(0.2)
-        self.socks = open_idle(self.adstats.port, self.LIMIT)
-        time.sleep(0.2)  # accepted by now
+        self.socks = open_served(self.adstats.port, self.LIMIT)  # every slot taken
         raw, closed = raw_exchange(self.adstats.port, request_bytes("late"))
         (status, headers, body), = parse_responses(raw)[0]
         self.assertEqual(status, 503, raw)
