@@ -309,8 +309,6 @@ static void route(struct request *req, const char *url, const char *method,
                printable(method), req->ep->path, server_allow_header(req->ep));
 }
 
-/* A body we will refuse is refused before it is read: by its declared
- * length, or at once if it is chunked (a form post has no need to stream). */
 static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value) {
     (void)kind;
@@ -327,6 +325,8 @@ static bool conflicting_lengths(struct MHD_Connection *conn) {
     return n > 1;
 }
 
+/* A body we will refuse is refused before it is read: by its declared
+ * length, or at once if it is chunked (a form post has no need to stream). */
 static bool check_headers(struct request *req) {
     const char *length = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
