@@ -43,6 +43,7 @@ struct request {
     struct MHD_Response *response;
     bool response_shared;
     bool replied;
+    bool close_after;               /* answer with Connection: close */
     unsigned reject_status;
     char reject_message[192];
     struct buf body;
