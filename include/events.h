@@ -18,11 +18,6 @@
 enum event_type { EVENT_AD_REQUEST, EVENT_IMPRESSION };
 
 /* Adds the commands that count one event to `b`. */
-void event_add_commands(struct store_batch *b, /* The five parameters every event carries, all required. */
-#define EVENT_PARAMS                                                                       \
-    (PARAM_BIT(PARAM_SDK_VERSION) | PARAM_BIT(PARAM_SESSION_ID) | PARAM_BIT(PARAM_PLATFORM) \
-     | PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_COUNTRY_CODE))
-
-enum event_type type, const struct params *p);
+void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p);
 
 #endif
