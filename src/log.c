@@ -17,16 +17,21 @@ void log_set_level(const char *name) {
     }
 }
 
-void log_msg(enum log_level level, const char *fmt, ...) {
-    if (level > threshold) return;
-    char line[1024];
+size_t log_time_now(char *out, size_t cap) {
     struct timespec now;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
-    int n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-    n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ldZ %-5s ", now.tv_nsec / 1000000,
-                  level_names[level]);
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    int m = snprintf(out + n, cap - n, ".%03ldZ", now.tv_nsec / 1000000);
+    return m > 0 && (size_t)m < cap - n ? n + (size_t)m : n;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...) {
+    if (level > threshold) return;
+    char line[1024];
+    int n = (int)log_time_now(line, LOG_TIME_MAX);
+    n += snprintf(line + n, sizeof(line) - (size_t)n, " %-5s ", level_names[level]);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
