@@ -4,17 +4,23 @@
  * with sigwait, so no handler ever runs inside a worker. On SIGTERM or
  * SIGINT adstats stops accepting, lets requests in flight finish (for at
  * most --drain-ms), fails whatever still waits on Redis or the upstream,
- * and exits 0. */
+ * and exits 0. /readyz answers 503 from the signal on, so load balancers
+ * stop sending traffic while the drain runs. Redis being unreachable at
+ * start-up is not fatal: the store keeps retrying (and /readyz says so). */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "access_log.h"
 #include "backend_log.h"
 #include "config.h"
+#include "cors.h"
 #include "ioloop.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "vast.h"
 
@@ -51,6 +57,20 @@ static void shut_down(struct MHD_Daemon *daemon, struct ioloop *loop, int drain_
     ioloop_stop(loop);
 }
 
+/* The settings summary, as one log line. */
+static void log_config(const struct config *cfg) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) return;
+    config_describe(cfg, f);
+    if (fclose(f) == 0 && len > 0) {
+        text[len - 1] = '\0'; /* the newline */
+        log_info("%s", text);
+    }
+    free(text);
+}
+
 static int wait_for_signal(const sigset_t *set) {
     int sig = 0;
     while (sigwait(set, &sig) != 0) continue;
@@ -65,7 +85,7 @@ int main(int argc, char **argv) {
     case CONFIG_ERROR: return 2;
     }
     log_set_level(cfg.log_level);
-    config_describe(&cfg, stderr);
+    log_config(&cfg);
 
     sigset_t stop;
     sigemptyset(&stop);
@@ -79,7 +99,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     vast_init();
+    metrics_init();
+    cors_configure(cfg.cors_origin);
     backend_log_open(cfg.error_log, cfg.vast_url);
+    if (!access_log_open(cfg.access_log)) return 1;
     struct ioloop *loop = ioloop_start(&cfg);
     if (loop == NULL || !request_pipeline_init(loop)) return 1;
 
@@ -92,13 +115,17 @@ int main(int argc, char **argv) {
         ioloop_stop(loop);
         return 1;
     }
+    lifecycle_set(LIFECYCLE_READY);
     log_info("adstats listening on %s:%d", cfg.bind, cfg.port);
 
     int sig = wait_for_signal(&stop);
+    lifecycle_set(LIFECYCLE_STOPPING);
     log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     shut_down(daemon, loop, cfg.drain_ms);
     request_pipeline_free();
     backend_log_close();
+    access_log_close();
+    metrics_free();
     curl_global_cleanup();
     log_info("adstats stopped");
     return 0;

@@ -15,8 +15,19 @@
 #include <netinet/in.h>
 
 #include "log.h"
+#include "metrics.h"
 
 static atomic_int in_flight;
+
+/* Counts client connections for /metrics. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    (void)cls;
+    (void)conn;
+    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) metrics_connection_opened();
+    else if (code == MHD_CONNECTION_NOTIFY_CLOSED) metrics_connection_closed();
+}
 
 struct MHD_Daemon *http_start(const struct http_settings *s, MHD_AccessHandlerCallback access,
                               http_uri_fn *uri_cb, MHD_RequestCompletedCallback completed_cb) {
@@ -38,6 +49,7 @@ struct MHD_Daemon *http_start(const struct http_settings *s, MHD_AccessHandlerCa
         {uri_cb ? MHD_OPTION_URI_LOG_CALLBACK : MHD_OPTION_END, (intptr_t)uri_cb, NULL},
         {completed_cb ? MHD_OPTION_NOTIFY_COMPLETED : MHD_OPTION_END, (intptr_t)completed_cb,
          NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     return MHD_start_daemon(flags, (uint16_t)s->port, NULL, NULL, access, NULL,
@@ -95,7 +107,6 @@ int server_requests_in_flight(void) {
     return atomic_load(&in_flight);
 }
 
-void server_count_response(const struct endpoint *ep, unsigned status) {
-    (void)ep;
-    (void)status;
+void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us) {
+    metrics_http_response(ep, status, latency_us);
 }

@@ -26,15 +26,23 @@ wait_for_port() {
   done
 }
 
-stack_dir() {
+# Creates the scratch directory once. Called by every start_* in this shell
+# (not in a $(...) subshell, where the assignment would be lost and each call
+# would make, and leak, a directory of its own).
+ensure_stack_dir() {
   [ -n "$STACK_DIR" ] || STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
+}
+
+stack_dir() {
+  ensure_stack_dir
   echo "$STACK_DIR"
 }
 
 # start_redis PORT [extra redis-server args...]
 start_redis() {
   local port=$1; shift
-  local dir; dir=$(stack_dir)/redis-$port
+  ensure_stack_dir
+  local dir=$STACK_DIR/redis-$port
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
     --appendonly no --logfile "$dir/redis.log" "$@" &
@@ -45,6 +53,7 @@ start_redis() {
 # start_vastmock PORT [extra args...]
 start_vastmock() {
   local port=$1; shift
+  ensure_stack_dir
   "${ADSTATS_BIN:-bin}/vastmock" --port "$port" "$@" >"$(stack_dir)/vastmock-$port.log" 2>&1 &
   STACK_PIDS+=($!)
   wait_for_port "$port"
@@ -53,6 +62,7 @@ start_vastmock() {
 # start_adstats PORT REDIS_PORT VAST_PORT [extra flags...]
 start_adstats() {
   local port=$1 redis_port=$2 vast_port=$3; shift 3
+  ensure_stack_dir
   "${ADSTATS_BIN:-bin}/adstats" --port "$port" --bind 127.0.0.1 \
     --redis-url "redis://127.0.0.1:$redis_port/0" \
     --vast-url "http://127.0.0.1:$vast_port/vast" \
