@@ -350,6 +350,22 @@ static void describe_redis(const struct config *cfg, FILE *out) {
             ep->password[0] || ep->username[0] ? "@" : "", ep->host, ep->port, ep->db);
 }
 
+/* An http(s) URL without the secrets it may carry: the password of its
+ * userinfo and the values of its query string. */
+static void describe_http_url(const char *url, FILE *out) {
+    const char *rest = strstr(url, "://") + 3; /* validated: the scheme is there */
+    size_t authority = strcspn(rest, "/?#");
+    const char *at = memchr(rest, '@', authority);
+    fprintf(out, "%.*s", (int)(rest - url), url);
+    if (at != NULL) {
+        const char *colon = memchr(rest, ':', (size_t)(at - rest));
+        fprintf(out, "%.*s%s", (int)((colon ? colon : at) - rest), rest, colon ? ":****@" : "@");
+        rest = at + 1;
+    }
+    size_t before_query = strcspn(rest, "?");
+    fprintf(out, "%.*s%s", (int)before_query, rest, rest[before_query] ? "?****" : "");
+}
+
 void config_describe(const struct config *cfg, FILE *out) {
     fputs("config:", out);
     for (size_t i = 0; i < N_SETTINGS; i++) {
@@ -360,6 +376,7 @@ void config_describe(const struct config *cfg, FILE *out) {
         case T_INT: fprintf(out, "%d", *(const int *)field); break;
         case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
         case T_REDIS_URL: describe_redis(cfg, out); break;
+        case T_HTTP_URL: describe_http_url(field, out); break;
         default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
         }
     }

@@ -84,6 +84,8 @@ class Process:
     def __init__(self, name, argv, log_path, port, cwd=None, env=None):
         self.name, self.argv, self.log_path, self.port = name, argv, log_path, port
         self.log = open(log_path, "ab")
+        self.stopped = False
+        self.exited_early = False
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=cwd, env=env)
 
@@ -99,15 +101,19 @@ class Process:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
-    def stop(self, sig=signal.SIGTERM, timeout=5):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the process (if still running) and returns its exit status."""
+        if not self.stopped:
+            self.exited_early = self.proc.poll() is not None
+            if not self.exited_early:
+                self.proc.send_signal(sig)
+                try:
+                    self.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            self.log.close()
+            self.stopped = True
         return self.proc.returncode
 
 
@@ -138,10 +144,19 @@ class Stack:
         self.close()
 
     def close(self):
+        """Stops everything; fails if an adstats did not exit cleanly (status
+        0 on SIGTERM), which is how sanitizer reports surface."""
+        unclean = []
         for p in reversed(self.procs):
-            p.stop()
+            code = p.stop()
+            if isinstance(p, Adstats) and (code != 0 or p.exited_early):
+                unclean.append(f"adstats on port {p.port} exited with {code}"
+                               f"{' before it was stopped' if p.exited_early else ''}:\n"
+                               + p.output()[-4000:])
         self.procs = []
         shutil.rmtree(self.dir, ignore_errors=True)
+        if unclean:
+            raise AssertionError("\n".join(unclean))
 
     def path(self, name):
         return os.path.join(self.dir, name)

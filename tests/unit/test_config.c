@@ -75,6 +75,24 @@ static void test_password_only_and_no_auth(void **state) {
     free(text);
 }
 
+static void test_upstream_url_secrets_are_masked(void **state) {
+    (void)state;
+    struct config cfg;
+    char err[256] = "";
+    char *argv[] = {"adstats", "--vast-url", "https://ads:t0ken@ads.example:8443/vast?key=k3y"};
+    assert_int_equal(load(&cfg, 3, argv, err, sizeof(err)), CONFIG_OK);
+    char *text = describe(&cfg);
+    assert_non_null(strstr(text, " vast-url=https://ads:****@ads.example:8443/vast?**** "));
+    assert_null(strstr(text, "t0ken"));
+    assert_null(strstr(text, "k3y"));
+    free(text);
+    char *plain[] = {"adstats", "--vast-url", "http://127.0.0.1:8081/vast"};
+    assert_int_equal(load(&cfg, 3, plain, err, sizeof(err)), CONFIG_OK);
+    text = describe(&cfg);
+    assert_non_null(strstr(text, " vast-url=http://127.0.0.1:8081/vast "));
+    free(text);
+}
+
 static void test_cors_origins(void **state) {
     (void)state;
     const char *good[] = {"", "*", "https://app.example.com", "http://localhost:3000"};
@@ -94,6 +112,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_masks_the_password_and_lists_every_setting),
         cmocka_unit_test(test_password_only_and_no_auth),
+        cmocka_unit_test(test_upstream_url_secrets_are_masked),
         cmocka_unit_test(test_cors_origins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
