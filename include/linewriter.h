@@ -3,9 +3,9 @@
  *
  * A line writer owns one file descriptor and one thread. Callers hand it
  * complete lines (linewriter_write copies them onto a queue and returns at
- * once); the thread writes them in order, each with a single write(2), so
- * lines from different threads never interleave, even with other processes
- * appending to the same file. When the disk cannot keep up the queue is
+ * once); the thread writes them in order, whole lines per write(2) (as
+ * many as fit in 64 KiB), so lines from different threads never interleave,
+ * even with other processes appending to the same file. When the disk cannot keep up the queue is
  * capped: further lines are dropped and counted, never held. Used by the
  * backend error log and the access log. */
 #ifndef ADSTATS_LINEWRITER_H

@@ -74,6 +74,35 @@ static void test_all_lines_arrive_whole_and_in_order(void **state) {
     assert_int_equal(total, THREADS * LINES);
 }
 
+/* Lines longer than the coalescing buffer go out alone, in order. */
+static void test_long_lines_between_short_ones(void **state) {
+    (void)state;
+    enum { LONG = 100000 };
+    char *big = malloc(LONG);
+    assert_non_null(big);
+    memset(big, 'x', LONG - 1);
+    big[LONG - 1] = '\n';
+    writer = linewriter_open("test", path, 100);
+    assert_non_null(writer);
+    assert_true(linewriter_write(writer, "a\n", 2));
+    assert_true(linewriter_write(writer, big, LONG));
+    assert_true(linewriter_write(writer, "b\n", 2));
+    linewriter_close(writer);
+
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *got = malloc(LONG + 16);
+    assert_non_null(got);
+    size_t n = fread(got, 1, LONG + 16, f);
+    fclose(f);
+    assert_int_equal(n, LONG + 4);
+    assert_memory_equal(got, "a\n", 2);
+    assert_memory_equal(got + 2, big, LONG);
+    assert_memory_equal(got + 2 + LONG, "b\n", 2);
+    free(got);
+    free(big);
+}
+
 static void test_full_queue_drops_and_counts(void **state) {
     (void)state;
     writer = linewriter_open("test", path, 0); /* no room at all */
@@ -93,6 +122,8 @@ static void test_unopenable_file_is_refused(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_all_lines_arrive_whole_and_in_order, make_path,
+                                        remove_path),
+        cmocka_unit_test_setup_teardown(test_long_lines_between_short_ones, make_path,
                                         remove_path),
         cmocka_unit_test_setup_teardown(test_full_queue_drops_and_counts, make_path, remove_path),
         cmocka_unit_test(test_unopenable_file_is_refused),
