@@ -60,8 +60,17 @@ void access_log_format(struct buf *b, const struct access_entry *e) {
     json_append_string(b, e->method, strlen(e->method));
     buf_append_str(b, ", \"path\": ");
     json_append_string(b, e->path, strlen(e->path));
-    buf_printf(b, ", \"status\": %u, \"latency_ms\": %lld.%03lld, \"bytes\": %zu, \"client\": ",
-               e->status, us / 1000, us % 1000, e->bytes);
+    char ms_frac[4] = {(char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10),
+                       (char)('0' + us % 10), '\0'};
+    buf_append_str(b, ", \"status\": ");
+    buf_append_ll(b, e->status);
+    buf_append_str(b, ", \"latency_ms\": ");
+    buf_append_ll(b, us / 1000);
+    buf_append_char(b, '.');
+    buf_append_str(b, ms_frac);
+    buf_append_str(b, ", \"bytes\": ");
+    buf_append_ll(b, (long long)e->bytes);
+    buf_append_str(b, ", \"client\": ");
     append_client(b, e->client);
     buf_append_str(b, ", \"params\": ");
     append_params(b, e->params);

@@ -39,6 +39,7 @@ struct linewriter {
     pthread_cond_t wake;
     struct line *head, *tail;
     int queued;
+    bool waiting; /* the thread sleeps on `wake`: a new line must signal it */
     bool stopping;
     atomic_long dropped;
     bool write_failed; /* thread only: report a failing disk once */
@@ -90,7 +91,11 @@ static void *writer_main(void *arg) {
     char pack[COALESCE]; /* on this thread's own stack */
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (w->head == NULL && !w->stopping) pthread_cond_wait(&w->wake, &w->lock);
+        while (w->head == NULL && !w->stopping) {
+            w->waiting = true;
+            pthread_cond_wait(&w->wake, &w->lock);
+            w->waiting = false;
+        }
         struct line *batch = w->head;
         w->head = w->tail = NULL;
         w->queued = 0;
@@ -150,7 +155,7 @@ bool linewriter_write(struct linewriter *w, const char *text, size_t len) {
         else w->head = l;
         w->tail = l;
         w->queued++;
-        pthread_cond_signal(&w->wake);
+        if (w->waiting) pthread_cond_signal(&w->wake); /* else it will look again */
     }
     pthread_mutex_unlock(&w->lock);
     if (!accepted) {

@@ -17,14 +17,31 @@ void log_set_level(const char *name) {
     }
 }
 
+/* The date and time up to the second change once a second: each thread
+ * keeps the last one it formatted (the access log asks on every request). */
 size_t log_time_now(char *out, size_t cap) {
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[24];
+    static _Thread_local size_t cached_len;
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    int m = snprintf(out + n, cap - n, ".%03ldZ", now.tv_nsec / 1000000);
-    return m > 0 && (size_t)m < cap - n ? n + (size_t)m : n;
+    if (now.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = now.tv_sec;
+    }
+    long ms = now.tv_nsec / 1000000;
+    if (cap < cached_len + 6) return 0;
+    memcpy(out, cached, cached_len);
+    char *p = out + cached_len;
+    *p++ = '.';
+    *p++ = (char)('0' + ms / 100);
+    *p++ = (char)('0' + ms / 10 % 10);
+    *p++ = (char)('0' + ms % 10);
+    *p++ = 'Z';
+    *p = '\0';
+    return cached_len + 5;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...) {
