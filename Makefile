@@ -35,7 +35,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build deps run test test-unit test-integration test-postman test-asan clean install
+.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean install
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -71,12 +71,31 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libadstats.a $(LDLIBS) -lcmocka
 
+$(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # ---- run and test --------------------------------------------------------
 
 run:
 	@tools/deps.sh build
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh
+
+bench:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling
+	@bench/bench.sh
+
+bench-ad:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench-ad.sh
+
+bench-callgrind:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/callgrind.sh
 
 test:
 	@tools/deps.sh test

@@ -54,8 +54,11 @@ enum config_result config_load(struct config *cfg, int argc, char **argv,
  * reason in `why` if the URL is malformed. */
 bool redis_url_parse(const char *url, struct redis_endpoint *ep, const char **why);
 
-/* Writes a one-line summary of every setting (from the settings table, so
- * new settings appear by themselves) with secrets masked. */
+/* Writes a one-line summary, "config: name=value ...", of every setting
+ * (from the settings table, so new settings appear by themselves; names are
+ * the flags with '_' for '-'), with secrets masked: the Redis URL shows as
+ * redis=host:port/db auth=none|****, the upstream URL without
+ * its password and query. */
 void config_describe(const struct config *cfg, FILE *out);
 
 #endif

@@ -50,6 +50,7 @@ void metrics_upstream_done(enum upstream_outcome outcome, bool was_started, long
 
 /* Redis. */
 void metrics_redis_error(enum redis_error_kind kind);
+/* A connection was made (`reconnect`: not the first of its client) or lost. */
 void metrics_redis_connected(bool up, bool reconnect);
 
 /* An event counted in Redis. */

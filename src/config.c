@@ -343,11 +343,11 @@ enum config_result config_load(struct config *cfg, int argc, char **argv,
 
 /* ---- describing -------------------------------------------------------- */
 
-/* A Redis URL without its password: redis://[user:]****@host:port/db. */
+/* Redis as redis=host:port/db auth=none|****: never the password. */
 static void describe_redis(const struct config *cfg, FILE *out) {
     const struct redis_endpoint *ep = &cfg->redis;
-    fprintf(out, "redis://%s%s%s%s:%d/%d", ep->username, ep->password[0] ? ":****" : "",
-            ep->password[0] || ep->username[0] ? "@" : "", ep->host, ep->port, ep->db);
+    fprintf(out, "redis=%s:%d/%d auth=%s", ep->host, ep->port, ep->db,
+            ep->password[0] ? "****" : "none");
 }
 
 /* An http(s) URL without the secrets it may carry: the password of its
@@ -366,16 +366,22 @@ static void describe_http_url(const char *url, FILE *out) {
     fprintf(out, "%.*s%s", (int)before_query, rest, rest[before_query] ? "?****" : "");
 }
 
+/* One `name=value` per setting, named after its flag with '_' for '-'. */
 void config_describe(const struct config *cfg, FILE *out) {
     fputs("config:", out);
     for (size_t i = 0; i < N_SETTINGS; i++) {
         const struct setting *s = &settings[i];
         const char *field = (const char *)cfg + s->offset;
-        fprintf(out, " %s=", s->flag);
+        fputc(' ', out);
+        if (s->type == T_REDIS_URL) {
+            describe_redis(cfg, out);
+            continue;
+        }
+        for (const char *c = s->flag; *c; c++) fputc(*c == '-' ? '_' : *c, out);
+        fputc('=', out);
         switch (s->type) {
         case T_INT: fprintf(out, "%d", *(const int *)field); break;
         case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
-        case T_REDIS_URL: describe_redis(cfg, out); break;
         case T_HTTP_URL: describe_http_url(field, out); break;
         default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
         }

@@ -42,6 +42,7 @@ struct shard {
     counter upstream_started, upstream_finished;
     counter redis_errors[REDIS_ERR__COUNT];
     counter redis_reconnects;
+    counter redis_ups, redis_downs; /* connections made and lost */
     counter events[MAX_EVENT_TYPES];
     struct shard *next;
 };
@@ -51,7 +52,6 @@ static struct shard *shards;
 static struct shard fallback; /* for threads whose shard could not be allocated */
 static bool fallback_listed;
 static _Thread_local struct shard *mine;
-static atomic_bool redis_up;
 static double start_time;
 
 /* ---- recording --------------------------------------------------------- */
@@ -133,8 +133,9 @@ void metrics_redis_error(enum redis_error_kind kind) {
 }
 
 void metrics_redis_connected(bool up, bool reconnect) {
-    atomic_store_explicit(&redis_up, up, memory_order_relaxed);
-    if (up && reconnect) bump(&shard()->redis_reconnects, 1);
+    struct shard *s = shard();
+    bump(up ? &s->redis_ups : &s->redis_downs, 1);
+    if (up && reconnect) bump(&s->redis_reconnects, 1);
 }
 
 void metrics_event(enum event_type type) {
@@ -280,8 +281,11 @@ static void render_redis(struct buf *out) {
                 "Connections to Redis made again after the first.");
     prom_sample(out, "adstats_redis_reconnects_total", NULL,
                 total(offsetof(struct shard, redis_reconnects)));
-    prom_family(out, "adstats_redis_connected", "gauge", "1 while connected to Redis.");
-    prom_sample(out, "adstats_redis_connected", NULL, atomic_load(&redis_up) ? 1 : 0);
+    prom_family(out, "adstats_redis_connected", "gauge",
+                "Redis connections up now (each worker thread has one).");
+    prom_sample_signed(out, "adstats_redis_connected", NULL,
+                       (long long)(total(offsetof(struct shard, redis_ups))
+                                   - total(offsetof(struct shard, redis_downs))));
 }
 
 static void render_events(struct buf *out) {

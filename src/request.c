@@ -22,8 +22,9 @@
  * logged when it is queued; CORS headers (cors.h) are added to every
  * response here, and preflights answered here, so no endpoint sees either.
  *
- * Shutdown uses two atomics: `awaiting` counts requests the I/O thread
- * holds, and `draining` stops new ones from being handed over. */
+ * Everything about one request happens on one worker thread (ioloop.h).
+ * Shutdown uses two atomics: `awaiting` counts suspended requests, and
+ * `draining` stops new ones from being suspended. */
 #include "request.h"
 
 #include <microhttpd.h>
@@ -45,7 +46,6 @@ enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWE
 #define QUERY_MAX 8192
 #define BODY_MAX 16384
 
-static struct ioloop *io;
 static atomic_int awaiting;
 static atomic_bool draining;
 
@@ -140,11 +140,7 @@ static struct MHD_Response *static_json(const char *body) {
     return r;
 }
 
-/* ---- awaiting the I/O thread ------------------------------------------- */
-
-static struct request *from_job(struct io_job *job) {
-    return (struct request *)((char *)job - offsetof(struct request, job));
-}
+/* ---- awaiting Redis or the upstream ----------------------------------- */
 
 static struct request *from_batch(struct store_batch *b) {
     return (struct request *)((char *)b - offsetof(struct request, batch));
@@ -154,18 +150,23 @@ static struct request *from_fetch(struct upstream_fetch *f) {
     return (struct request *)((char *)f - offsetof(struct request, fetch));
 }
 
-/* I/O thread: the work is done, hand the request back to its HTTP thread. */
+/* The work is done: hand the request back to libmicrohttpd, which calls
+ * on_access again on its next run (this same thread). A client that hung
+ * up meanwhile is freed without `finish`, so the request is not touched
+ * after this. The callback may even come before the handler that started
+ * the work has returned (when Redis is down): that is fine, since
+ * libmicrohttpd only acts on the resume in its next run, which the kick
+ * schedules for the next turn of the loop. */
 static void resume(struct request *req) {
     req->state = REQ_RESUMED;
     MHD_resume_connection(req->conn);
-    /* The request is libmicrohttpd's again (a client that hung up is freed
-     * without `finish`): this thread must not touch it any more. */
+    http_kick(ioloop_http(ioloop_current()));
     atomic_fetch_sub(&awaiting, 1);
 }
 
-/* Suspends the request and queues `run` on the I/O thread; false (and a 503
- * answered) if adstats is shutting down. */
-static bool hand_over(struct request *req, request_fn *finish, void (*run)(struct io_job *)) {
+/* Suspends the request until `finish`; false (and a 503 answered) if
+ * adstats is shutting down. */
+static bool suspend(struct request *req, request_fn *finish) {
     atomic_fetch_add(&awaiting, 1);
     if (atomic_load(&draining)) {
         atomic_fetch_sub(&awaiting, 1);
@@ -174,9 +175,7 @@ static bool hand_over(struct request *req, request_fn *finish, void (*run)(struc
     }
     req->finish = finish;
     req->state = REQ_AWAITING;
-    req->job.run = run;
     MHD_suspend_connection(req->conn);
-    ioloop_post(io, &req->job);
     return true;
 }
 
@@ -186,28 +185,18 @@ static void on_batch_done(struct store_batch *b, enum store_status status) {
     resume(req);
 }
 
-static void run_store(struct io_job *job) {
-    struct request *req = from_job(job);
-    store_send(ioloop_store(io), &req->batch);
-}
-
 void request_await_store(struct request *req, request_fn *finish) {
     req->batch.on_done = on_batch_done;
-    hand_over(req, finish, run_store);
+    if (suspend(req, finish)) store_send(ioloop_store(ioloop_current()), &req->batch);
 }
 
 static void on_fetch_done(struct upstream_fetch *f) {
     resume(from_fetch(f));
 }
 
-static void run_fetch(struct io_job *job) {
-    struct request *req = from_job(job);
-    upstream_start(ioloop_upstream(io), &req->fetch);
-}
-
 void request_await_fetch(struct request *req, request_fn *finish) {
     req->fetch.on_done = on_fetch_done;
-    hand_over(req, finish, run_fetch);
+    if (suspend(req, finish)) upstream_start(ioloop_upstream(ioloop_current()), &req->fetch);
 }
 
 /* ---- parsing and checking ---------------------------------------------- */
@@ -430,8 +419,8 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     default:
         return MHD_YES;
     }
-    /* Not req->state: once handed over, the I/O thread may already have
-     * resumed the request. `replied` is only ever set on this thread. */
+    /* Not req->state: a request whose work failed at once is already marked
+     * resumed here, though libmicrohttpd has yet to resume it. */
     if (!req->replied) return MHD_YES;
     return send_response(req, method, url);
 }
@@ -453,8 +442,7 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 
 /* ---- set-up and shutdown ----------------------------------------------- */
 
-bool request_pipeline_init(struct ioloop *loop) {
-    io = loop;
+bool request_pipeline_init(void) {
     success_fetched = static_json(SUCCESS_FETCHED);
     return success_fetched != NULL;
 }

@@ -14,18 +14,23 @@ import glob
 import json
 import os
 import re
+import subprocess
 import unittest
 import urllib.parse
 
-from harness import ROOT, Stack, free_port, request, run
+from harness import (REPO, Adstats, RedisServer, VastMock, clean_env, free_port, make_tmpdir,
+                     remove_tmpdir, request)
+
+ROOT = REPO
 
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options")
 FORM = "application/x-www-form-urlencoded"
 
 
-def load_spec(stack):
-    out = stack.path("openapi.json")
-    r = run([os.path.join(ROOT, "tests/openapi.sh"), "--json", out], timeout=600)
+def load_spec(tmpdir):
+    out = os.path.join(tmpdir, "openapi.json")
+    r = subprocess.run([os.path.join(ROOT, "tests/openapi.sh"), "--json", out],
+                       capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise RuntimeError("tests/openapi.sh failed:\n" + r.stdout + r.stderr)
     with open(out) as f:
@@ -94,32 +99,57 @@ def cases(spec):
 class OpenapiExamplesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.stack = Stack()
+        cls.closers = []
         try:
-            cls.spec = load_spec(cls.stack)
-            cls.stack.redis()
-            cls.stack.vastmock()
-            flags = ("--vast-timeout-ms", "500", "--cors-origin", "*")
-            cls.up = cls.stack.adstats(*flags)
-            cls.down = cls.stack.adstats(*flags, redis_port=free_port())
+            cls.tmp = make_tmpdir()
+            cls.closers.append(lambda: remove_tmpdir(cls.tmp))
+            cls.spec = load_spec(cls.tmp)
+            cls.redis = RedisServer().start()
+            cls.closers.append(cls.redis.close)
+            cls.mock = VastMock().start()
+            cls.closers.append(cls.mock.close)
+            flags = ["--vast-timeout-ms", "500", "--cors-origin", "*"]
+            cls.up = cls.adstats(cls.redis.url, flags)
+            cls.down = cls.adstats("redis://127.0.0.1:%d/0" % free_port(), flags)
         except BaseException:
-            cls.stack.close()
+            cls.close_all()
             raise
 
     @classmethod
+    def adstats(cls, redis_url, flags):
+        a = Adstats(redis_url, cls.mock.url, flags, env=clean_env())
+        cls.closers.append(a.close)
+        return a.start()
+
+    @classmethod
+    def close_all(cls):
+        for close in reversed(cls.closers):
+            close()
+        cls.closers = []
+
+    @classmethod
     def tearDownClass(cls):
-        cls.stack.close()
+        problems = []
+        for a in (cls.up, cls.down):
+            code = a.stop()
+            report = a.sanitizer_report()
+            if code != 0 or report:
+                problems.append("adstats on port %s exited %s:\n%s" % (a.port, code,
+                                                                       a.stderr()[-3000:]))
+        cls.close_all()
+        if problems:
+            raise AssertionError("\n".join(problems))
 
     def test_every_routed_endpoint_is_documented(self):
         self.assertEqual(routed_paths() - set(self.spec["paths"]), set())
         for path in self.spec["paths"]:
-            self.assertNotEqual(self.up.get(path).status, 404, path)
+            self.assertNotEqual(request(self.up.port, "GET", path)[0], 404, path)
 
     def test_every_example_gets_its_documented_status(self):
         # /statistics' "found" example needs its subject counted.
         counted = next(c for c in cases(self.spec)
                        if c.path == "/impression" and c.method == "GET" and c.status == 200)
-        self.assertEqual(self.up.get("/impression", counted.params).status, 200)
+        self.assertEqual(request(self.up.port, "GET", "/impression", counted.params)[0], 200)
         sent = 0
         for case in cases(self.spec):
             with self.subTest(str(case)):
@@ -134,18 +164,19 @@ class OpenapiExamplesTest(unittest.TestCase):
         if case.requires not in (None, "redis-down") and scenario is None:
             self.fail(f"unknown x-requires: {case.requires}")
         if scenario:
-            self.stack.set_scenario(scenario)
+            self.mock.set_scenario(scenario)
         try:
-            r = request(target.port, case.method, case.path, case.params or None,
-                        body=case.body, headers=case.headers)
+            status, headers, data = request(target.port, case.method, case.path,
+                                            case.params or None, body=case.body,
+                                            headers=case.headers)
         finally:
             if scenario:
-                self.stack.set_scenario([])
-        self.assertEqual(r.status, case.status, r.body[:300])
+                self.mock.set_scenario([])
+        self.assertEqual(status, case.status, data[:300])
         if case.expected is None or case.method == "HEAD" or case.status == 204:
             return
-        if r.headers.get("content-type") == "application/json":
-            body = r.json()
+        if headers.get("Content-Type") == "application/json":
+            body = json.loads(data)
             if 400 <= case.status < 500:
                 self.assertEqual(body, case.expected)
             else:

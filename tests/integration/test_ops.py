@@ -1,15 +1,110 @@
 """test_ops.py -- adstats as its operators see it: /metrics, /healthz and
 /readyz, the access log, configuration, CORS, /openapi.yaml, `make install`
 and the packaging files. Every test runs the real binary against a real
-redis-server and the real mock upstream on loopback ports."""
+redis-server and the real mock upstream on loopback ports (harness.py),
+and every adstats it starts must exit 0 on SIGTERM with no sanitizer
+report."""
 import json
 import os
 import re
-import socket
+import subprocess
 import time
 import unittest
+import urllib.parse
 
-from harness import BIN, EVENT, ROOT, Stack, free_port, run, wait_for
+from harness import (REPO, Adstats, RedisServer, VastMock, bin_dir, binary, clean_env,
+                     free_port, make_tmpdir, remove_tmpdir, request, wait_until)
+
+ROOT = REPO
+EVENT = {"sdk_version": "1.0", "session_id": "s1", "platform": "ios",
+         "username": "alice", "country_code": "us"}
+
+
+def run(argv, **kw):
+    """Runs a command to completion; returns CompletedProcess (text)."""
+    kw.setdefault("timeout", 120)
+    return subprocess.run(argv, capture_output=True, text=True, **kw)
+
+
+def wait_for(predicate, timeout=5.0):
+    """Polls predicate() until true; returns its value, or None on timeout."""
+    try:
+        return wait_until(predicate, timeout, 0.02)
+    except TimeoutError:
+        return None
+
+
+class Resp:
+    """A response: status, headers (case-insensitive), body bytes."""
+
+    def __init__(self, triple):
+        self.status, self.headers, self.body = triple
+
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+
+class Server(Adstats):
+    """An adstats with request helpers on fresh connections (so connection
+    counts are predictable); `path` runs another binary, e.g. an installed one."""
+
+    def __init__(self, *args, path=None, **kw):
+        super().__init__(*args, **kw)
+        self.path = path
+
+    def argv(self, port):
+        argv = super().argv(port)
+        return [self.path] + argv[1:] if self.path else argv
+
+    def call(self, method, path, params=None, body=None, headers=None):
+        headers = dict(headers or {})
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body)
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return Resp(request(self.port, method, path, params, body, headers))
+
+    def get(self, path, params=None, headers=None):
+        return self.call("GET", path, params, headers=headers)
+
+    def post(self, path, body=None, headers=None):
+        return self.call("POST", path, body=body, headers=headers)
+
+    def stdout(self):
+        return self.proc.stdout() if self.proc else ""
+
+
+class OpsCase(unittest.TestCase):
+    """Each test starts what it needs; everything is stopped at clean-up."""
+
+    def start_redis(self, port=None):
+        r = RedisServer(port=port).start()
+        self.addCleanup(r.close)
+        return r
+
+    def start_mock(self):
+        m = VastMock().start()
+        self.addCleanup(m.close)
+        return m
+
+    def start_adstats(self, *flags, redis=None, redis_url=None, mock=None, **kw):
+        redis_url = redis_url or (redis.url if redis else "redis://127.0.0.1:%d/0" % free_port())
+        vast_url = mock.url if mock else "http://127.0.0.1:%d/vast" % free_port()
+        kw.setdefault("env", clean_env())
+        a = Server(redis_url, vast_url, list(flags), **kw)
+        self.addCleanup(self.check_clean_exit, a)
+        return a.start()
+
+    def check_clean_exit(self, a):
+        code = a.stop()
+        report = a.sanitizer_report()
+        a.close()
+        self.assertIsNone(report, report)
+        self.assertEqual(code, 0, "adstats exited %s:\n%s" % (code, a.stderr()[-3000:]))
+
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -49,30 +144,27 @@ def scrape(a):
     return parse_prometheus(r.text)
 
 
-def redis_command(port, *args):
-    """Sends one command to Redis in RESP; returns the first reply line."""
-    payload = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(payload.encode())
-        return s.recv(4096).decode().split("\r\n")[0]
-
-
 def help_settings():
     """(flag, env, default) of every setting, as --help lists them."""
-    out = run([os.path.join(BIN, "adstats"), "--help"]).stdout
+    out = run([binary("adstats"), "--help"]).stdout
     found = re.findall(r"^  --(\S+)\s+([A-Z_]+)\s+.*\n\s+\(default: (.*)\)$", out, re.M)
     assert len(found) >= 10, out
     return found
 
 
-class MetricsTest(unittest.TestCase):
+def config_line(a):
+    """The settings adstats prints at start-up, as a dict."""
+    line = wait_for(lambda: re.search(r"^config: (.*)$", a.stderr(), re.M))
+    assert line is not None, a.stderr()
+    return dict(tok.split("=", 1) for tok in line.group(1).split())
+
+
+class MetricsTest(OpsCase):
     def setUp(self):
-        self.stack = Stack()
-        self.addCleanup(self.stack.close)
-        self.stack.redis()
-        self.stack.vastmock()
+        self.redis = self.start_redis()
+        self.mock = self.start_mock()
         self.t0 = time.time()
-        self.a = self.stack.adstats("--vast-timeout-ms", "300")
+        self.a = self.start_adstats("--vast-timeout-ms", "300", redis=self.redis, mock=self.mock)
 
     def test_counters_match_the_requests_sent(self):
         a = self.a
@@ -85,7 +177,7 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(a.get("/statistics", {"username": "alice"}).status, 200)
         self.assertEqual(a.get("/statistics", {"username": "bob"}).status, 404)
         self.assertEqual(a.get("/nope").status, 404)
-        self.assertEqual(a.request("DELETE", "/impression").status, 405)
+        self.assertEqual(a.call("DELETE", "/impression").status, 405)
         for _ in range(2):
             self.assertEqual(a.get("/ad", EVENT).status, 200)
 
@@ -97,7 +189,8 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(metric(samples, req, endpoint="/impression", code="405"), 1)
         self.assertEqual(metric(samples, req, endpoint="/statistics", code="200"), 1)
         self.assertEqual(metric(samples, req, endpoint="/statistics", code="404"), 1)
-        self.assertEqual(metric(samples, req, endpoint="unmatched", code="404"), 1)
+        # The harness' start-up probe is the first unmatched request.
+        self.assertEqual(metric(samples, req, endpoint="unmatched", code="404"), 2)
         self.assertEqual(metric(samples, req, endpoint="/ad", code="200"), 2)
 
         hist = "adstats_http_request_duration_seconds"
@@ -116,18 +209,18 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(metric(samples, "adstats_upstream_fetches_total", outcome="ok"), 2)
         self.assertEqual(metric(samples, "adstats_upstream_fetch_duration_seconds_count"), 2)
         self.assertEqual(metric(samples, "adstats_upstream_in_flight"), 0)
-        self.assertEqual(metric(samples, "adstats_redis_connected"), 1)
+        self.assertGreaterEqual(metric(samples, "adstats_redis_connected"), 1)
         self.assertEqual(metric(samples, "adstats_redis_errors_total", kind="reply"), 0)
-        self.assertGreaterEqual(metric(samples, "adstats_http_connections_total"), 16)
+        self.assertGreaterEqual(metric(samples, "adstats_http_connections_total"), 17)
         self.assertGreaterEqual(metric(samples, "adstats_http_open_connections"), 1)
         self.assertEqual(metric(samples, "adstats_ready"), 1)
         started = metric(samples, "process_start_time_seconds")
         self.assertTrue(self.t0 - 5 <= started <= time.time() + 1, started)
-        version = run([os.path.join(BIN, "adstats"), "--version"]).stdout.split()[1]
+        version = run([binary("adstats"), "--version"]).stdout.split()[1]
         self.assertEqual(metric(samples, "adstats_build_info", version=version), 1)
 
     def test_upstream_failures_by_outcome(self):
-        self.stack.set_scenario([["", 500, 0], ["<VAST/>", 200, 1000]])
+        self.mock.set_scenario([("", 500, 0), ("<VAST/>", 200, 1000)])
         self.assertEqual(self.a.get("/ad", EVENT).status, 502)
         self.assertEqual(self.a.get("/ad", EVENT).status, 504)
         samples, _ = scrape(self.a)
@@ -140,9 +233,9 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(metric(samples, "adstats_events_total", type="ad_request"), 2)
 
     def test_redis_error_replies_are_counted(self):
-        redis_command(self.stack.redis_port, "SET", "as:u:t:mallory", "not a hash")
-        r = self.a.get("/impression", dict(EVENT, username="mallory"))
-        self.assertEqual(r.status, 503)
+        with self.redis.client() as r:
+            r.command("SET", "as:u:t:mallory", "not a hash")
+        self.assertEqual(self.a.get("/impression", dict(EVENT, username="mallory")).status, 503)
         samples, _ = scrape(self.a)
         self.assertEqual(metric(samples, "adstats_redis_errors_total", kind="reply"), 1)
         self.assertEqual(metric(samples, "adstats_events_total", type="impression"), 0)
@@ -150,67 +243,61 @@ class MetricsTest(unittest.TestCase):
                                 code="503"), 1)
 
 
-class HealthTest(unittest.TestCase):
-    def setUp(self):
-        self.stack = Stack()
-        self.addCleanup(self.stack.close)
-
+class HealthTest(OpsCase):
     def test_readyz_follows_redis_and_healthz_does_not(self):
-        s = self.stack
-        redis = s.redis()
-        a = s.adstats()
+        redis = self.start_redis()
+        a = self.start_adstats(redis=redis)
         self.assertEqual(a.get("/healthz").json(), {"success": True, "status": "alive"})
         self.assertEqual(a.get("/readyz").json(), {"success": True, "status": "ready"})
-        self.assertEqual(a.request("HEAD", "/readyz").status, 200)
+        self.assertEqual(a.call("HEAD", "/readyz").status, 200)
 
         redis.stop()
         r = a.get("/readyz")
         self.assertEqual(r.status, 503)
-        self.assertEqual(r.headers.get("retry-after"), "1")
+        self.assertEqual(r.headers.get("Retry-After"), "1")
         self.assertFalse(r.json()["success"])
         self.assertIn("Redis is unreachable", r.json()["message"])
         self.assertEqual(a.get("/healthz").status, 200)
 
-        s.redis(port=s.redis_port)
-        self.assertTrue(wait_for(lambda: a.get("/readyz").status == 200, timeout=5))
+        self.start_redis(port=redis.port)
+        self.assertTrue(wait_for(lambda: a.get("/readyz").status == 200))
         samples, _ = scrape(a)
         self.assertGreaterEqual(metric(samples, "adstats_redis_reconnects_total"), 1)
-        self.assertEqual(metric(samples, "adstats_redis_connected"), 1)
+        self.assertGreaterEqual(metric(samples, "adstats_redis_connected"), 1)
 
     def test_redis_unreachable_at_start_up_is_retried_not_fatal(self):
-        s = self.stack
         redis_port = free_port()
-        a = s.adstats(redis_port=redis_port)
-        time.sleep(1.0)  # some five reconnection attempts
-        self.assertIsNone(a.proc.poll(), "adstats exited without Redis")
+        a = self.start_adstats(redis_url="redis://127.0.0.1:%d/0" % redis_port)
+        time.sleep(1.0)  # some five reconnection attempts per worker
+        self.assertTrue(a.alive(), "adstats exited without Redis")
         self.assertEqual(a.get("/healthz").status, 200)
         r = a.get("/readyz")
         self.assertEqual(r.status, 503)
         self.assertIn("Redis is unreachable", r.json()["message"])
         self.assertEqual(a.get("/impression", EVENT).status, 503)
-        # Reported, but once per outage rather than once per attempt.
-        reports = a.output().count("redis: cannot connect")
+        # Reported, but once per outage (per connection) rather than per attempt.
+        workers = int(re.search(r"with (\d+) worker threads", a.stderr()).group(1))
+        reports = a.stderr().count("redis: cannot connect")
         self.assertGreaterEqual(reports, 1)
-        self.assertLessEqual(reports, 2)
+        self.assertLessEqual(reports, 2 * workers)
         samples, _ = scrape(a)
         self.assertGreaterEqual(metric(samples, "adstats_redis_errors_total", kind="connect"), 2)
         self.assertEqual(metric(samples, "adstats_redis_connected"), 0)
 
-        s.redis(port=redis_port)
-        self.assertTrue(wait_for(lambda: a.get("/readyz").status == 200, timeout=5))
+        self.start_redis(port=redis_port)
+        self.assertTrue(wait_for(lambda: a.get("/readyz").status == 200))
         self.assertEqual(a.get("/impression", EVENT).status, 200)
 
 
-class AccessLogTest(unittest.TestCase):
+class AccessLogTest(OpsCase):
     def setUp(self):
-        self.stack = Stack()
-        self.addCleanup(self.stack.close)
-        self.stack.redis()
-        self.stack.vastmock()
+        self.redis = self.start_redis()
+        self.mock = self.start_mock()
 
     def test_json_lines_with_escaped_parameters(self):
-        path = self.stack.path("access.log")
-        a = self.stack.adstats("--access-log", path)
+        a = self.start_adstats("--access-log", "access.log", redis=self.redis, mock=self.mock)
+        path = os.path.join(a.cwd, "access.log")
+        probes = len(open(path, "rb").read().splitlines())  # the harness' start-up probe
         tricky = 'a"b\\c</script>\u00e9\u2028'
         r1 = a.get("/impression", dict(EVENT, username=tricky))
         self.assertEqual(r1.status, 200)
@@ -219,14 +306,16 @@ class AccessLogTest(unittest.TestCase):
         r3 = a.post("/nope", {"username": "bob"})
         self.assertEqual(r3.status, 404)
 
-        lines = wait_for(lambda: open(path, "rb").read().splitlines()
-                         if os.path.exists(path) and open(path, "rb").read().count(b"\n") >= 3
-                         else None, timeout=5)
-        self.assertEqual(len(lines), 3)
-        for raw in lines:
+        def lines():
+            got = open(path, "rb").read().splitlines()[probes:]
+            return got if len(got) >= 3 else None
+        got = wait_for(lines)
+        self.assertIsNotNone(got)
+        self.assertEqual(len(got), 3)
+        for raw in got:
             self.assertNotIn(b"<", raw)  # escaped, as every JSON adstats writes
             self.assertTrue(all(c >= 0x20 for c in raw), raw)
-        entries = [json.loads(raw) for raw in lines]
+        entries = [json.loads(raw) for raw in got]
         keys = {"time", "method", "path", "status", "latency_ms", "bytes", "client", "params"}
         for e in entries:
             self.assertEqual(set(e), keys)
@@ -245,160 +334,146 @@ class AccessLogTest(unittest.TestCase):
         self.assertEqual((third["method"], third["path"], third["status"]), ("POST", "/nope", 404))
 
     def test_dash_writes_to_stdout(self):
-        a = self.stack.adstats("--access-log", "-")
+        a = self.start_adstats("--access-log", "-", redis=self.redis, mock=self.mock)
         self.assertEqual(a.get("/healthz").status, 200)
-        self.assertTrue(wait_for(lambda: '"path": "/healthz"' in a.output(), timeout=5))
+        self.assertTrue(wait_for(lambda: '"path": "/healthz"' in a.stdout()))
 
     def test_off_by_default(self):
-        a = self.stack.adstats()
+        a = self.start_adstats(redis=self.redis, mock=self.mock)
         a.get("/healthz")
         a.stop()
-        self.assertNotIn('"path":', a.output())
+        self.assertNotIn('"path":', a.stdout() + a.stderr())
 
 
-class ConfigTest(unittest.TestCase):
-    def setUp(self):
-        self.stack = Stack()
-        self.addCleanup(self.stack.close)
-
-    def config_line(self, a):
-        line = wait_for(lambda: next((l for l in a.output().splitlines() if " config: " in l),
-                                     None), timeout=5)
-        self.assertIsNotNone(line, a.output())
-        return dict(kv.split("=", 1) for kv in line.split(" config: ", 1)[1].split(" "))
-
+class ConfigTest(OpsCase):
     def test_help_and_version(self):
-        out = run([os.path.join(BIN, "adstats"), "--help"])
+        out = run([binary("adstats"), "--help"])
         self.assertEqual(out.returncode, 0)
         for flag in ("--access-log", "--cors-origin", "--log-level", "--help", "--version"):
             self.assertIn(flag, out.stdout)
-        self.assertEqual(len(help_settings()), len(re.findall(r"^  --(?!help|version)", out.stdout,
-                                                              re.M)))
-        v = run([os.path.join(BIN, "adstats"), "--version"])
+        self.assertEqual(len(help_settings()),
+                         len(re.findall(r"^  --(?!help|version)", out.stdout, re.M)))
+        v = run([binary("adstats"), "--version"])
         self.assertEqual(v.returncode, 0)
         self.assertRegex(v.stdout, r"^adstats \d+\.\d+\.\d+\n$")
 
-    def test_precedence_summary_and_masking(self):
-        s = self.stack
-        s.redis()
-        cwd = s.path("cwd")
-        os.makedirs(cwd)
-        with open(os.path.join(cwd, ".env"), "w") as f:
-            f.write("# a comment\nVAST_LIMIT=11\nexport DRAIN_MS='111'\nLOG_LEVEL=debug\n")
-        env = dict(os.environ, DRAIN_MS="222", VAST_TIMEOUT_MS="333")
-        a = s.adstats("--vast-timeout-ms", "444", "--redis-url",
-                      f"redis://ops:s3cret@127.0.0.1:{s.redis_port}/0", cwd=cwd, env=env)
-        cfg = self.config_line(a)
-        self.assertEqual(cfg["vast-limit"], "11")          # .env over default
-        self.assertEqual(cfg["log-level"], "debug")        # .env
-        self.assertEqual(cfg["drain-ms"], "222")           # environment over .env
-        self.assertEqual(cfg["vast-timeout-ms"], "444")    # flag over environment
-        self.assertEqual(cfg["max-connections"], "10000")  # default
-        self.assertEqual(cfg["redis-url"], f"redis://ops:****@127.0.0.1:{s.redis_port}/0")
-        self.assertNotIn("s3cret", a.output())
-        # Table-driven: every setting --help lists is in the summary.
-        self.assertEqual(sorted(cfg), sorted(flag for flag, _, _ in help_settings()))
+    def test_summary_is_table_driven_and_masks_secrets(self):
+        redis = self.start_redis()
+        a = self.start_adstats("--redis-url", "redis://ops:s3cret@127.0.0.1:%d/0" % redis.port,
+                               "--vast-url", "http://u:p4ss@127.0.0.1:9/vast?key=k3y",
+                               "--cors-origin", "https://app.example")
+        cfg = config_line(a)
+        self.assertEqual(cfg["redis"], "127.0.0.1:%d/0" % redis.port)
+        self.assertEqual(cfg["auth"], "****")
+        self.assertEqual(cfg["vast_url"], "http://u:****@127.0.0.1:9/vast?****")
+        self.assertEqual(cfg["cors_origin"], "https://app.example")
+        for secret in ("s3cret", "p4ss", "k3y"):
+            self.assertNotIn(secret, a.stderr())
+        # Every setting --help lists is in the summary (the Redis URL as
+        # redis= and auth=).
+        names = {flag.replace("-", "_") for flag, _, _ in help_settings()} - {"redis_url"}
+        self.assertEqual(set(cfg) - {"redis", "auth"}, names)
 
-    def test_environment_variables_are_read(self):
-        s = self.stack
-        s.redis()
-        env = dict(os.environ, CORS_ORIGIN="https://env.example", ACCESS_LOG="-")
-        a = s.adstats(env=env)
-        cfg = self.config_line(a)
-        self.assertEqual(cfg["cors-origin"], "https://env.example")
-        self.assertEqual(a.get("/healthz").headers.get("access-control-allow-origin"),
+    def test_new_settings_from_the_environment(self):
+        redis = self.start_redis()
+        a = self.start_adstats(redis=redis, env=clean_env(CORS_ORIGIN="https://env.example",
+                                                         ACCESS_LOG="-"))
+        cfg = config_line(a)
+        self.assertEqual(cfg["cors_origin"], "https://env.example")
+        self.assertEqual(cfg["access_log"], "-")
+        self.assertEqual(a.get("/healthz").headers.get("Access-Control-Allow-Origin"),
                          "https://env.example")
 
     def test_bad_values_exit_2_with_a_reason(self):
-        binary = os.path.join(BIN, "adstats")
         cases = [(["--cors-origin", "https://a.example/path"], "--cors-origin"),
                  (["--cors-origin", "ftp://a.example"], "--cors-origin"),
-                 (["--port", "0"], "--port"),
-                 (["--log-level", "loud"], "--log-level"),
-                 (["--no-such-option", "1"], "unknown option")]
+                 (["--access-log", "x" * 600], "--access-log")]
         for argv, needle in cases:
-            r = run([binary, *argv])
+            r = run([binary("adstats"), *argv], env=clean_env())
             self.assertEqual(r.returncode, 2, argv)
             self.assertIn(needle, r.stderr)
 
+    def test_unwritable_access_log_stops_start_up(self):
+        r = run([binary("adstats"), "--port", str(free_port()), "--bind", "127.0.0.1",
+                 "--access-log", "/nonexistent-dir/access.log"], env=clean_env(), timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("access log: cannot open /nonexistent-dir/access.log", r.stderr)
 
-class CorsTest(unittest.TestCase):
+
+class CorsTest(OpsCase):
     def setUp(self):
-        self.stack = Stack()
-        self.addCleanup(self.stack.close)
-        self.stack.redis()
-        self.stack.vastmock()
+        self.redis = self.start_redis()
+        self.mock = self.start_mock()
 
     def test_preflight_and_allow_origin_on_every_response(self):
-        a = self.stack.adstats("--cors-origin", "https://app.example")
-        r = a.request("OPTIONS", "/impression",
-                      headers={"Origin": "https://app.example",
-                               "Access-Control-Request-Method": "POST"})
+        a = self.start_adstats("--cors-origin", "https://app.example", redis=self.redis,
+                               mock=self.mock)
+        r = a.call("OPTIONS", "/impression", headers={"Origin": "https://app.example",
+                                                      "Access-Control-Request-Method": "POST"})
         self.assertEqual(r.status, 204)
         self.assertEqual(r.body, b"")
-        self.assertEqual(r.headers["access-control-allow-origin"], "https://app.example")
-        self.assertEqual(r.headers["access-control-allow-methods"], "GET, POST, OPTIONS")
-        self.assertEqual(r.headers["access-control-allow-headers"], "Content-Type")
-        self.assertEqual(r.headers["access-control-max-age"], "86400")
-        self.assertEqual(a.request("OPTIONS", "/statistics").headers[
-            "access-control-allow-methods"], "GET, OPTIONS")
-        self.assertEqual(a.request("OPTIONS", "/nope").status, 404)
-        # Shared (prebuilt) responses, built per request, errors: all carry it.
+        self.assertEqual(r.headers["Access-Control-Allow-Origin"], "https://app.example")
+        self.assertEqual(r.headers["Access-Control-Allow-Methods"], "GET, POST, OPTIONS")
+        self.assertEqual(r.headers["Access-Control-Allow-Headers"], "Content-Type")
+        self.assertEqual(r.headers["Access-Control-Max-Age"], "86400")
+        self.assertEqual(a.call("OPTIONS", "/statistics").headers["Access-Control-Allow-Methods"],
+                         "GET, OPTIONS")
+        self.assertEqual(a.call("OPTIONS", "/nope").status, 404)
+        # Shared (prebuilt) responses, responses built per request, errors:
+        # all carry it.
         for r in (a.get("/impression", EVENT), a.get("/statistics", {"username": "alice"}),
                   a.get("/impression"), a.get("/nope"), a.get("/metrics"),
                   a.get("/ad", EVENT), a.get("/openapi.yaml")):
-            self.assertEqual(r.headers.get("access-control-allow-origin"), "https://app.example")
-            self.assertEqual(r.headers.get("vary"), "Origin")
+            self.assertEqual(r.headers.get("Access-Control-Allow-Origin"), "https://app.example")
+            self.assertEqual(r.headers.get("Vary"), "Origin")
         samples, _ = scrape(a)
         self.assertEqual(metric(samples, "adstats_http_requests_total", endpoint="/impression",
                                 code="204"), 1)
 
     def test_wildcard(self):
-        a = self.stack.adstats("--cors-origin", "*")
+        a = self.start_adstats("--cors-origin", "*", redis=self.redis, mock=self.mock)
         r = a.get("/healthz")
-        self.assertEqual(r.headers.get("access-control-allow-origin"), "*")
-        self.assertNotIn("vary", r.headers)
+        self.assertEqual(r.headers.get("Access-Control-Allow-Origin"), "*")
+        self.assertNotIn("Vary", r.headers)
 
     def test_off_by_default(self):
-        a = self.stack.adstats()
-        r = a.request("OPTIONS", "/impression")
+        a = self.start_adstats(redis=self.redis, mock=self.mock)
+        r = a.call("OPTIONS", "/impression")
         self.assertEqual(r.status, 405)
-        self.assertNotIn("access-control-allow-origin", r.headers)
-        self.assertNotIn("access-control-allow-origin", a.get("/impression", EVENT).headers)
+        self.assertNotIn("Access-Control-Allow-Origin", r.headers)
+        self.assertNotIn("Access-Control-Allow-Origin", a.get("/impression", EVENT).headers)
 
 
-class OpenapiServedTest(unittest.TestCase):
+class OpenapiServedTest(OpsCase):
     def test_the_embedded_document_is_the_file(self):
-        with Stack() as s:
-            s.redis()
-            # From another directory: the document is in the binary, not read.
-            a = s.adstats(cwd="/")
-            r = a.get("/openapi.yaml")
-            self.assertEqual(r.status, 200)
-            self.assertEqual(r.headers["content-type"], "application/yaml")
-            with open(os.path.join(ROOT, "openapi.yaml"), "rb") as f:
-                self.assertEqual(r.body, f.read())
+        # From another directory: the document is in the binary, not read.
+        a = self.start_adstats(cwd="/")
+        r = a.get("/openapi.yaml")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Content-Type"], "application/yaml")
+        with open(os.path.join(ROOT, "openapi.yaml"), "rb") as f:
+            self.assertEqual(r.body, f.read())
 
 
-class InstallTest(unittest.TestCase):
+class InstallTest(OpsCase):
     def test_make_install_into_a_prefix_and_run(self):
-        mode = "asan" if "asan" in BIN else "release"
-        with Stack() as s:
-            destdir, prefix = s.path("dest"), "/opt/adstats"
-            r = run(["make", "-s", "--no-print-directory", "-C", ROOT, f"MODE={mode}", "install",
-                     f"PREFIX={prefix}", f"DESTDIR={destdir}"], timeout=300)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            root = destdir + prefix
-            for rel, mode_bits in (("bin/adstats", 0o755), ("bin/vastmock", 0o755),
-                                   ("share/man/man8/adstats.8", 0o644)):
-                st = os.stat(os.path.join(root, rel))
-                self.assertEqual(st.st_mode & 0o777, mode_bits, rel)
-            installed = os.path.join(root, "bin/adstats")
-            self.assertEqual(run([installed, "--version"]).returncode, 0)
-            s.redis()
-            a = s.adstats(binary=installed, cwd="/")
-            self.assertEqual(a.get("/healthz").status, 200)
-            self.assertEqual(a.get("/readyz").status, 200)
+        mode = "asan" if "asan" in bin_dir() else "release"
+        dest = make_tmpdir("adstats-dest-")
+        self.addCleanup(remove_tmpdir, dest)
+        prefix = "/opt/adstats"
+        r = run(["make", "-s", "--no-print-directory", "-C", ROOT, "MODE=%s" % mode, "install",
+                 "PREFIX=%s" % prefix, "DESTDIR=%s" % dest], timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        root = dest + prefix
+        for rel, bits in (("bin/adstats", 0o755), ("bin/vastmock", 0o755),
+                          ("share/man/man8/adstats.8", 0o644)):
+            self.assertEqual(os.stat(os.path.join(root, rel)).st_mode & 0o777, bits, rel)
+        installed = os.path.join(root, "bin/adstats")
+        self.assertEqual(run([installed, "--version"]).returncode, 0)
+        redis = self.start_redis()
+        a = self.start_adstats(redis=redis, path=installed, cwd="/")
+        self.assertEqual(a.get("/healthz").status, 200)
+        self.assertEqual(a.get("/readyz").status, 200)
 
 
 class DocsTest(unittest.TestCase):
@@ -421,7 +496,7 @@ class DocsTest(unittest.TestCase):
         self.assertEqual(r.stderr, "")
 
     def test_readme_option_table_matches_help(self):
-        r = run([os.path.join(ROOT, "tools/options-table.sh"), os.path.join(BIN, "adstats")])
+        r = run([os.path.join(ROOT, "tools/options-table.sh"), binary("adstats")])
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(ROOT, "docs/README-ops.md")) as f:
             readme = f.read()
