@@ -5,6 +5,7 @@
 
 #include "access_log.h"
 #include "backend_log.h"
+#include "connections.h"
 #include "endpoint.h"
 #include "lifecycle.h"
 #include "metrics.h"
@@ -14,6 +15,7 @@
 static void handle_metrics(struct request *req) {
     struct metrics_gauges g = {
         .requests_in_flight = server_requests_in_flight(),
+        .open_connections = connections_open(),
         .backend_log_dropped = backend_log_dropped(),
         .access_log_dropped = access_log_dropped(),
         .ready = lifecycle_get() == LIFECYCLE_READY,

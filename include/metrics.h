@@ -29,6 +29,7 @@ enum redis_error_kind {
  * metrics_render (endpoints/metrics.c). */
 struct metrics_gauges {
     long long requests_in_flight;
+    long long open_connections;
     long long backend_log_dropped;
     long long access_log_dropped;
     bool ready;
@@ -41,8 +42,6 @@ void metrics_free(void);
 
 /* HTTP: one answered request (`ep` NULL when no endpoint matched). */
 void metrics_http_response(const struct endpoint *ep, unsigned status, long long latency_us);
-void metrics_connection_opened(void);
-void metrics_connection_closed(void);
 
 /* Upstream: a transfer started, and a fetch finished (started or refused). */
 void metrics_upstream_started(void);

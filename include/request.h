@@ -46,6 +46,7 @@ struct request {
     bool preflight;
     long long started_us;
     bool replied;
+    bool close_after;               /* answer with Connection: close */
     unsigned reject_status;
     char reject_message[192];
     struct buf body;

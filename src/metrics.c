@@ -4,7 +4,7 @@
  * (its index in the routing table, slot 0 for requests no endpoint matched)
  * and per status code (100-599, one slot each), so recording a response is
  * two array indexings and a few increments on one thread's own cache lines.
- * Gauges that go up and down (open connections, fetches in flight) are kept
+ * Gauges that go up and down (fetches in flight, Redis connections) are kept
  * as two monotonic counters and rendered as their difference, which stays
  * right when the ups and downs happen on different threads. */
 #include "metrics.h"
@@ -36,7 +36,6 @@ struct histogram {
 struct shard {
     counter http[MAX_ENDPOINTS][STATUS_SLOTS];
     struct histogram http_latency[MAX_ENDPOINTS];
-    counter conn_opened, conn_closed;
     counter upstream[N_OUTCOMES];
     struct histogram upstream_latency;
     counter upstream_started, upstream_finished;
@@ -105,14 +104,6 @@ void metrics_http_response(const struct endpoint *ep, unsigned status, long long
     if (status >= STATUS_MIN && status < STATUS_MIN + STATUS_SLOTS)
         bump(&s->http[slot][status - STATUS_MIN], 1);
     observe(&s->http_latency[slot], latency_us);
-}
-
-void metrics_connection_opened(void) {
-    bump(&shard()->conn_opened, 1);
-}
-
-void metrics_connection_closed(void) {
-    bump(&shard()->conn_closed, 1);
 }
 
 void metrics_upstream_started(void) {
@@ -235,13 +226,6 @@ static void render_http(struct buf *out) {
         prom_histogram(out, "adstats_http_request_duration_seconds", labels.data, counts, sum);
     }
     buf_free(&labels);
-    prom_family(out, "adstats_http_connections_total", "counter", "Client connections accepted.");
-    prom_sample(out, "adstats_http_connections_total", NULL,
-                total(offsetof(struct shard, conn_opened)));
-    prom_family(out, "adstats_http_open_connections", "gauge", "Client connections open now.");
-    prom_sample_signed(out, "adstats_http_open_connections", NULL,
-                       (long long)(total(offsetof(struct shard, conn_opened))
-                                   - total(offsetof(struct shard, conn_closed))));
 }
 
 static void render_upstream(struct buf *out) {
@@ -304,6 +288,8 @@ static void render_events(struct buf *out) {
 }
 
 static void render_process(struct buf *out, const struct metrics_gauges *g) {
+    prom_family(out, "adstats_http_open_connections", "gauge", "Client connections open now.");
+    prom_sample_signed(out, "adstats_http_open_connections", NULL, g->open_connections);
     prom_family(out, "adstats_http_requests_in_flight", "gauge",
                 "Requests received and not yet completed.");
     prom_sample_signed(out, "adstats_http_requests_in_flight", NULL, g->requests_in_flight);

@@ -4,14 +4,19 @@
  *
  *   on_uri        the request line is in: allocate the request, keep a copy
  *                 of the raw query string (we decode it ourselves, so that
- *                 bad escapes and encoded NULs are seen, not smoothed over)
- *   on_access #1  headers are in: route, check the method and body size;
- *                 answer nothing yet (answering on the first call would
- *                 cost keep-alive, as libmicrohttpd's examples warn)
+ *                 bad escapes and encoded NULs are seen, not smoothed over);
+ *                 refuse a connection past --max-connections (503) and
+ *                 control characters in the raw path
+ *   on_access #1  headers are in: check Host, route, check the method and
+ *                 body framing and size; answer nothing yet (answering on
+ *                 the first call would cost keep-alive, as libmicrohttpd's
+ *                 examples warn) unless it is to refuse a body unread, and
+ *                 then close the connection after the answer
  *   on_access #n  body data, if any: collect it, up to a cap
  *   on_access     body done: parse, check required and valid parameters,
- *                 call the endpoint's handler; it answers, or awaits the
- *                 I/O thread, in which case the connection is suspended
+ *                 call the endpoint's handler; it answers, or awaits Redis
+ *                 or the upstream, in which case the connection is
+ *                 suspended while its worker's event loop does the work
  *   on_access     after resume: call the handler's `finish`, which answers
  *   on_completed  free the request
  *
@@ -27,6 +32,7 @@
  * `draining` stops new ones from being suspended. */
 #include "request.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -36,6 +42,7 @@
 #include <time.h>
 
 #include "access_log.h"
+#include "connections.h"
 #include "cors.h"
 #include "json.h"
 #include "log.h"
@@ -298,7 +305,34 @@ static const char *printable(const char *s) {
     return s;
 }
 
-static void route(struct request *req, const char *url, const char *method) {
+/* HTTP/1.1 makes Host mandatory (RFC 9112, 3.2); libmicrohttpd checks it
+ * only in its pedantic mode, and answers HTML there, so we check it here. */
+static bool lacks_host(struct MHD_Connection *conn, const char *version) {
+    bool http_1_1 = strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0;
+    return http_1_1
+        && MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL;
+}
+
+/* libmicrohttpd hands us the path percent-decoded, and an encoded NUL cuts
+ * it short ("/impression%00junk" would route to /impression). No endpoint
+ * path has a control character, encoded or not, so one in the raw path is a
+ * bad request. */
+static bool path_has_control(const char *uri) {
+    for (const char *p = uri; *p != '\0' && *p != '?'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7F) return true;
+        if (*p != '%' || !isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+            continue;
+        char hex[3] = {p[1], p[2], '\0'};
+        unsigned long byte = strtoul(hex, NULL, 16);
+        if (byte < 0x20 || byte == 0x7F) return true;
+    }
+    return false;
+}
+
+static void route(struct request *req, const char *url, const char *method,
+                  const char *version) {
+    if (lacks_host(req->conn, version))
+        reject(req, MHD_HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
     req->method = server_method(method);
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
@@ -314,6 +348,22 @@ static void route(struct request *req, const char *url, const char *method) {
                printable(method), req->ep->path, server_allow_header(req->ep));
 }
 
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) (*(int *)cls)++;
+    return MHD_YES;
+}
+
+/* Two Content-Length headers mean two framings of one body (libmicrohttpd
+ * takes the first): the stuff request smuggling is made of. */
+static bool conflicting_lengths(struct MHD_Connection *conn) {
+    int n = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_lengths, &n);
+    return n > 1;
+}
+
 /* A body we will refuse is refused before it is read: by its declared
  * length, or at once if it is chunked (a form post has no need to stream). */
 static bool check_headers(struct request *req) {
@@ -323,6 +373,10 @@ static bool check_headers(struct request *req) {
                                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
     bool chunked = encoding != NULL && strcasecmp(encoding, "identity") != 0;
     bool has_body = chunked || (length != NULL && strcmp(length, "0") != 0);
+    if (length != NULL && conflicting_lengths(req->conn)) {
+        reject(req, MHD_HTTP_BAD_REQUEST, "more than one Content-Length header");
+        return true; /* whatever the first one said: answer now and close */
+    }
     if (chunked)
         reject(req, MHD_HTTP_CONTENT_TOO_LARGE,
                "a request body needs a Content-Length of at most 16384 bytes; chunked bodies are refused");
@@ -357,7 +411,13 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     req->query[req->query_len] = '\0';
     buf_init(&req->body);
     req->started_us = now_us();
+    if (connections_over_limit(conn)) {
+        req->close_after = true;
+        reject(req, MHD_HTTP_SERVICE_UNAVAILABLE, "too many open connections, retry later");
+    }
     if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, "request URI too long (at most 8192 bytes of query)");
+    if (path_has_control(uri))
+        reject(req, MHD_HTTP_BAD_REQUEST, "the request path must not contain control characters");
     server_request_started();
     return req;
 }
@@ -377,6 +437,8 @@ static void log_access(struct request *req, const char *method, const char *url,
 static enum MHD_Result send_response(struct request *req, const char *method, const char *url) {
     enum MHD_Result ret;
     if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
+    if (req->close_after && !req->response_shared)
+        MHD_add_response_header(req->response, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(req->conn, req->status, req->response);
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
@@ -394,15 +456,15 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     struct request *req = *con_cls;
     (void)cls;
     (void)conn;
-    (void)version;
     if (req == NULL) return MHD_NO; /* on_uri could not allocate */
 
     switch (req->state) {
     case REQ_HEADERS:
-        route(req, url, method);
+        route(req, url, method, version);
         req->state = REQ_BODY;
         /* Answer on this first call only to refuse a body unread. */
         if (!check_headers(req) || req->reject_status == 0) return MHD_YES;
+        req->close_after = true; /* the body stays unread */
         dispatch(req);
         break;
     case REQ_BODY:

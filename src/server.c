@@ -7,6 +7,10 @@
  * kernel spreads new connections over the workers by hash, instead of
  * whichever thread wakes first taking a whole burst. Suspend/resume lets
  * requests that wait on Redis or the upstream hold no stack.
+ *
+ * The connection limit sits a little above --max-connections, and every
+ * connection is counted across workers (connections.c), so that the ones
+ * past the limit get a JSON 503 instead of a silent close.
  * The bare responder in bench/ starts through http_start() too, so the
  * benchmark's HTTP ceiling is measured with these very settings. */
 #include "server.h"
@@ -21,6 +25,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "connections.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -61,16 +66,6 @@ static void on_daemon_event(evutil_socket_t fd, short what, void *arg) {
     run_daemon(arg);
 }
 
-/* Counts client connections for /metrics. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code) {
-    (void)cls;
-    (void)conn;
-    (void)socket_context;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) metrics_connection_opened();
-    else if (code == MHD_CONNECTION_NOTIFY_CLOSED) metrics_connection_closed();
-}
-
 static struct MHD_Daemon *start_daemon(const struct http_settings *s,
                                        MHD_AccessHandlerCallback access, http_uri_fn *uri_cb,
                                        MHD_RequestCompletedCallback completed_cb) {
@@ -80,19 +75,20 @@ static struct MHD_Daemon *start_daemon(const struct http_settings *s,
         return NULL;
     }
     unsigned threads = http_thread_count(s);
-    unsigned limit = (unsigned)s->max_connections / threads;
+    unsigned limit = connections_mhd_limit(s->max_connections) / threads;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem options[9];
+    connections_set_max(s->max_connections);
+    struct MHD_OptionItem options[10];
     size_t n = 0;
 #define OPTION(opt, value, ptr) options[n++] = (struct MHD_OptionItem){opt, (intptr_t)(value), ptr}
     OPTION(MHD_OPTION_SOCK_ADDR, 0, &addr);
     OPTION(MHD_OPTION_CONNECTION_LIMIT, limit > 0 ? limit : 1, NULL);
+    OPTION(MHD_OPTION_NOTIFY_CONNECTION, connections_notify, NULL);
     OPTION(MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, NULL);
     OPTION(MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL);
     OPTION(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL); /* SO_REUSEPORT */
     if (uri_cb) OPTION(MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL);
     if (completed_cb) OPTION(MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL);
-    OPTION(MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL);
     OPTION(MHD_OPTION_END, 0, NULL);
 #undef OPTION
     return MHD_start_daemon(flags, (uint16_t)s->port, NULL, NULL, access, NULL,

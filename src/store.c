@@ -319,7 +319,8 @@ struct store *store_new(struct event_base *base, const struct redis_endpoint *ep
     s->backoff_ms = BACKOFF_MIN_MS;
     s->retry_timer = evtimer_new(base, on_retry, s);
     s->watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, s);
-    int tick_ms = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
+    /* A stuck round trip is failed within 1.1 times the timeout. */
+    int tick_ms = timeout_ms / 10 > 0 ? timeout_ms / 10 : 1;
     struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
     if (s->retry_timer == NULL || s->watchdog == NULL || event_add(s->watchdog, &tick) != 0) {
         store_free(s);

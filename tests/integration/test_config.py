@@ -4,35 +4,30 @@ defaults)."""
 
 import os
 import re
-import signal
 import socket
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    LOOPBACK, Adstats, RedisServer, binary, clean_env, free_port, make_tmpdir, port_open,
-    remove_tmpdir, sanitizer_report, wait_until)
+    LOOPBACK, Adstats, Proc, RedisServer, binary, clean_env, free_port, make_tmpdir, port_open,
+    remove_tmpdir, sanitizer_report)
 
 
 def run_adstats(args, env=None, cwd=None, timeout=10):
     """Runs adstats to completion: (exit code, stdout, stderr). A process
     still running after `timeout` s (it accepted what it should have
-    refused) is killed and reported as exit code None."""
-    p = subprocess.Popen([binary("adstats")] + list(args), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env=env if env is not None else clean_env(), cwd=cwd,
-                         start_new_session=True)
+    refused) is stopped and reported as exit code None."""
+    tmp = make_tmpdir("adstats-cfg-")
     try:
-        out, err = p.communicate(timeout=timeout)
-        code = p.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        code = None
-    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        p = Proc("adstats", [binary("adstats")] + list(args), tmp,
+                 env=env if env is not None else clean_env(), cwd=cwd or tmp)
+        code = p.wait(timeout)
+        p.stop()
+        return code, p.stdout(), p.stderr()
+    finally:
+        remove_tmpdir(tmp)
 
 
 def config_line(stderr):
