@@ -476,7 +476,7 @@ class InstallTest(OpsCase):
 
 
 class DocsTest(unittest.TestCase):
-    """The man page and docs/README-ops.md document every option --help lists."""
+    """The man page and README.md document every option --help lists."""
 
     def test_man_page_documents_every_option(self):
         with open(os.path.join(ROOT, "adstats.8")) as f:
@@ -497,11 +497,11 @@ class DocsTest(unittest.TestCase):
     def test_readme_option_table_matches_help(self):
         r = run([os.path.join(ROOT, "tools/options-table.sh"), binary("adstats")])
         self.assertEqual(r.returncode, 0, r.stderr)
-        with open(os.path.join(ROOT, "docs/README-ops.md")) as f:
+        with open(os.path.join(ROOT, "README.md")) as f:
             readme = f.read()
         m = re.search(r"<!-- options-table: begin.*?-->\n(.*?)<!-- options-table: end -->",
                       readme, re.S)
-        self.assertIsNotNone(m, "docs/README-ops.md lacks the options-table markers")
+        self.assertIsNotNone(m, "README.md lacks the options-table markers")
         self.assertEqual(m.group(1), r.stdout,
                          "regenerate with: tools/options-table.sh bin/adstats")
 
