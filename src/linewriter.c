@@ -7,7 +7,10 @@
  * The thread packs the lines it took into a buffer of up to COALESCE bytes
  * and writes each buffer with one write(2): whole lines only, so O_APPEND
  * still keeps them from interleaving, at one system call per batch rather
- * than per line when traffic is heavy. */
+ * than per line when traffic is heavy. After each write the thread naps
+ * LINGER_MS before it looks again, so that under load it wakes (and is
+ * signalled: only a sleeping thread is) a few hundred times a second
+ * rather than once per line; a line waits at most that long. */
 #include "linewriter.h"
 
 #include <errno.h>
@@ -17,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 #define COALESCE 65536
+#define LINGER_MS 2
 
 struct line {
     struct line *next;
@@ -103,6 +108,8 @@ static void *writer_main(void *arg) {
         pthread_mutex_unlock(&w->lock);
         write_batch(w, batch, pack);
         if (stopping) return NULL;
+        struct timespec linger = {0, LINGER_MS * 1000000L};
+        nanosleep(&linger, NULL);
         pthread_mutex_lock(&w->lock);
     }
 }
