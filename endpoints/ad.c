@@ -12,6 +12,7 @@
 #include "backend_log.h"
 #include "endpoint.h"
 #include "events.h"
+#include "metrics.h"
 #include "request.h"
 #include "vast.h"
 
@@ -76,6 +77,7 @@ static void ad_counted(struct request *req) {
                             "statistics store unavailable: ad request not counted, retry later");
         return;
     }
+    metrics_event(EVENT_AD_REQUEST);
     request_await_fetch(req, ad_fetched);
 }
 

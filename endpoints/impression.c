@@ -4,14 +4,17 @@
 
 #include "endpoint.h"
 #include "events.h"
+#include "metrics.h"
 #include "request.h"
 
 static void impression_counted(struct request *req) {
-    if (req->store_status == STORE_OK)
+    if (req->store_status == STORE_OK) {
+        metrics_event(EVENT_IMPRESSION);
         request_reply_shared(req, MHD_HTTP_OK, response_success_fetched());
-    else
+    } else {
         request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
                             "statistics store unavailable: impression not counted, retry later");
+    }
 }
 
 static void handle_impression(struct request *req) {

@@ -5,5 +5,9 @@ const struct endpoint *const endpoints[] = {
     &endpoint_ad,
     &endpoint_impression,
     &endpoint_statistics,
+    &endpoint_metrics,
+    &endpoint_healthz,
+    &endpoint_readyz,
+    &endpoint_openapi,
     NULL,
 };
