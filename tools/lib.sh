@@ -9,10 +9,12 @@ STACK_PIDS=()
 # know or remove it).
 STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 
-# Prints a TCP port on 127.0.0.1 that nothing listens on (from a random
-# starting point, so parallel runs rarely collide).
+# Prints a TCP port on 127.0.0.1 that nothing listens on, from a random
+# starting point (so parallel runs rarely collide) below the kernel's
+# ephemeral range (32768 and up by default), where the client side of some
+# other connection could already hold it.
 free_port() {
-  local port=$((20000 + RANDOM % 30000)) tries=0
+  local port=$((20000 + RANDOM % 12000)) tries=0
   while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
     port=$((port + 1)); tries=$((tries + 1))
     [ $tries -lt 1000 ] || { echo "no free port found" >&2; return 1; }
