@@ -29,7 +29,7 @@ LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean
+.PHONY: all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit test-integration test-postman test-asan cluster-test clean
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -82,6 +82,18 @@ bench-callgrind:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/callgrind.sh
+
+# Two nodes behind nginx, three Redis shards behind twemproxy: see
+# deploy/local-cluster.sh and docs/README-scaling.md.
+bench-cluster:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench-cluster.sh
+
+cluster-test:
+	@tools/deps.sh cluster
+	@$(MAKE) --no-print-directory all
+	@deploy/local-cluster.sh test
 
 test:
 	@tools/deps.sh test

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` runs it: unit tests (cmocka), then
 # the integration tests against real redis-server, vastmock and adstats
-# processes, then the Postman collection with newman against a live stack.
+# processes, then the Postman collection with newman against a live stack,
+# then the cluster tests (nginx, two adstats nodes, twemproxy, three Redis
+# shards: deploy/local-cluster.sh test, about 40 s).
 # Binaries come from $ADSTATS_BIN (default bin/), so the same suite runs
 # against the sanitizer build. Prints one closing line: N passed, N failed.
 set -uo pipefail
@@ -23,6 +25,7 @@ suite() { # suite NAME COMMAND...
 suite unit tests/run-unit.sh "$build"/tests/test_*
 suite integration python3 tests/integration/run.py
 [ $postman -eq 0 ] || suite postman tests/postman.sh
+suite cluster deploy/local-cluster.sh test
 
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
