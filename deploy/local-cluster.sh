@@ -256,10 +256,33 @@ cmd_down() {
   echo "local-cluster: stopped"
 }
 
+# docker-compose.cluster.yml's configs, checked without Docker: twemproxy's
+# as it is (its pool settings are the ones this cluster runs), nginx's with
+# loopback addresses for the service names.
+check_compose_configs() {
+  nutcracker -t -c deploy/compose/nutcracker.yml >/dev/null 2>&1 \
+    || die "deploy/compose/nutcracker.yml: $(nutcracker -t -c deploy/compose/nutcracker.yml 2>&1)"
+  local dir=$CLUSTER_DIR/compose-check
+  mkdir -p "$dir"
+  sed -e "s|adstats[0-9]*:5000|127.0.0.1:$(node_port 1)|; s|listen 80;|listen 127.0.0.1:$NGINX_PORT;|" \
+      -e "s|/etc/nginx/adstats-server.conf|$REPO/deploy/nginx/adstats-server.conf|" \
+      -e "s|pid /tmp/nginx.pid|pid $dir/nginx.pid|" deploy/compose/nginx.conf >"$dir/nginx.conf"
+  nginx -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+    || die "deploy/compose/nginx.conf does not pass nginx -t"
+  echo "compose configs: deploy/compose/nutcracker.yml and nginx.conf pass nutcracker -t and nginx -t"
+}
+
 cmd_test() {
   export CLUSTER_STATE=$STATE
+  check_compose_configs
   deploy/check-redis-commands.sh --redis-port "$(shard_port 1)" --proxy-port "$PROXY_PORT"
   python3 tests/cluster/test_cluster.py
+  echo "keys per shard (redis-cli DBSIZE, and --scan for adstats' as:* keys):"
+  local i port
+  for i in $(seq "$SHARDS"); do
+    port=$(shard_port "$i")
+    echo "  shard$i 127.0.0.1:$port  DBSIZE $(redis-cli -p "$port" DBSIZE)  as:* $(redis-cli -p "$port" --scan --pattern 'as:*' | wc -l)"
+  done
 }
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
