@@ -19,8 +19,10 @@
 #                the three shards through twemproxy
 #   memory       INFO memory on a private redis-server before and after
 #                loading N users' keys of each kind adstats writes or will
-#                write (all-time hash, daily hash with TTL, daily session
-#                HyperLogLog with TTL, top-list member): bytes per key
+#                write (all-time hash; from the analytics work: daily hash
+#                with TTL, daily session HyperLogLog with TTL and 3 sessions,
+#                all-time HyperLogLog with 100 sessions (N/10 users), top-list
+#                member): bytes per key
 #
 # Everything shares this machine's cores, wrk included: the figures are
 # ratios between configurations measured in the same run, not capacities.
@@ -81,6 +83,15 @@ events() {
   done | awk '{s += $1} END {print int(s / 2)}'
 }
 
+# Reads the shards have done so far (one read() may bring many pipelined
+# commands: commands per read is how well the traffic is batched).
+reads() {
+  local p
+  for p in $SHARD_PORTS; do
+    redis-cli -p "$p" INFO stats | sed -n 's/^total_reads_processed:\([0-9]*\).*/\1/p'
+  done | awk '{s += $1} END {print s + 0}'
+}
+
 nginx_pids() { local m; m=$(pidof_part nginx); echo "$m" $(ps --ppid "$m" -o pid=); }
 # components CONFIG -> "name=pid,pid name=pid ..." (the processes a request crosses)
 components() {
@@ -99,15 +110,16 @@ part_pids() { local p=${1#*=}; echo "${p//,/ }"; }  # "name=1,2" -> "1 2"
 CONFIGS=(one-node-redis-direct one-node-via-twemproxy nginx-one-node nginx-two-nodes)
 declare -A port=([one-node-redis-direct]=$direct [one-node-via-twemproxy]=$node1
                  [nginx-one-node]=$NGINX_PORT [nginx-two-nodes]=$NGINX_PORT)
-declare -A rates stats cpu nevents
+declare -A rates stats cpu nevents nreads
 # measure CONFIG: one warm-up + run; adds its rate, CPU ticks and events.
 measure() {
-  local c=$1 part name pids t0=() i=0 e0 line
+  local c=$1 part name t0=() i=0 e0 r0 line
   local parts=($(components "$c"))
   for part in "${parts[@]}"; do t0+=("$(ticks $(part_pids "$part"))"); done
-  e0=$(events)
+  e0=$(events) r0=$(reads)
   line=$(wrk_run "${port[$c]}")
   nevents[$c]=$((${nevents[$c]:-0} + $(events) - e0))
+  nreads[$c]=$((${nreads[$c]:-0} + $(reads) - r0 - 2))  # less this function's own INFO
   for part in "${parts[@]}"; do
     name=${part%%=*}
     cpu[$c:$name]=$((${cpu[$c:$name]:-0} + $(ticks $(part_pids "$part")) - t0[i]))
@@ -131,9 +143,9 @@ kill -TERM "$direct_pid" && wait "$direct_pid" || true
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 hz=$(getconf CLK_TCK)
-echo "name,req_per_s_median,req_per_s_rounds,p50_ms_last,p99_ms_last,non2xx_total,socket_errors_total,ratio_to_one_node_direct,cpu_us_per_event_total,cpu_us_per_event_by_part" >"$CSV"
+echo "name,req_per_s_median,req_per_s_rounds,p50_ms_last,p99_ms_last,non2xx_total,socket_errors_total,ratio_to_one_node_direct,hincrby_per_shard_read,cpu_us_per_event_total,cpu_us_per_event_by_part" >"$CSV"
 echo
-printf '%-24s %9s %6s %22s  %s\n' config "req/s" ratio "CPU us/event (total)" "by part"
+printf '%-24s %8s %6s %9s %9s  %s\n' config "req/s" ratio "cmds/read" "CPU us/ev" "CPU us/event by part"
 base=$(echo "${rates[one-node-redis-direct]}" | median)
 for c in "${CONFIGS[@]}"; do
   rate=$(echo "${rates[$c]}" | median)
@@ -148,10 +160,11 @@ for c in "${CONFIGS[@]}"; do
     total=$(awk -v a="$total" -v b="$us" 'BEGIN {print a + b}')
     by+="$name $us "
   done
-  echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,$total,${by% }" >>"$CSV"
-  printf '%-24s %9s %6s %22s  %s\n' "$c" "$rate" "$ratio" "$total" "$by"
+  batch=$(awk -v e="${nevents[$c]}" -v r="${nreads[$c]}" 'BEGIN {printf "%.1f", 2 * e / r}')
+  echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,$batch,$total,${by% }" >>"$CSV"
+  printf '%-24s %8s %6s %9s %9s  %s\n' "$c" "$rate" "$ratio" "$batch" "$total" "$by"
 done
-echo "(rates: median of $ROUNDS runs of ${RUN} s; CPU: all runs, warm-ups included, wrk not counted; non-2xx and socket errors: $(awk -F, 'NR > 1 && NF == 10 {n += $6; e += $7} END {print n + 0 " and " e + 0}' "$CSV"))"
+echo "(rates: median of $ROUNDS runs of ${RUN} s; cmds/read: HINCRBY per read() at the shards; CPU: all runs, warm-ups included, wrk not counted; non-2xx and socket errors: $(awk -F, 'NR > 1 && NF == 11 {n += $6; e += $7} END {print n + 0 " and " e + 0}' "$CSV"))"
 
 # ---- Redis: direct and through twemproxy ------------------------------------
 
@@ -189,6 +202,9 @@ for i in range(n):
     elif kind == "sessions":
         k = "as:u:h20250101:" + u
         out += [cmd("PFADD", k, "sess-%d-a" % i, "sess-%d-b" % i, "sess-%d-c" % i), cmd("EXPIRE", k, "7776000")]
+    elif kind == "sessions100":  # a user's all-time sessions HyperLogLog, 100 sessions
+        if i % 10 == 0:
+            out.append(cmd("PFADD", "as:u:h:" + u, *["sess-%d-%d" % (i, j) for j in range(100)]))
     elif kind == "top":
         out.append(cmd("ZINCRBY", "as:u:top:imp", str(i % 1000), u))
     if len(out) >= 10000:
@@ -198,11 +214,12 @@ PY
 }
 echo
 echo "memory per key ($MEM_USERS users each, INFO memory used_memory):"
-for kind in total day sessions top; do
+for kind in total day sessions sessions100 top; do
   m0=$(used_memory); load "$kind"; m1=$(used_memory)
-  per=$(awk -v a="$m0" -v b="$m1" -v n="$MEM_USERS" 'BEGIN {printf "%.0f", (b - a) / n}')
+  n=$MEM_USERS; [ "$kind" != sessions100 ] || n=$((MEM_USERS / 10))
+  per=$(awk -v a="$m0" -v b="$m1" -v n="$n" 'BEGIN {printf "%.0f", (b - a) / n}')
   echo "bytes-per-key-$kind,$per" >>"$CSV"
-  printf '  %-9s %4s bytes\n' "$kind" "$per"
+  printf '  %-12s %5s bytes\n' "$kind" "$per"
 done
 echo "keys on the memory shard: $(redis-cli -p "$mem_port" DBSIZE)"
 echo "wrote $CSV"
