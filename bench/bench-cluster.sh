@@ -22,7 +22,7 @@
 #                write (all-time hash; from the analytics work: daily hash
 #                with TTL, daily session HyperLogLog with TTL and 3 sessions,
 #                all-time HyperLogLog with 100 sessions (N/10 users), top-list
-#                member): bytes per key
+#                member, event id SET NX EX): bytes per key
 #
 # Everything shares this machine's cores, wrk included: the figures are
 # ratios between configurations measured in the same run, not capacities.
@@ -205,6 +205,8 @@ for i in range(n):
     elif kind == "sessions100":  # a user's all-time sessions HyperLogLog, 100 sessions
         if i % 10 == 0:
             out.append(cmd("PFADD", "as:u:h:" + u, *["sess-%d-%d" % (i, j) for j in range(100)]))
+    elif kind == "eventid":  # an event id remembered for deduplication
+        out.append(cmd("SET", "as:e:i:%016x%016x" % (i * 2654435761, i), "1", "NX", "EX", "600"))
     elif kind == "top":
         out.append(cmd("ZINCRBY", "as:u:top:imp", str(i % 1000), u))
     if len(out) >= 10000:
@@ -214,7 +216,7 @@ PY
 }
 echo
 echo "memory per key ($MEM_USERS users each, INFO memory used_memory):"
-for kind in total day sessions sessions100 top; do
+for kind in total day sessions sessions100 top eventid; do
   m0=$(used_memory); load "$kind"; m1=$(used_memory)
   n=$MEM_USERS; [ "$kind" != sessions100 ] || n=$((MEM_USERS / 10))
   per=$(awk -v a="$m0" -v b="$m1" -v n="$n" 'BEGIN {printf "%.0f", (b - a) / n}')
