@@ -58,12 +58,15 @@ direct_pid=${STACK_PIDS[-1]}
 
 # ---- throughput and CPU per event ----------------------------------------------
 
-# wrk_run PORT -> "req_per_s,p50_ms,p95_ms,p99_ms,requests,non2xx,socket_errors"
+# wrk_run PORT -> "req_per_s,p50_ms,p95_ms,p99_ms,requests,non2xx,socket_errors,wrk_cpu_s"
+# (the last: CPU seconds wrk used, warm-up included, from the shell's `times`)
 wrk_run() {
-  local url="http://127.0.0.1:$1/"
+  local url="http://127.0.0.1:$1/" line
   wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s bench/wrk/spread.lua "$url" >/dev/null 2>&1 || true
-  wrk -t1 -c"$CONNS" -d"${RUN}s" --timeout 5s -s bench/wrk/spread.lua "$url" \
-    | awk '/^STATS/ {sub(/^STATS,/, ""); print}'
+  line=$(wrk -t1 -c"$CONNS" -d"${RUN}s" --timeout 5s -s bench/wrk/spread.lua "$url" \
+           | awk '/^STATS/ {sub(/^STATS,/, ""); print}')
+  times >"$STACK_DIR/times"  # a redirection, not a pipe: a subshell has no children
+  echo "$line,$(tail -1 "$STACK_DIR/times" | tr 'ms' '  ' | awk '{print $1 * 60 + $2 + $3 * 60 + $4}')"
 }
 
 # CPU ticks (utime + stime, all threads) of a list of processes.
@@ -110,7 +113,7 @@ part_pids() { local p=${1#*=}; echo "${p//,/ }"; }  # "name=1,2" -> "1 2"
 CONFIGS=(one-node-redis-direct one-node-via-twemproxy nginx-one-node nginx-two-nodes)
 declare -A port=([one-node-redis-direct]=$direct [one-node-via-twemproxy]=$node1
                  [nginx-one-node]=$NGINX_PORT [nginx-two-nodes]=$NGINX_PORT)
-declare -A rates stats cpu nevents nreads
+declare -A rates stats cpu nevents nreads wrkcpu
 # measure CONFIG: one warm-up + run; adds its rate, CPU ticks and events.
 measure() {
   local c=$1 part name t0=() i=0 e0 r0 line
@@ -125,6 +128,8 @@ measure() {
     cpu[$c:$name]=$((${cpu[$c:$name]:-0} + $(ticks $(part_pids "$part")) - t0[i]))
     i=$((i + 1))
   done
+  wrkcpu[$c]=$(awk -v a="${wrkcpu[$c]:-0}" -v b="${line##*,}" 'BEGIN {print a + b}')
+  line=${line%,*}
   rates[$c]+="${line%%,*} "
   stats[$c]+="$line;"
 }
@@ -143,10 +148,13 @@ kill -TERM "$direct_pid" && wait "$direct_pid" || true
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 hz=$(getconf CLK_TCK)
-echo "name,req_per_s_median,req_per_s_rounds,p50_ms_last,p99_ms_last,non2xx_total,socket_errors_total,ratio_to_one_node_direct,hincrby_per_shard_read,cpu_us_per_event_total,cpu_us_per_event_by_part" >"$CSV"
+echo "name,req_per_s_median,req_per_s_rounds,p50_ms_last,p99_ms_last,non2xx_total,socket_errors_total,ratio_to_one_node_direct,hincrby_per_shard_read,cpu_us_per_event_server,cpu_us_per_event_wrk,ratio_predicted_by_cpu,cpu_us_per_event_by_part" >"$CSV"
 echo
-printf '%-24s %8s %6s %9s %9s  %s\n' config "req/s" ratio "cmds/read" "CPU us/ev" "CPU us/event by part"
+printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' config "req/s" ratio "by CPU" "cmds/read" "CPU us/ev" "wrk" "server CPU us/event by part"
 base=$(echo "${rates[one-node-redis-direct]}" | median)
+# With every process on the same cores, throughput goes as 1 / (all the CPU
+# an event costs, client included): the ratio that CPU alone predicts.
+base_cpu=""
 for c in "${CONFIGS[@]}"; do
   rate=$(echo "${rates[$c]}" | median)
   ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
@@ -161,10 +169,14 @@ for c in "${CONFIGS[@]}"; do
     by+="$name $us "
   done
   batch=$(awk -v e="${nevents[$c]}" -v r="${nreads[$c]}" 'BEGIN {printf "%.1f", 2 * e / r}')
-  echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,$batch,$total,${by% }" >>"$CSV"
-  printf '%-24s %8s %6s %9s %9s  %s\n' "$c" "$rate" "$ratio" "$batch" "$total" "$by"
+  wrk_us=$(awk -v s="${wrkcpu[$c]}" -v n="${nevents[$c]}" 'BEGIN {printf "%.1f", s * 1e6 / n}')
+  all=$(awk -v a="$total" -v b="$wrk_us" 'BEGIN {print a + b}')
+  [ -n "$base_cpu" ] || base_cpu=$all
+  predicted=$(awk -v a="$base_cpu" -v b="$all" 'BEGIN {printf "%.2f", a / b}')
+  echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,$batch,$total,$wrk_us,$predicted,${by% }" >>"$CSV"
+  printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' "$c" "$rate" "$ratio" "$predicted" "$batch" "$total" "$wrk_us" "$by"
 done
-echo "(rates: median of $ROUNDS runs of ${RUN} s; cmds/read: HINCRBY per read() at the shards; CPU: all runs, warm-ups included, wrk not counted; non-2xx and socket errors: $(awk -F, 'NR > 1 && NF == 11 {n += $6; e += $7} END {print n + 0 " and " e + 0}' "$CSV"))"
+echo "(rates: median of $ROUNDS runs of ${RUN} s; cmds/read: HINCRBY per read() at the shards; CPU: all runs, warm-ups included; by CPU: the ratio 1 / (server + wrk CPU per event) predicts; non-2xx and socket errors: $(awk -F, 'NR > 1 && NF == 13 {n += $6; e += $7} END {print n + 0 " and " e + 0}' "$CSV"))"
 
 # ---- Redis: direct and through twemproxy ------------------------------------
 
