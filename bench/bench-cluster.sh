@@ -47,9 +47,10 @@ export CLUSTER_STATE=$STACK_DIR/cluster.env CLUSTER_ACCESS_LOG=0 CLUSTER_APPENDF
        CLUSTER_THREADS=1 CLUSTER_NODES=2
 trap 'deploy/local-cluster.sh down >/dev/null || true; stack_cleanup' EXIT
 deploy/local-cluster.sh up >/dev/null
+# shellcheck disable=SC1090
 . "$CLUSTER_STATE"
-read -r shard1 shard2 shard3 <<<"$SHARD_PORTS"
-read -r node1 node2 <<<"$NODE_PORTS"
+read -r shard1 _ <<<"$SHARD_PORTS"
+read -r node1 _ <<<"$NODE_PORTS"
 pidof_part() { cat "$CLUSTER_DIR/pids/$1.pid"; }
 
 direct=$(free_port)
@@ -95,11 +96,12 @@ reads() {
   done | awk '{s += $1} END {print s + 0}'
 }
 
-nginx_pids() { local m; m=$(pidof_part nginx); echo "$m" $(ps --ppid "$m" -o pid=); }
+nginx_pids() { local m; m=$(pidof_part nginx); echo "$m" "$(ps --ppid "$m" -o pid= | tr '\n' ' ')"; }
 # components CONFIG -> "name=pid,pid name=pid ..." (the processes a request crosses)
 components() {
-  local redis="redis=$(pidof_part shard1),$(pidof_part shard2),$(pidof_part shard3)"
-  local proxy="twemproxy=$(pidof_part proxy)"
+  local redis proxy
+  redis="redis=$(pidof_part shard1),$(pidof_part shard2),$(pidof_part shard3)"
+  proxy="twemproxy=$(pidof_part proxy)"
   case $1 in
     one-node-redis-direct) echo "adstats=$direct_pid redis=$(pidof_part shard1)" ;;
     one-node-via-twemproxy) echo "adstats=$(pidof_part node1) $proxy $redis" ;;
@@ -109,6 +111,7 @@ components() {
 }
 
 part_pids() { local p=${1#*=}; echo "${p//,/ }"; }  # "name=1,2" -> "1 2"
+# (its output is split into pids on purpose below: SC2046)
 
 CONFIGS=(one-node-redis-direct one-node-via-twemproxy nginx-one-node nginx-two-nodes)
 declare -A port=([one-node-redis-direct]=$direct [one-node-via-twemproxy]=$node1
@@ -117,7 +120,9 @@ declare -A rates stats cpu nevents nreads wrkcpu
 # measure CONFIG: one warm-up + run; adds its rate, CPU ticks and events.
 measure() {
   local c=$1 part name t0=() i=0 e0 r0 line
-  local parts=($(components "$c"))
+  local parts
+  read -ra parts <<<"$(components "$c")"
+  # shellcheck disable=SC2046
   for part in "${parts[@]}"; do t0+=("$(ticks $(part_pids "$part"))"); done
   e0=$(events) r0=$(reads)
   line=$(wrk_run "${port[$c]}")
@@ -125,6 +130,7 @@ measure() {
   nreads[$c]=$((${nreads[$c]:-0} + $(reads) - r0 - 2))  # less this function's own INFO
   for part in "${parts[@]}"; do
     name=${part%%=*}
+    # shellcheck disable=SC2046
     cpu[$c:$name]=$((${cpu[$c:$name]:-0} + $(ticks $(part_pids "$part")) - t0[i]))
     i=$((i + 1))
   done
@@ -144,7 +150,8 @@ for round in $(seq "$ROUNDS"); do
   deploy/local-cluster.sh start-node 2 >/dev/null
   sleep 2.5  # nginx's fail_timeout (2 s) for node 2 passes
 done
-kill -TERM "$direct_pid" && wait "$direct_pid" || true
+kill -TERM "$direct_pid" 2>/dev/null || true
+wait "$direct_pid" || true
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 hz=$(getconf CLK_TCK)

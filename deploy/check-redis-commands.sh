@@ -41,7 +41,7 @@ used=$(comm -12 <(echo "$known") <(echo "$literals"))
 route_of() { awk -v c="$1" '!/^#/ && $1 == c {print $2; exit}' "$LIST"; }
 
 fail=0
-echo "Redis commands named in src/ and endpoints/: $(echo $used)"
+echo "Redis commands named in src/ and endpoints/: $(echo "$used" | tr '\n' ' ')"
 for cmd in $used; do
   case $(route_of "$cmd") in
     proxy) ;;

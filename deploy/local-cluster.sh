@@ -87,8 +87,8 @@ pick_port() {
 
 # ---- the parts ---------------------------------------------------------------
 
-shard_port() { local ports=($SHARD_PORTS); echo "${ports[$(($1 - 1))]}"; }
-node_port() { local ports=($NODE_PORTS); echo "${ports[$(($1 - 1))]}"; }
+shard_port() { local ports; read -ra ports <<<"$SHARD_PORTS"; echo "${ports[$(($1 - 1))]}"; }
+node_port() { local ports; read -ra ports <<<"$NODE_PORTS"; echo "${ports[$(($1 - 1))]}"; }
 
 launch_shard() { # I
   local port; port=$(shard_port "$1")
@@ -277,6 +277,10 @@ cmd_test() {
   check_compose_configs
   deploy/check-redis-commands.sh --redis-port "$(shard_port 1)" --proxy-port "$PROXY_PORT"
   python3 tests/cluster/test_cluster.py
+  # A sanitizer build (ADSTATS_BIN=build/asan/bin) reports into the nodes' logs.
+  if grep -l 'Sanitizer' "$CLUSTER_DIR"/adstats-*.log 2>/dev/null; then
+    die "a sanitizer report in the adstats logs above"
+  fi
   echo "keys per shard (redis-cli DBSIZE, and --scan for adstats' as:* keys):"
   local i port
   for i in $(seq "$SHARDS"); do
@@ -291,6 +295,7 @@ main() {
   local cmd=${1:-}
   case $cmd in
     up)
+      # shellcheck disable=SC2154  # rc is the trap's own
       trap 'rc=$?; [ $rc -eq 0 ] || { cmd_down; stack_cleanup; }; exit $rc' EXIT
       cmd_up
       trap - EXIT
@@ -299,6 +304,7 @@ main() {
     test)
       # A cluster of its own, next to any that `up` started.
       STATE=$STACK_DIR.env
+      # shellcheck disable=SC2154  # rc is the trap's own
       trap 'rc=$?; cmd_down >/dev/null; stack_cleanup; exit $rc' EXIT
       cmd_up
       disown -a  # down reaps them; no "Killed" notices for the faults' kills

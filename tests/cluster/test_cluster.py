@@ -22,6 +22,8 @@ happens here. Everything goes through nginx, as a client's requests would.
     counted before dying: see deploy/nginx/adstats-server.conf). Service
     must resume within 5 s of the shard's restart (it is printed), and
     answer 200 to everything afterwards.
+ 4. No node: with every node killed, nginx answers the same JSON 503 as
+    adstats (with Retry-After), and serves again once they are back.
 
 Bounded: each client stops after test_concurrency's deadline, every wait
 here has a time limit. Standard library only.
@@ -325,6 +327,26 @@ class ClusterTests(unittest.TestCase):
         # Service resumed: everything answers 200 again.
         statuses = [self.client.get(impression_query(u, s))[0] for u in users for s in sdks]
         self.assertEqual(statuses, [200] * len(statuses))
+
+    def test_4_no_node_answers(self):
+        """Every node down: nginx answers adstats' JSON 503 with Retry-After,
+        and serves again once a node is back (after fail_timeout)."""
+        path = impression_query("nonode-user", "5.0.0")
+        for i in range(1, len(NODES) + 1):
+            cluster("kill-node", i)
+        try:
+            status, headers, body = self.client.get(path)
+            self.assertEqual(status, 503, body)
+            self.assertEqual(headers.get("Content-Type"), "application/json")
+            self.assertIsNotNone(headers.get("Retry-After"))
+            self.assertIs(json.loads(body)["success"], False)
+        finally:
+            for i in range(1, len(NODES) + 1):
+                cluster("start-node", i)
+        deadline = time.monotonic() + 10
+        while self.client.get(path)[0] != 200:
+            self.assertLess(time.monotonic(), deadline, "no 200 within 10 s of the nodes' restart")
+            time.sleep(0.1)
 
 
 if __name__ == "__main__":
