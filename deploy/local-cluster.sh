@@ -320,9 +320,11 @@ main() {
       rmdir "$STACK_DIR"; load_state
       [[ ${2:-} =~ ^[0-9]+$ ]] || usage
       [ ! -f "$CLUSTER_DIR/pids/${cmd#start-}$2.pid" ] || die "${cmd#start-} $2 is running"
+      # Started but never recorded (it did not come up): stopped here.
+      trap '[ ${#STACK_PIDS[@]} -eq 0 ] || kill "${STACK_PIDS[@]}" 2>/dev/null || true' EXIT
       "launch_${cmd#start-}" "$2"
       ;;
-    *) usage ;;
+    *) rmdir "$STACK_DIR"; usage ;;
   esac
 }
 
