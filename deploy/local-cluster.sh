@@ -94,7 +94,10 @@ launch_shard() { # I
   local port; port=$(shard_port "$1")
   local aof=(--appendonly yes --appendfsync "$APPENDFSYNC")
   [ "$APPENDFSYNC" != no ] || aof=(--appendonly no)
-  start_redis "$port" "${aof[@]}" >/dev/null
+  # Its stdio goes to files: a process that outlives this script must not
+  # hold the caller's pipe open (`up | tail` would never end).
+  start_redis "$port" "${aof[@]}" </dev/null >/dev/null 2>>"$CLUSTER_DIR/shards.stderr" \
+    || die "shard $1 did not start: see $CLUSTER_DIR/redis-$port/redis.log"
   record "shard$1"
 }
 
