@@ -8,7 +8,12 @@
  * STORE_UNAVAILABLE when there is no connection, the connection dropped, or
  * the round trip took longer than the timeout. The client reconnects by
  * itself, with a short backoff, and authenticates and selects the database
- * on every connection. */
+ * on every connection.
+ *
+ * Write-only batches (store_batch_combinable) are not sent at once but at
+ * the end of the loop's turn, all together, merged by combine.h: counting
+ * 64 concurrent events then costs Redis a few dozen commands, not 64
+ * times 28. */
 #ifndef ADSTATS_STORE_H
 #define ADSTATS_STORE_H
 
@@ -54,6 +59,7 @@ struct store_batch {
 
     size_t n_cmds, n_args, arena_used;
     bool overflow;           /* something did not fit: the batch fails */
+    bool combinable;         /* write-only: may be merged (store_batch_combinable) */
 
     store_reply_fn *on_reply; /* optional: sees each successful reply */
     store_done_fn *on_done;
@@ -84,6 +90,11 @@ void store_batch_init(struct store_batch *b, store_reply_fn *on_reply, store_don
 bool store_batch_init_large(struct store_batch *b, size_t cmds, size_t args, size_t arena,
                             store_reply_fn *on_reply, store_done_fn *on_done);
 void store_batch_release(struct store_batch *b);
+
+/* Declares a batch write-only: nobody reads its replies, only whether all
+ * succeeded. Such batches sent in the same turn of the I/O loop are merged
+ * into fewer commands (combine.h). Ignored for a batch with on_reply. */
+void store_batch_combinable(struct store_batch *b);
 
 struct store_cmd *store_cmd_add(struct store_batch *b);
 /* `s` must outlive the batch: a literal, or memory the owner keeps. */

@@ -5,6 +5,7 @@
 
 static void send_count(struct request *req) {
     store_batch_init(&req->batch, NULL, NULL);
+    store_batch_combinable(&req->batch);
     event_add_commands(&req->batch, (enum event_type)req->event_type, &req->params,
                        clock_now_ms());
     request_await_store(req, req->then);

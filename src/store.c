@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "combine.h"
 #include "log.h"
 
 #define BACKOFF_MIN_MS 25
@@ -48,6 +49,12 @@ struct store {
     struct event *retry_timer;
     struct event *watchdog;
     struct store_batch *head, *tail; /* in flight, oldest first */
+
+    /* write-only batches waiting for the end of the loop's turn */
+    struct store_batch **pending, **spare;
+    size_t n_pending, pending_cap, spare_cap;
+    struct event *flush;
+    struct combiner *combiner;
 };
 
 static long long now_ms(void) {
@@ -78,6 +85,7 @@ void store_batch_init(struct store_batch *b, store_reply_fn *on_reply, store_don
     b->n_args = 0;
     b->arena_used = 0;
     b->overflow = false;
+    b->combinable = false;
     b->on_reply = on_reply;
     b->on_done = on_done;
 }
@@ -115,6 +123,10 @@ void store_batch_release(struct store_batch *b) {
     b->n_cmds = 0;
     b->n_args = 0;
     b->arena_used = 0;
+}
+
+void store_batch_combinable(struct store_batch *b) {
+    b->combinable = true;
 }
 
 struct store_cmd *store_cmd_add(struct store_batch *b) {
@@ -298,20 +310,125 @@ static void finish_batch(struct store_batch *b) {
     b->on_done(b, b->status);
 }
 
-static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
-    const redisReply *reply = r;
-    struct store_batch *b = privdata;
+/* One reply (NULL: the connection is gone) to one of b's commands. */
+static void account(struct store_batch *b, const redisReply *reply) {
     size_t index = b->replied++;
-    (void)ac;
     if (reply == NULL) {
         b->status = STORE_UNAVAILABLE;
     } else if (reply->type == REDIS_REPLY_ERROR) {
-        log_error("redis: command failed: %s", reply->str);
         if (b->status == STORE_OK) b->status = STORE_ERROR;
     } else if (b->on_reply != NULL && b->status == STORE_OK) {
         b->on_reply(b, index, reply);
     }
     if (b->replied == b->n_cmds) finish_batch(b);
+}
+
+static void log_error_reply(const redisReply *reply) {
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        log_error("redis: command failed: %s", reply->str);
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    log_error_reply(r);
+    account(privdata, r);
+}
+
+static void start_batch(struct store *s, struct store_batch *b) {
+    b->sent_ms = now_ms();
+    fifo_push(s, b);
+}
+
+static void send_now(struct store *s, struct store_batch *b) {
+    start_batch(s, b);
+    for (size_t i = 0; i < b->n_cmds; i++) {
+        struct store_cmd *c = &b->cmds[i];
+        if (redisAsyncCommandArgv(s->ac, on_reply, b, c->argc, &b->argv[c->first],
+                                  &b->argvlen[c->first]) != REDIS_OK) {
+            /* Only fails while the context is being torn down; account for
+             * the commands that will never get a callback. */
+            while (i++ < b->n_cmds) account(b, NULL);
+            return;
+        }
+    }
+}
+
+/* ---- write combining --------------------------------------------------- */
+
+/* A merged command's reply counts once for every original command in it. */
+static void deliver(struct combine_slot *slot, const redisReply *reply) {
+    struct combine_plan *plan = slot->plan;
+    for (size_t i = 0; i < slot->n_deps; i++) account(plan->deps[slot->first_dep + i], reply);
+    if (--plan->pending == 0) free(plan);
+}
+
+static void on_combined_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    log_error_reply(r);
+    deliver(privdata, r);
+}
+
+static void send_plan(struct store *s, struct combine_plan *plan, struct store_batch **batches,
+                      size_t n) {
+    for (size_t i = 0; i < n; i++) start_batch(s, batches[i]);
+    size_t slots = plan->n_slots;
+    for (size_t i = 0; i < slots; i++) {
+        int argc;
+        const char *const *argv;
+        const size_t *argvlen;
+        combine_command(s->combiner, i, &argc, &argv, &argvlen);
+        if (redisAsyncCommandArgv(s->ac, on_combined_reply, &plan->slots[i], argc,
+                                  (const char **)argv, argvlen) != REDIS_OK) {
+            while (i < slots) deliver(&plan->slots[i++], NULL); /* frees the plan */
+            return;
+        }
+    }
+}
+
+static void fail_pending(struct store *s) {
+    size_t n = s->n_pending;
+    s->n_pending = 0;
+    for (size_t i = 0; i < n; i++) s->pending[i]->on_done(s->pending[i], STORE_UNAVAILABLE);
+}
+
+/* End of the loop's turn: send every write-only batch that came in. The
+ * list is swapped out first, so that batches queued by callbacks while
+ * sending wait for the next turn. */
+static void on_flush(evutil_socket_t fd, short what, void *arg) {
+    struct store *s = arg;
+    (void)fd;
+    (void)what;
+    struct store_batch **list = s->pending;
+    size_t n = s->n_pending, cap = s->pending_cap;
+    s->pending = s->spare;
+    s->pending_cap = s->spare_cap;
+    s->n_pending = 0;
+    s->spare = list;
+    s->spare_cap = cap;
+
+    struct combine_plan *plan = NULL;
+    if (s->ac != NULL && n > 1) plan = combine_plan(s->combiner, list, n);
+    if (plan != NULL) {
+        send_plan(s, plan, list, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s->ac != NULL) send_now(s, list[i]);
+        else list[i]->on_done(list[i], STORE_UNAVAILABLE);
+    }
+}
+
+static bool queue_pending(struct store *s, struct store_batch *b) {
+    if (s->n_pending == s->pending_cap) {
+        size_t cap = s->pending_cap ? s->pending_cap * 2 : 64;
+        struct store_batch **p = realloc(s->pending, cap * sizeof(*p));
+        if (p == NULL) return false;
+        s->pending = p;
+        s->pending_cap = cap;
+    }
+    if (s->n_pending == 0) event_active(s->flush, EV_TIMEOUT, 0);
+    s->pending[s->n_pending++] = b;
+    return true;
 }
 
 void store_send(struct store *s, struct store_batch *b) {
@@ -327,20 +444,8 @@ void store_send(struct store *s, struct store_batch *b) {
         b->on_done(b, STORE_UNAVAILABLE);
         return;
     }
-    b->sent_ms = now_ms();
-    fifo_push(s, b);
-    for (size_t i = 0; i < b->n_cmds; i++) {
-        struct store_cmd *c = &b->cmds[i];
-        if (redisAsyncCommandArgv(s->ac, on_reply, b, c->argc, &b->argv[c->first],
-                                  &b->argvlen[c->first]) != REDIS_OK) {
-            /* Only fails while the context is being torn down; account for
-             * the commands that will never get a callback. */
-            b->status = STORE_UNAVAILABLE;
-            b->replied += b->n_cmds - i;
-            if (b->replied == b->n_cmds) finish_batch(b);
-            return;
-        }
-    }
+    if (b->combinable && b->on_reply == NULL && queue_pending(s, b)) return;
+    send_now(s, b);
 }
 
 bool store_connected(const struct store *s) {
@@ -351,6 +456,7 @@ void store_disconnect(struct store *s) {
     s->closing = true;
     evtimer_del(s->retry_timer);
     drop_connection(s);
+    fail_pending(s);
 }
 
 struct store *store_new(struct event_base *base, const struct redis_endpoint *ep, int timeout_ms) {
@@ -362,9 +468,12 @@ struct store *store_new(struct event_base *base, const struct redis_endpoint *ep
     s->backoff_ms = BACKOFF_MIN_MS;
     s->retry_timer = evtimer_new(base, on_retry, s);
     s->watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, s);
+    s->flush = event_new(base, -1, 0, on_flush, s);
+    s->combiner = combiner_new();
     int tick_ms = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
     struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
-    if (s->retry_timer == NULL || s->watchdog == NULL || event_add(s->watchdog, &tick) != 0) {
+    if (s->retry_timer == NULL || s->watchdog == NULL || s->flush == NULL || s->combiner == NULL
+        || event_add(s->watchdog, &tick) != 0) {
         store_free(s);
         return NULL;
     }
@@ -376,5 +485,9 @@ void store_free(struct store *s) {
     store_disconnect(s);
     if (s->retry_timer) event_free(s->retry_timer);
     if (s->watchdog) event_free(s->watchdog);
+    if (s->flush) event_free(s->flush);
+    combiner_free(s->combiner);
+    free(s->pending);
+    free(s->spare);
     free(s);
 }
