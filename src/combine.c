@@ -225,8 +225,12 @@ static size_t place(struct combiner *c, int argc, const char *const *argv, const
         }
         struct work *w = &c->work[e->slot];
         if (e->hash != h || !same_identity(w, k, argv, len)) continue;
-        if ((k == K_HINCRBY || k == K_ZINCRBY) && __builtin_add_overflow(w->sum, incr, &w->sum))
-            return new_slot(c, K_OTHER, argc, argv, len, 0);
+        if (k == K_HINCRBY || k == K_ZINCRBY) {
+            long long sum;
+            if (__builtin_add_overflow(w->sum, incr, &sum))
+                return new_slot(c, K_OTHER, argc, argv, len, 0); /* exact or not at all */
+            w->sum = sum;
+        }
         if (k == K_PFADD) add_elements(c, w, argc, argv, len);
         return e->slot;
     }

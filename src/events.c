@@ -9,7 +9,8 @@
 /* Settings, fixed at start-up (events_configure) and read-only after. */
 static long retention_days;
 static char retention_ttl[24];
-static const char *stream;
+static char stream_name[sizeof(((struct config *)0)->events_stream)];
+static const char *stream; /* stream_name, or NULL for none */
 static char stream_maxlen[24];
 static char claim_ms[24];
 
@@ -17,7 +18,8 @@ void events_configure(const struct config *cfg) {
     retention_days = cfg->retention_days;
     snprintf(retention_ttl, sizeof(retention_ttl), "%ld",
              (long)cfg->retention_days * SECONDS_PER_DAY);
-    stream = cfg->events_stream[0] != '\0' ? cfg->events_stream : NULL;
+    snprintf(stream_name, sizeof(stream_name), "%s", cfg->events_stream);
+    stream = stream_name[0] != '\0' ? stream_name : NULL;
     snprintf(stream_maxlen, sizeof(stream_maxlen), "%ld", cfg->events_maxlen);
     snprintf(claim_ms, sizeof(claim_ms), "%d", 2 * cfg->redis_timeout_ms);
 }
