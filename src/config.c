@@ -67,13 +67,13 @@ static const struct setting settings[] = {
     INT_SETTING("retention-days", "RETENTION_DAYS", "400", retention_days, 1, 3650,
                 "days that daily statistics are kept"),
     STR_SETTING("events-stream", "EVENTS_STREAM", "", T_STRING, events_stream,
-                "Redis stream every counted event is added to (empty: none)"),
+                "Redis stream of counted events (empty: none)"),
     LONG_SETTING("events-maxlen", "EVENTS_MAXLEN", "1000000", events_maxlen, 1, 1000000000L,
-                 "approximate length the event stream is trimmed to"),
+                 "approximate length the stream is kept at"),
     STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_STRING, admin_token,
-                "bearer token for admin requests (empty: they get 403)"),
+                "bearer token of admin requests (empty: 403)"),
     STR_SETTING("now", "ADSTATS_NOW", "", T_NOW, now,
-                "testing only: freeze the clock at YYYY-MM-DD or epoch seconds"),
+                "testing: freeze clock (YYYY-MM-DD or epoch s)"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
