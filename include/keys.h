@@ -33,6 +33,16 @@
  * event id allows (64 bytes). */
 #define KEY_MAX 96
 
+/* The scopes of a value key, for key_format. */
+enum key_scope { SCOPE_TOTAL, SCOPE_DAY, SCOPE_SESSIONS, SCOPE_SESSIONS_DAY };
+
+/* Returns the length of a value key, and writes it to `out` (no NUL) if
+ * it fits in `cap`, like snprintf. `date` is the day as YYYYMMDD
+ * (day_format_compact), read only for the daily scopes. The event path
+ * uses this to format the date once for all of an event's keys. */
+size_t key_format(char *out, size_t cap, enum dimension dim, enum key_scope scope,
+                  const char *date, const char *value, size_t len);
+
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len);
 void key_day(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
 void key_sessions(struct buf *b, enum dimension dim, const char *value, size_t len);

@@ -154,20 +154,31 @@ static int identity_arg(enum kind k) {
     }
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
+/* A fast non-cryptographic hash, eight bytes at a time (keys are short and
+ * come from our own code; collisions only cost a comparison). */
+static uint64_t mix(uint64_t h, uint64_t v) {
+    h ^= v * 0x9E3779B97F4A7C15ULL;
+    h = (h << 29) | (h >> 35);
+    return h * 0xBF58476D1CE4E5B9ULL;
+}
+
+static uint64_t hash_bytes(uint64_t h, const char *s, size_t len) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        h = mix(h, v);
     }
-    return h;
+    uint64_t tail = 0;
+    memcpy(&tail, s + i, len - i);
+    return mix(h, tail ^ ((uint64_t)len << 56));
 }
 
 static uint64_t identity_hash(enum kind k, const char *const *argv, const size_t *len) {
-    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)k;
-    h = fnv1a(h, argv[1], len[1]);
+    uint64_t h = hash_bytes((uint64_t)k, argv[1], len[1]);
     int id = identity_arg(k);
-    if (id > 0) h = fnv1a(h ^ 0xff, argv[id], len[id]);
-    return h;
+    if (id > 0) h = hash_bytes(h, argv[id], len[id]);
+    return h ^ (h >> 31);
 }
 
 static bool same_identity(const struct work *w, enum kind k, const char *const *argv,

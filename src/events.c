@@ -24,18 +24,6 @@ void events_configure(const struct config *cfg) {
     snprintf(claim_ms, sizeof(claim_ms), "%d", 2 * cfg->redis_timeout_ms);
 }
 
-typedef void key_fn(struct buf *b, enum dimension dim, long day, const char *v, size_t len);
-
-static void total_key(struct buf *b, enum dimension dim, long day, const char *v, size_t len) {
-    (void)day;
-    key_total(b, dim, v, len);
-}
-
-static void sessions_key(struct buf *b, enum dimension dim, long day, const char *v, size_t len) {
-    (void)day;
-    key_sessions(b, dim, v, len);
-}
-
 struct key_ref {
     const char *data;
     size_t len;
@@ -43,22 +31,19 @@ struct key_ref {
 
 /* Adds `cmd <key>` as a new command. The key is built into the batch's
  * arena, where later commands can reference it through `ref`. */
-static struct store_cmd *add_keyed(struct store_batch *b, const char *cmd, key_fn *name,
-                                   enum dimension dim, long day, const struct param_value *v,
-                                   struct key_ref *ref) {
-    char storage[KEY_MAX];
-    struct buf key;
-    buf_init_static(&key, storage, sizeof(storage));
-    name(&key, dim, day, v->data, v->len);
+static struct store_cmd *add_keyed(struct store_batch *b, const char *cmd, enum dimension dim,
+                                   enum key_scope scope, const char *date,
+                                   const struct param_value *v, struct key_ref *ref) {
+    char key[KEY_MAX];
+    size_t len = key_format(key, sizeof(key), dim, scope, date, v->data, v->len);
     struct store_cmd *c = store_cmd_add(b);
     store_arg_static(c, cmd);
-    const char *copy = key.failed ? NULL : store_arg_copy(b, c, key.data, key.len);
+    const char *copy = len <= sizeof(key) ? store_arg_copy(b, c, key, len) : NULL;
     if (copy == NULL) b->overflow = true;
     if (ref != NULL) {
         ref->data = copy;
-        ref->len = key.len;
+        ref->len = len;
     }
-    buf_free(&key);
     return c;
 }
 
@@ -70,26 +55,26 @@ static void add_expire(struct store_batch *b, const struct key_ref *key) {
 }
 
 static void add_dimension(struct store_batch *b, enum dimension dim, enum metric m,
-                          const struct params *p, long day) {
+                          const struct params *p, const char *date) {
     const struct param_value *v = &p->v[dimension_spec(dim)->event_param];
     const struct param_value *session = &p->v[PARAM_SESSION_ID];
     const char *field = metric_field(m);
     struct key_ref day_key, day_sessions;
     struct store_cmd *c;
 
-    c = add_keyed(b, "HINCRBY", total_key, dim, day, v, NULL);
+    c = add_keyed(b, "HINCRBY", dim, SCOPE_TOTAL, date, v, NULL);
     store_arg_static(c, field);
     store_arg_static(c, "1");
 
-    c = add_keyed(b, "HINCRBY", key_day, dim, day, v, &day_key);
+    c = add_keyed(b, "HINCRBY", dim, SCOPE_DAY, date, v, &day_key);
     store_arg_static(c, field);
     store_arg_static(c, "1");
     add_expire(b, &day_key);
 
-    c = add_keyed(b, "PFADD", sessions_key, dim, day, v, NULL);
+    c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS, date, v, NULL);
     store_arg_ref(c, session->data, session->len);
 
-    c = add_keyed(b, "PFADD", key_sessions_day, dim, day, v, &day_sessions);
+    c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS_DAY, date, v, &day_sessions);
     store_arg_ref(c, session->data, session->len);
     add_expire(b, &day_sessions);
 
@@ -142,8 +127,9 @@ static struct store_cmd *add_id_set(struct store_batch *b, enum metric m, const 
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms) {
     enum metric m = (enum metric)type;
-    long day = day_of_epoch(now_ms / 1000);
-    for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, day);
+    char date[DAY_COMPACT_LEN + 1];
+    day_format_compact(day_of_epoch(now_ms / 1000), date);
+    for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, date);
     if (stream != NULL) add_stream_entry(b, m, p, now_ms);
     if (p->v[PARAM_EVENT_ID].data != NULL) {
         struct store_cmd *c = add_id_set(b, m, p);
@@ -170,8 +156,8 @@ size_t event_forget_cmds(void) {
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
                       long today) {
     struct param_value v = {(char *)value, len, 0};
-    add_keyed(b, "DEL", total_key, dim, 0, &v, NULL);
-    add_keyed(b, "DEL", sessions_key, dim, 0, &v, NULL);
+    add_keyed(b, "DEL", dim, SCOPE_TOTAL, NULL, &v, NULL);
+    add_keyed(b, "DEL", dim, SCOPE_SESSIONS, NULL, &v, NULL);
     for (int m = 0; m < METRIC__COUNT; m++) {
         struct store_cmd *c = store_cmd_add(b);
         store_arg_static(c, "ZREM");
@@ -180,7 +166,9 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
     }
     for (long day = today - retention_days; day <= today + 1; day++) {
         if (day < DAY_MIN) continue;
-        add_keyed(b, "DEL", key_day, dim, day, &v, NULL);
-        add_keyed(b, "DEL", key_sessions_day, dim, day, &v, NULL);
+        char date[DAY_COMPACT_LEN + 1];
+        day_format_compact(day, date);
+        add_keyed(b, "DEL", dim, SCOPE_DAY, date, &v, NULL);
+        add_keyed(b, "DEL", dim, SCOPE_SESSIONS_DAY, date, &v, NULL);
     }
 }
