@@ -126,6 +126,30 @@ static void test_longest_key_fits_key_max(void **state) {
     buf_free(&b);
 }
 
+static void test_key_format_is_snprintf_like(void **state) {
+    (void)state;
+    char out[32];
+    memset(out, '#', sizeof(out));
+    assert_int_equal(key_format(out, sizeof(out), DIM_SDK, SCOPE_SESSIONS_DAY, "20250102", "1.0",
+                                3),
+                     18);
+    assert_memory_equal(out, "as:s:h20250102:1.0#", 19);
+    memset(out, '#', sizeof(out));
+    assert_int_equal(key_format(out, 17, DIM_SDK, SCOPE_SESSIONS_DAY, "20250102", "1.0", 3), 18);
+    assert_int_equal(out[0], '#'); /* too small: nothing written */
+    assert_int_equal(key_format(out, sizeof(out), DIM_USER, SCOPE_TOTAL, NULL, "", 0), 7);
+    assert_memory_equal(out, "as:u:t:", 7);
+    /* a value longer than KEY_MAX still works through the buf API */
+    char value[200];
+    memset(value, 'v', sizeof(value));
+    struct buf b;
+    buf_init(&b);
+    key_day(&b, DIM_USER, day_2025_01_02(), value, sizeof(value));
+    assert_int_equal(b.len, 14 + sizeof(value));
+    assert_memory_equal(b.data, "as:u:20250102:", 14);
+    buf_free(&b);
+}
+
 static void test_dimension_names(void **state) {
     (void)state;
     static const char *const names[DIM__COUNT] = {"username", "sdk", "country", "platform"};
@@ -191,6 +215,7 @@ int main(void) {
         cmocka_unit_test(test_top_and_event_keys),
         cmocka_unit_test(test_no_value_forges_another_key),
         cmocka_unit_test(test_longest_key_fits_key_max),
+        cmocka_unit_test(test_key_format_is_snprintf_like),
         cmocka_unit_test(test_dimension_names),
         cmocka_unit_test(test_event_and_filter_params),
         cmocka_unit_test(test_first_filter_in_query_wins),
