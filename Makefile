@@ -29,7 +29,7 @@ LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps run test test-unit test-integration test-postman test-asan clean
+.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -57,12 +57,31 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libadstats.a $(LDLIBS) -lcmocka
 
+$(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # ---- run and test --------------------------------------------------------
 
 run:
 	@tools/deps.sh build
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh
+
+bench:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling
+	@bench/bench.sh
+
+bench-ad:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench-ad.sh
+
+bench-callgrind:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/callgrind.sh
 
 test:
 	@tools/deps.sh test
@@ -80,3 +99,35 @@ test-asan:
 
 clean:
 	rm -rf build bin
+
+# ---- reliability: faults, hostile input, fuzzing, valgrind ---------------
+# `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target for N seconds (clang,
+# ASan + UBSan); the other targets run one suite of tests/run-all.sh.
+
+FUZZ_TARGETS := params json vast
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+               $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+FUZZ_LIB := src/params.c src/day.c src/utf8.c src/buf.c src/json.c src/vast.c
+
+.PHONY: fuzz test-faults test-hostile test-valgrind
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(shell pkg-config --libs libxml-2.0) -lm
+
+fuzz:
+	@tools/deps.sh test
+	@$(MAKE) --no-print-directory $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+test-faults: all
+	@python3 tests/reliability/test_faults.py
+
+test-hostile: all
+	@python3 tests/reliability/test_hostile.py
+
+test-valgrind: $(UNIT_BIN)
+	@tests/run-valgrind.sh $(UNIT_BIN)

@@ -6,9 +6,9 @@
  * counted it stays counted whatever the upstream does. A request whose
  * event_id was counted before is a client's retry: it is not counted again,
  * but the ad is still fetched and returned (the client still needs one),
- * marked with the header `Adstats-Duplicate: true`. Each step waits on
- * the I/O thread with the connection suspended, so a slow upstream holds no
- * HTTP thread. Every upstream failure is written to the backend error log. */
+ * marked with the header `Adstats-Duplicate: true`. Each step waits with
+ * the connection suspended, so a slow upstream holds no thread. Every
+ * upstream failure is written to the backend error log. */
 #include <microhttpd.h>
 #include <stdio.h>
 

@@ -2,8 +2,8 @@
  * merged into fewer commands with the same effect.
  *
  * Event batches (events.h) are write-only and nobody reads their replies,
- * only whether every command succeeded. When the I/O thread sends many in
- * the same turn of its loop, their commands repeat: 64 impressions of SDK
+ * only whether every command succeeded. When a worker's loop sends many in
+ * the same turn, their commands repeat: 64 impressions of SDK
  * 1.0 are 64 `HINCRBY as:s:t:1.0 imp 1`. The store hands such batches here,
  * and Redis receives one `HINCRBY as:s:t:1.0 imp 64` instead:
  *

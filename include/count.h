@@ -11,7 +11,7 @@
 #include "events.h"
 #include "request.h"
 
-/* Counts the event that `req` carries; `then` runs on an HTTP thread with
+/* Counts the event that `req` carries; `then` runs (as a `finish`) with
  * req->store_status (STORE_OK: counted, or a duplicate) and req->duplicate
  * (true: its event_id was counted within the last 24 hours, so it was not
  * counted again). */

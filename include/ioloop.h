@@ -1,12 +1,16 @@
-/* ioloop.h -- the I/O thread: one libevent loop that owns every socket
- * adstats talks to besides its clients (Redis and the upstream ad server).
+/* ioloop.h -- adstats' worker threads: one event loop per core.
  *
- * HTTP worker threads never wait on the network. A request that needs
- * Redis or the upstream suspends its connection and posts a job here; the
- * job runs on the I/O thread, which resumes the connection when the answer
- * is in. Jobs posted while the loop is busy are sent together, so the Redis
- * commands of many concurrent requests share one write and one read
- * (automatic pipelining). */
+ * Each worker thread runs one libevent loop that owns everything its
+ * requests touch: its own libmicrohttpd daemon (driven from the loop, all
+ * workers listening on the same port with SO_REUSEPORT, so the kernel
+ * spreads connections evenly), its own Redis connection and its own libcurl
+ * multi handle. A request that needs Redis or the upstream suspends its
+ * connection and queues the work on its own thread's clients; when the
+ * answer comes back, the same thread resumes it. No request ever crosses a
+ * thread, and the Redis commands of all requests a worker handles in one
+ * turn of its loop go out in one write (automatic pipelining).
+ *
+ * Other threads talk to a loop only through ioloop_call (shutdown). */
 #ifndef ADSTATS_IOLOOP_H
 #define ADSTATS_IOLOOP_H
 
@@ -14,6 +18,7 @@
 
 struct config;
 struct event_base;
+struct http_server;
 struct store;
 struct upstream;
 
@@ -24,22 +29,32 @@ struct io_job {
 
 struct ioloop;
 
-/* Starts the I/O thread with its Redis connection and upstream client. */
-struct ioloop *ioloop_start(const struct config *cfg);
+/* Creates a loop with its Redis connection and upstream client; the
+ * thread starts with ioloop_start, once the loop's HTTP daemon is attached
+ * to ioloop_base. */
+struct ioloop *ioloop_new(const struct config *cfg);
+bool ioloop_start(struct ioloop *loop);
 
-/* Stops the thread: pending Redis commands and upstream fetches fail (their
- * callbacks run), queued jobs still run, then everything is freed. */
-void ioloop_stop(struct ioloop *loop);
+/* Thread-safe: queues `job` to run on the loop's thread. */
+void ioloop_call(struct ioloop *loop, struct io_job *job);
 
-/* Thread-safe: from now on every Redis command and upstream fetch fails at
- * once, and those in flight fail now; the thread keeps running so that
- * their callbacks can resume the requests. */
+/* Thread-safe: from now on every Redis command and upstream fetch of this
+ * loop fails at once, and those in flight fail now (their requests are
+ * resumed with the failure). */
 void ioloop_abort(struct ioloop *loop);
 
-/* Thread-safe: queues `job` to run on the I/O thread. */
-void ioloop_post(struct ioloop *loop, struct io_job *job);
+/* Stops the thread (after running `last` on it, if not NULL), joins it and
+ * frees the loop. */
+void ioloop_stop(struct ioloop *loop, struct io_job *last);
 
-/* For code running on the I/O thread. */
+struct event_base *ioloop_base(struct ioloop *loop);
+
+/* The HTTP daemon this loop drives (server.h), for request.c to kick. */
+void ioloop_set_http(struct ioloop *loop, struct http_server *http);
+struct http_server *ioloop_http(struct ioloop *loop);
+
+/* On a loop's thread: that loop and its clients. */
+struct ioloop *ioloop_current(void);
 struct store *ioloop_store(struct ioloop *loop);
 struct upstream *ioloop_upstream(struct ioloop *loop);
 

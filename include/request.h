@@ -1,10 +1,10 @@
 /* request.h -- one HTTP request on its way through adstats, and what an
  * endpoint handler may do with it.
  *
- * A handler either answers at once (request_reply_*) or awaits the I/O
- * thread (request_await_store / request_await_fetch): the connection is
- * suspended, the I/O thread does the work, and `finish` then runs back on
- * an HTTP thread with the results in the request, where it must answer.
+ * A handler either answers at once (request_reply_*) or awaits Redis or
+ * the upstream (request_await_store / request_await_fetch): the connection
+ * is suspended, its worker's event loop does the work, and `finish` then
+ * runs with the results in the request, where it must answer.
  * Answering hands the response to the pipeline, which sends it. */
 #ifndef ADSTATS_REQUEST_H
 #define ADSTATS_REQUEST_H
@@ -48,11 +48,11 @@ struct request {
     struct MHD_Response *response;
     bool response_shared;
     bool replied;
+    bool close_after;               /* answer with Connection: close */
     unsigned reject_status;
     char reject_message[192];
     struct buf body;
     request_fn *finish;
-    struct io_job job;
     char *query;
     size_t query_len;
     char query_storage[];

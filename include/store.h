@@ -1,4 +1,4 @@
-/* store.h -- adstats' Redis client, running on the I/O thread.
+/* store.h -- adstats' Redis client, one per worker loop (ioloop.h).
  *
  * Work is sent as a batch: a few commands that travel together and finish
  * together. Batches sent in the same turn of the event loop share one write
@@ -92,8 +92,9 @@ bool store_batch_init_large(struct store_batch *b, size_t cmds, size_t args, siz
 void store_batch_release(struct store_batch *b);
 
 /* Declares a batch write-only: nobody reads its replies, only whether all
- * succeeded. Such batches sent in the same turn of the I/O loop are merged
- * into fewer commands (combine.h). Ignored for a batch with on_reply. */
+ * succeeded. Such batches sent in the same turn of the worker's loop are
+ * merged into fewer commands (combine.h). Ignored for a batch with
+ * on_reply. */
 void store_batch_combinable(struct store_batch *b);
 
 struct store_cmd *store_cmd_add(struct store_batch *b);
@@ -105,7 +106,7 @@ void store_arg_ref(struct store_cmd *c, const char *s, size_t len);
 const char *store_arg_copy(struct store_batch *b, struct store_cmd *c, const char *s, size_t len);
 void store_arg_ll(struct store_cmd *c, long long v);
 
-/* I/O thread only. */
+/* On the store's worker loop only. */
 struct store *store_new(struct event_base *base, const struct redis_endpoint *ep, int timeout_ms);
 void store_free(struct store *s);
 void store_send(struct store *s, struct store_batch *b);

@@ -97,7 +97,7 @@ char *buf_steal(struct buf *b) {
     } else {
         out = malloc(b->len + 1);
         if (out == NULL) return NULL;
-        memcpy(out, b->data, b->len);
+        if (b->len > 0) memcpy(out, b->data, b->len);
         out[b->len] = '\0';
     }
     buf_init(b);

@@ -1,9 +1,9 @@
-/* ioloop.c -- the I/O thread; see ioloop.h.
+/* ioloop.c -- worker threads and their event loops; see ioloop.h.
  *
- * Other threads hand over work through a mutex-protected singly linked
- * queue and an eventfd. Only the post that finds the queue empty writes the
- * eventfd, so a burst of posts costs one wake-up; the loop then takes the
- * whole queue at once and runs it in order. */
+ * The only cross-thread traffic is control (shutdown): other threads hand
+ * over jobs through a mutex-protected queue and an eventfd. Only the post
+ * that finds the queue empty writes the eventfd, and the loop takes the
+ * whole queue at once. */
 #include "ioloop.h"
 
 #include <errno.h>
@@ -23,24 +23,28 @@
 
 struct ioloop {
     pthread_t thread;
+    bool running;
     struct event_base *base;
     struct event *wakeup;
     int wakeup_fd;
 
     pthread_mutex_t lock;
     struct io_job *head, *tail;
-    bool stopping;
 
     struct store *store;
     struct upstream *upstream;
+    struct http_server *http;
     struct io_job abort_job;
+    struct io_job stop_job;
+    struct io_job *last_job;
 };
 
-static struct io_job *take_all(struct ioloop *loop, bool *stopping) {
+static _Thread_local struct ioloop *current;
+
+static struct io_job *take_all(struct ioloop *loop) {
     pthread_mutex_lock(&loop->lock);
     struct io_job *jobs = loop->head;
     loop->head = loop->tail = NULL;
-    *stopping = loop->stopping;
     pthread_mutex_unlock(&loop->lock);
     return jobs;
 }
@@ -56,26 +60,20 @@ static void run_jobs(struct io_job *job) {
 static void on_wakeup(evutil_socket_t fd, short what, void *arg) {
     struct ioloop *loop = arg;
     uint64_t count;
-    bool stopping;
     (void)what;
     if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
         log_error("ioloop: eventfd read failed: %s", strerror(errno));
-    run_jobs(take_all(loop, &stopping));
-    if (stopping) event_base_loopbreak(loop->base);
+    run_jobs(take_all(loop));
 }
 
 static void *loop_main(void *arg) {
     struct ioloop *loop = arg;
+    current = loop;
     event_base_dispatch(loop->base);
     return NULL;
 }
 
-static void signal_wakeup(struct ioloop *loop) {
-    uint64_t one = 1;
-    while (write(loop->wakeup_fd, &one, sizeof(one)) < 0 && errno == EINTR) continue;
-}
-
-void ioloop_post(struct ioloop *loop, struct io_job *job) {
+void ioloop_call(struct ioloop *loop, struct io_job *job) {
     job->next = NULL;
     pthread_mutex_lock(&loop->lock);
     bool was_empty = loop->head == NULL;
@@ -83,7 +81,28 @@ void ioloop_post(struct ioloop *loop, struct io_job *job) {
     else loop->tail->next = job;
     loop->tail = job;
     pthread_mutex_unlock(&loop->lock);
-    if (was_empty) signal_wakeup(loop);
+    if (!was_empty) return;
+    uint64_t one = 1;
+    while (write(loop->wakeup_fd, &one, sizeof(one)) < 0 && errno == EINTR) continue;
+}
+
+#define LOOP_OF(job, member) ((struct ioloop *)((char *)(job) - offsetof(struct ioloop, member)))
+
+static void abort_all(struct io_job *job) {
+    struct ioloop *loop = LOOP_OF(job, abort_job);
+    store_disconnect(loop->store);
+    upstream_abort_all(loop->upstream);
+}
+
+static void stop(struct io_job *job) {
+    struct ioloop *loop = LOOP_OF(job, stop_job);
+    if (loop->last_job) loop->last_job->run(loop->last_job);
+    event_base_loopbreak(loop->base);
+}
+
+void ioloop_abort(struct ioloop *loop) {
+    loop->abort_job.run = abort_all;
+    ioloop_call(loop, &loop->abort_job);
 }
 
 static void ioloop_free(struct ioloop *loop) {
@@ -96,7 +115,7 @@ static void ioloop_free(struct ioloop *loop) {
     free(loop);
 }
 
-struct ioloop *ioloop_start(const struct config *cfg) {
+struct ioloop *ioloop_new(const struct config *cfg) {
     struct ioloop *loop = calloc(1, sizeof(*loop));
     if (loop == NULL) return NULL;
     loop->wakeup_fd = -1;
@@ -112,39 +131,49 @@ struct ioloop *ioloop_start(const struct config *cfg) {
     if (loop->store == NULL) goto fail;
     loop->upstream = upstream_new(loop->base, cfg);
     if (loop->upstream == NULL) goto fail;
-    if (pthread_create(&loop->thread, NULL, loop_main, loop) != 0) goto fail;
     return loop;
 fail:
-    log_error("ioloop: cannot start the I/O thread");
+    log_error("ioloop: cannot set up a worker loop");
     ioloop_free(loop);
     return NULL;
 }
 
-static void abort_all(struct io_job *job) {
-    struct ioloop *loop = (struct ioloop *)((char *)job - offsetof(struct ioloop, abort_job));
-    store_disconnect(loop->store);
-    upstream_abort_all(loop->upstream);
+bool ioloop_start(struct ioloop *loop) {
+    loop->running = pthread_create(&loop->thread, NULL, loop_main, loop) == 0;
+    if (!loop->running) log_error("ioloop: cannot start a worker thread");
+    return loop->running;
 }
 
-void ioloop_abort(struct ioloop *loop) {
-    loop->abort_job.run = abort_all;
-    ioloop_post(loop, &loop->abort_job);
-}
-
-void ioloop_stop(struct ioloop *loop) {
-    pthread_mutex_lock(&loop->lock);
-    loop->stopping = true;
-    pthread_mutex_unlock(&loop->lock);
-    signal_wakeup(loop);
-    pthread_join(loop->thread, NULL);
-
-    /* Back on one thread: fail what is still in flight, then run the jobs
-     * that those failures (or late posts) queued. */
-    bool stopping;
-    upstream_abort_all(loop->upstream);
+void ioloop_stop(struct ioloop *loop, struct io_job *last) {
+    if (loop->running) {
+        loop->last_job = last;
+        loop->stop_job.run = stop;
+        ioloop_call(loop, &loop->stop_job);
+        pthread_join(loop->thread, NULL);
+    } else if (last != NULL) {
+        last->run(last);
+    }
+    /* Back on one thread: anything still queued fails at once. */
     store_disconnect(loop->store);
-    run_jobs(take_all(loop, &stopping));
+    upstream_abort_all(loop->upstream);
+    run_jobs(take_all(loop));
     ioloop_free(loop);
+}
+
+struct event_base *ioloop_base(struct ioloop *loop) {
+    return loop->base;
+}
+
+void ioloop_set_http(struct ioloop *loop, struct http_server *http) {
+    loop->http = http;
+}
+
+struct http_server *ioloop_http(struct ioloop *loop) {
+    return loop->http;
+}
+
+struct ioloop *ioloop_current(void) {
+    return current;
 }
 
 struct store *ioloop_store(struct ioloop *loop) {

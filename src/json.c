@@ -37,7 +37,7 @@ void json_append_string(struct buf *b, const char *s, size_t len) {
 
     buf_append_char(b, '"');
     while (i < len) {
-        uint32_t cp;
+        uint32_t cp = 0;
         size_t n = utf8_decode(p + i, len - i, &cp);
         const char *esc = n == 1 ? ascii_escape(p[i]) : NULL;
         bool separator = cp == 0x2028 || cp == 0x2029;
@@ -61,12 +61,22 @@ void json_append_string(struct buf *b, const char *s, size_t len) {
     buf_append_char(b, '"');
 }
 
+/* Python's repr of a float: the shortest digits that read back as the same
+ * double, written positionally for exponents from -4 to 15 and in
+ * exponent form outside that range. */
 void json_append_double(struct buf *b, double v) {
-    char out[32];
+    char out[40];
     if (!isfinite(v)) v = 0;
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(out, sizeof(out), "%.*g", precision, v);
+    int digits = 1;
+    for (; digits < 17; digits++) {
+        snprintf(out, sizeof(out), "%.*e", digits - 1, v);
         if (strtod(out, NULL) == v) break;
+    }
+    snprintf(out, sizeof(out), "%.*e", digits - 1, v);
+    int exp10 = atoi(strchr(out, 'e') + 1);
+    if (exp10 >= -4 && exp10 < 16) {
+        int decimals = digits - 1 - exp10;
+        snprintf(out, sizeof(out), "%.*f", decimals > 0 ? decimals : 0, v);
     }
     buf_append_str(b, out);
     if (strpbrk(out, ".e") == NULL) buf_append_str(b, ".0");

@@ -1,12 +1,14 @@
 /* main.c -- start-up and graceful shutdown.
  *
  * Signals are blocked before any thread starts and taken by the main thread
- * with sigwait, so no handler ever runs inside a worker. On SIGTERM or
+ * with sigwait, so no handler ever runs inside a worker. The main thread
+ * starts one worker per core (ioloop.h) and then only waits: on SIGTERM or
  * SIGINT adstats stops accepting, lets requests in flight finish (for at
  * most --drain-ms), fails whatever still waits on Redis or the upstream,
  * and exits 0. */
 #include <curl/curl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -42,16 +44,79 @@ static bool wait_for_zero(int (*count)(void), long budget_ms) {
     return true;
 }
 
-static void shut_down(struct MHD_Daemon *daemon, struct ioloop *loop, int drain_ms) {
-    MHD_quiesce_daemon(daemon);
+/* One worker: an event loop with its HTTP daemon, Redis connection and
+ * upstream client (ioloop.h). */
+struct worker {
+    struct ioloop *loop;
+    struct http_server *http;
+    struct io_job quiesce;
+    struct io_job close_http;
+};
+
+#define WORKER_OF(job, member) ((struct worker *)((char *)(job) - offsetof(struct worker, member)))
+
+static void quiesce_http(struct io_job *job) {
+    http_quiesce(WORKER_OF(job, quiesce)->http);
+}
+
+static void close_http(struct io_job *job) {
+    struct worker *w = WORKER_OF(job, close_http);
+    http_stop(w->http);
+    w->http = NULL;
+}
+
+static void stop_workers(struct worker *workers, unsigned n) {
+    for (unsigned i = 0; i < n; i++) {
+        if (workers[i].loop == NULL) continue;
+        workers[i].close_http.run = close_http;
+        ioloop_stop(workers[i].loop, workers[i].http ? &workers[i].close_http : NULL);
+    }
+    free(workers);
+}
+
+static struct worker *start_workers(const struct config *cfg, unsigned *n) {
+    struct http_settings http = {cfg->bind, cfg->port, cfg->threads, cfg->max_connections,
+                                 cfg->idle_timeout_s};
+    *n = http_thread_count(&http);
+    if (!http_port_free(&http)) {
+        log_error("cannot listen on %s:%d: address in use (or not permitted)", cfg->bind, cfg->port);
+        return NULL;
+    }
+    struct worker *workers = calloc(*n, sizeof(*workers));
+    if (workers == NULL) return NULL;
+    for (unsigned i = 0; i < *n; i++) {
+        struct worker *w = &workers[i];
+        w->loop = ioloop_new(cfg);
+        if (w->loop == NULL) goto fail;
+        w->http = http_start(&http, ioloop_base(w->loop), request_on_access, request_on_uri,
+                             request_on_completed);
+        if (w->http == NULL) {
+            log_error("cannot listen on %s:%d (in use, or not permitted?)", cfg->bind, cfg->port);
+            goto fail;
+        }
+        ioloop_set_http(w->loop, w->http);
+        if (!ioloop_start(w->loop)) goto fail;
+    }
+    return workers;
+fail:
+    stop_workers(workers, *n);
+    return NULL;
+}
+
+/* Stop accepting, let requests in flight finish for up to drain_ms, then
+ * fail what still waits on Redis or the upstream, and stop. */
+static void shut_down(struct worker *workers, unsigned n, int drain_ms) {
+    for (unsigned i = 0; i < n; i++) {
+        workers[i].quiesce.run = quiesce_http;
+        ioloop_call(workers[i].loop, &workers[i].quiesce);
+    }
     if (!wait_for_zero(server_requests_in_flight, drain_ms))
         log_warn("shutdown: %d requests still in flight after %d ms", server_requests_in_flight(),
                  drain_ms);
     request_pipeline_drain();
-    ioloop_abort(loop);
-    wait_for_zero(request_pipeline_awaiting, 60000);
-    MHD_stop_daemon(daemon);
-    ioloop_stop(loop);
+    for (unsigned i = 0; i < n; i++) ioloop_abort(workers[i].loop);
+    wait_for_zero(request_pipeline_awaiting, 10000);
+    stop_workers(workers, n);
 }
 
 static int wait_for_signal(const sigset_t *set) {
@@ -90,23 +155,14 @@ int main(int argc, char **argv) {
     }
     vast_init();
     backend_log_open(cfg.error_log, cfg.vast_url);
-    struct ioloop *loop = ioloop_start(&cfg);
-    if (loop == NULL || !request_pipeline_init(loop)) return 1;
-
-    struct http_settings http = {cfg.bind, cfg.port, cfg.threads, cfg.max_connections,
-                                 cfg.idle_timeout_s};
-    struct MHD_Daemon *daemon = http_start(&http, request_on_access, request_on_uri,
-                                           request_on_completed);
-    if (daemon == NULL) {
-        log_error("cannot listen on %s:%d (in use, or not permitted?)", cfg.bind, cfg.port);
-        ioloop_stop(loop);
-        return 1;
-    }
-    log_info("adstats listening on %s:%d", cfg.bind, cfg.port);
+    unsigned n_workers;
+    struct worker *workers = request_pipeline_init() ? start_workers(&cfg, &n_workers) : NULL;
+    if (workers == NULL) return 1;
+    log_info("adstats listening on %s:%d with %u worker threads", cfg.bind, cfg.port, n_workers);
 
     int sig = wait_for_signal(&stop);
     log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    shut_down(daemon, loop, cfg.drain_ms);
+    shut_down(workers, n_workers, cfg.drain_ms);
     request_pipeline_free();
     backend_log_close();
     curl_global_cleanup();

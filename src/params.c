@@ -39,24 +39,28 @@ static const char *const intervals[] = {"day", NULL};
 static const char *const dimensions[] = {"username", "sdk", "country", "platform", NULL};
 static const char *const metrics[] = {"impressions", "ad_requests", NULL};
 
+#define SPEC(n, len, r) {.name = (n), .max_len = (len), .rule = (r)}
+#define CHOICE(n, len, list, why) \
+    {.name = (n), .max_len = (len), .rule = RULE_CHOICE, .choices = (list), .problem = (why)}
+
 static const struct param_spec specs[PARAM__COUNT] = {
-    [PARAM_SDK_VERSION] = {"sdk_version", 32, RULE_VERSION},
-    [PARAM_SESSION_ID] = {"session_id", 128, RULE_TEXT},
-    [PARAM_PLATFORM] = {"platform", 32, RULE_PLATFORM},
-    [PARAM_USERNAME] = {"username", 64, RULE_TEXT},
-    [PARAM_COUNTRY_CODE] = {"country_code", 2, RULE_COUNTRY},
-    [PARAM_SDK] = {"sdk", 32, RULE_VERSION},
-    [PARAM_COUNTRY] = {"country", 2, RULE_COUNTRY},
-    [PARAM_FROM] = {"from", 10, RULE_DATE},
-    [PARAM_TO] = {"to", 10, RULE_DATE},
-    [PARAM_INTERVAL] = {"interval", 16, RULE_CHOICE, intervals, "must be day"},
-    [PARAM_UNIQUE_SESSIONS] = {"unique_sessions", 5, RULE_FLAG},
-    [PARAM_DIMENSION] = {"dimension", 16, RULE_CHOICE, dimensions,
-                         "must be one of username, sdk, country, platform"},
-    [PARAM_METRIC] = {"metric", 16, RULE_CHOICE, metrics, "must be impressions or ad_requests"},
-    [PARAM_LIMIT] = {"limit", 3, RULE_INTEGER, NULL, "must be a whole number from 1 to 100", 1,
-                     100},
-    [PARAM_EVENT_ID] = {"event_id", 64, RULE_ASCII},
+    [PARAM_SDK_VERSION] = SPEC("sdk_version", 32, RULE_VERSION),
+    [PARAM_SESSION_ID] = SPEC("session_id", 128, RULE_TEXT),
+    [PARAM_PLATFORM] = SPEC("platform", 32, RULE_PLATFORM),
+    [PARAM_USERNAME] = SPEC("username", 64, RULE_TEXT),
+    [PARAM_COUNTRY_CODE] = SPEC("country_code", 2, RULE_COUNTRY),
+    [PARAM_SDK] = SPEC("sdk", 32, RULE_VERSION),
+    [PARAM_COUNTRY] = SPEC("country", 2, RULE_COUNTRY),
+    [PARAM_FROM] = SPEC("from", 10, RULE_DATE),
+    [PARAM_TO] = SPEC("to", 10, RULE_DATE),
+    [PARAM_INTERVAL] = CHOICE("interval", 16, intervals, "must be day"),
+    [PARAM_UNIQUE_SESSIONS] = SPEC("unique_sessions", 5, RULE_FLAG),
+    [PARAM_DIMENSION] = CHOICE("dimension", 16, dimensions,
+                               "must be one of username, sdk, country, platform"),
+    [PARAM_METRIC] = CHOICE("metric", 16, metrics, "must be impressions or ad_requests"),
+    [PARAM_LIMIT] = {.name = "limit", .max_len = 3, .rule = RULE_INTEGER,
+                     .problem = "must be a whole number from 1 to 100", .min = 1, .max = 100},
+    [PARAM_EVENT_ID] = SPEC("event_id", 64, RULE_ASCII),
 };
 
 const char *param_name(enum param_id id) {

@@ -4,24 +4,31 @@
  *
  *   on_uri        the request line is in: allocate the request, keep a copy
  *                 of the raw query string (we decode it ourselves, so that
- *                 bad escapes and encoded NULs are seen, not smoothed over)
- *   on_access #1  headers are in: route, check the method and body size;
- *                 answer nothing yet (answering on the first call would
- *                 cost keep-alive, as libmicrohttpd's examples warn)
+ *                 bad escapes and encoded NULs are seen, not smoothed over);
+ *                 refuse a connection past --max-connections (503) and
+ *                 control characters in the raw path
+ *   on_access #1  headers are in: check Host, route, check the method and
+ *                 body framing and size; answer nothing yet (answering on
+ *                 the first call would cost keep-alive, as libmicrohttpd's
+ *                 examples warn) unless it is to refuse a body unread, and
+ *                 then close the connection after the answer
  *   on_access #n  body data, if any: collect it, up to a cap
  *   on_access     body done: parse, check required and valid parameters,
- *                 call the endpoint's handler; it answers, or awaits the
- *                 I/O thread, in which case the connection is suspended
+ *                 call the endpoint's handler; it answers, or awaits Redis
+ *                 or the upstream, in which case the connection is
+ *                 suspended while its worker's event loop does the work
  *   on_access     after resume: call the handler's `finish`, which answers
  *   on_completed  free the request
  *
  * The only allocation per request is the request itself (with its query
  * string inline); responses for the common answers are built once.
  *
- * Shutdown uses two atomics: `awaiting` counts requests the I/O thread
- * holds, and `draining` stops new ones from being handed over. */
+ * Everything about one request happens on one worker thread (ioloop.h).
+ * Shutdown uses two atomics: `awaiting` counts suspended requests, and
+ * `draining` stops new ones from being suspended. */
 #include "request.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -30,6 +37,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "connections.h"
 #include "json.h"
 #include "log.h"
 #include "server.h"
@@ -39,7 +47,6 @@ enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWE
 #define QUERY_MAX 8192
 #define BODY_MAX 16384
 
-static struct ioloop *io;
 static atomic_int awaiting;
 static atomic_bool draining;
 
@@ -109,11 +116,7 @@ static struct MHD_Response *static_json(const char *body) {
     return r;
 }
 
-/* ---- awaiting the I/O thread ------------------------------------------- */
-
-static struct request *from_job(struct io_job *job) {
-    return (struct request *)((char *)job - offsetof(struct request, job));
-}
+/* ---- awaiting Redis or the upstream ----------------------------------- */
 
 static struct request *from_batch(struct store_batch *b) {
     return (struct request *)((char *)b - offsetof(struct request, batch));
@@ -127,18 +130,23 @@ static struct request *from_fetch(struct upstream_fetch *f) {
     return (struct request *)((char *)f - offsetof(struct request, fetch));
 }
 
-/* I/O thread: the work is done, hand the request back to its HTTP thread. */
+/* The work is done: hand the request back to libmicrohttpd, which calls
+ * on_access again on its next run (this same thread). A client that hung
+ * up meanwhile is freed without `finish`, so the request is not touched
+ * after this. The callback may even come before the handler that started
+ * the work has returned (when Redis is down): that is fine, since
+ * libmicrohttpd only acts on the resume in its next run, which the kick
+ * schedules for the next turn of the loop. */
 static void resume(struct request *req) {
     req->state = REQ_RESUMED;
     MHD_resume_connection(req->conn);
-    /* The request is libmicrohttpd's again (a client that hung up is freed
-     * without `finish`): this thread must not touch it any more. */
+    http_kick(ioloop_http(ioloop_current()));
     atomic_fetch_sub(&awaiting, 1);
 }
 
-/* Suspends the request and queues `run` on the I/O thread; false (and a 503
- * answered) if adstats is shutting down. */
-static bool hand_over(struct request *req, request_fn *finish, void (*run)(struct io_job *)) {
+/* Suspends the request until `finish`; false (and a 503 answered) if
+ * adstats is shutting down. */
+static bool suspend(struct request *req, request_fn *finish) {
     atomic_fetch_add(&awaiting, 1);
     if (atomic_load(&draining)) {
         atomic_fetch_sub(&awaiting, 1);
@@ -147,9 +155,7 @@ static bool hand_over(struct request *req, request_fn *finish, void (*run)(struc
     }
     req->finish = finish;
     req->state = REQ_AWAITING;
-    req->job.run = run;
     MHD_suspend_connection(req->conn);
-    ioloop_post(io, &req->job);
     return true;
 }
 
@@ -159,28 +165,18 @@ static void on_batch_done(struct store_batch *b, enum store_status status) {
     resume(req);
 }
 
-static void run_store(struct io_job *job) {
-    struct request *req = from_job(job);
-    store_send(ioloop_store(io), &req->batch);
-}
-
 void request_await_store(struct request *req, request_fn *finish) {
     req->batch.on_done = on_batch_done;
-    hand_over(req, finish, run_store);
+    if (suspend(req, finish)) store_send(ioloop_store(ioloop_current()), &req->batch);
 }
 
 static void on_fetch_done(struct upstream_fetch *f) {
     resume(from_fetch(f));
 }
 
-static void run_fetch(struct io_job *job) {
-    struct request *req = from_job(job);
-    upstream_start(ioloop_upstream(io), &req->fetch);
-}
-
 void request_await_fetch(struct request *req, request_fn *finish) {
     req->fetch.on_done = on_fetch_done;
-    hand_over(req, finish, run_fetch);
+    if (suspend(req, finish)) upstream_start(ioloop_upstream(ioloop_current()), &req->fetch);
 }
 
 /* ---- parsing and checking ---------------------------------------------- */
@@ -293,7 +289,34 @@ static const char *printable(const char *s) {
     return s;
 }
 
-static void route(struct request *req, const char *url, const char *method) {
+/* HTTP/1.1 makes Host mandatory (RFC 9112, 3.2); libmicrohttpd checks it
+ * only in its pedantic mode, and answers HTML there, so we check it here. */
+static bool lacks_host(struct MHD_Connection *conn, const char *version) {
+    bool http_1_1 = strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0;
+    return http_1_1
+        && MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL;
+}
+
+/* libmicrohttpd hands us the path percent-decoded, and an encoded NUL cuts
+ * it short ("/impression%00junk" would route to /impression). No endpoint
+ * path has a control character, encoded or not, so one in the raw path is a
+ * bad request. */
+static bool path_has_control(const char *uri) {
+    for (const char *p = uri; *p != '\0' && *p != '?'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7F) return true;
+        if (*p != '%' || !isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+            continue;
+        char hex[3] = {p[1], p[2], '\0'};
+        unsigned long byte = strtoul(hex, NULL, 16);
+        if (byte < 0x20 || byte == 0x7F) return true;
+    }
+    return false;
+}
+
+static void route(struct request *req, const char *url, const char *method,
+                  const char *version) {
+    if (lacks_host(req->conn, version))
+        reject(req, MHD_HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
     req->method = server_method(method);
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
@@ -305,6 +328,22 @@ static void route(struct request *req, const char *url, const char *method) {
                printable(method), req->ep->path, server_allow_header(req->ep));
 }
 
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) (*(int *)cls)++;
+    return MHD_YES;
+}
+
+/* Two Content-Length headers mean two framings of one body (libmicrohttpd
+ * takes the first): the stuff request smuggling is made of. */
+static bool conflicting_lengths(struct MHD_Connection *conn) {
+    int n = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_lengths, &n);
+    return n > 1;
+}
+
 /* A body we will refuse is refused before it is read: by its declared
  * length, or at once if it is chunked (a form post has no need to stream). */
 static bool check_headers(struct request *req) {
@@ -314,6 +353,10 @@ static bool check_headers(struct request *req) {
                                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
     bool chunked = encoding != NULL && strcasecmp(encoding, "identity") != 0;
     bool has_body = chunked || (length != NULL && strcmp(length, "0") != 0);
+    if (length != NULL && conflicting_lengths(req->conn)) {
+        reject(req, MHD_HTTP_BAD_REQUEST, "more than one Content-Length header");
+        return true; /* whatever the first one said: answer now and close */
+    }
     if (chunked)
         reject(req, MHD_HTTP_CONTENT_TOO_LARGE,
                "a request body needs a Content-Length of at most 16384 bytes; chunked bodies are refused");
@@ -347,7 +390,13 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     if (q && !too_long) memcpy(req->query, q + 1, query_len);
     req->query[req->query_len] = '\0';
     buf_init(&req->body);
+    if (connections_over_limit(conn)) {
+        req->close_after = true;
+        reject(req, MHD_HTTP_SERVICE_UNAVAILABLE, "too many open connections, retry later");
+    }
     if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, "request URI too long (at most 8192 bytes of query)");
+    if (path_has_control(uri))
+        reject(req, MHD_HTTP_BAD_REQUEST, "the request path must not contain control characters");
     server_request_started();
     return req;
 }
@@ -355,6 +404,8 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
 static enum MHD_Result send_response(struct request *req) {
     enum MHD_Result ret;
     if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
+    if (req->close_after && !req->response_shared)
+        MHD_add_response_header(req->response, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(req->conn, req->status, req->response);
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
@@ -370,15 +421,15 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     struct request *req = *con_cls;
     (void)cls;
     (void)conn;
-    (void)version;
     if (req == NULL) return MHD_NO; /* on_uri could not allocate */
 
     switch (req->state) {
     case REQ_HEADERS:
-        route(req, url, method);
+        route(req, url, method, version);
         req->state = REQ_BODY;
         /* Answer on this first call only to refuse a body unread. */
         if (!check_headers(req) || req->reject_status == 0) return MHD_YES;
+        req->close_after = true; /* the body stays unread */
         dispatch(req);
         break;
     case REQ_BODY:
@@ -395,8 +446,8 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     default:
         return MHD_YES;
     }
-    /* Not req->state: once handed over, the I/O thread may already have
-     * resumed the request. `replied` is only ever set on this thread. */
+    /* Not req->state: a request whose work failed at once is already marked
+     * resumed here, though libmicrohttpd has yet to resume it. */
     if (!req->replied) return MHD_YES;
     return send_response(req);
 }
@@ -421,8 +472,7 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 
 /* ---- set-up and shutdown ----------------------------------------------- */
 
-bool request_pipeline_init(struct ioloop *loop) {
-    io = loop;
+bool request_pipeline_init(void) {
     success_fetched = static_json("{\"success\": true, \"message\": \"Successfully fetched\"}");
     return success_fetched != NULL;
 }

@@ -1,47 +1,148 @@
 /* server.c -- libmicrohttpd set-up, routing and request accounting.
  *
- * The daemon runs a pool of worker threads, each with its own epoll set
- * (MHD_USE_EPOLL_INTERNAL_THREAD with a thread pool), and allows
- * suspend/resume so that requests waiting on the I/O thread hold no worker.
+ * Each worker thread runs its own daemon in libmicrohttpd's external-loop
+ * mode (MHD_USE_EPOLL, no internal thread): the daemon's epoll descriptor is
+ * one more event in the worker's libevent loop, next to its Redis and
+ * upstream sockets. All daemons bind the same port with SO_REUSEPORT, so the
+ * kernel spreads new connections over the workers by hash, instead of
+ * whichever thread wakes first taking a whole burst. Suspend/resume lets
+ * requests that wait on Redis or the upstream hold no stack.
+ *
+ * The connection limit sits a little above --max-connections, and every
+ * connection is counted across workers (connections.c), so that the ones
+ * past the limit get a JSON 503 instead of a silent close.
  * The bare responder in bench/ starts through http_start() too, so the
  * benchmark's HTTP ceiling is measured with these very settings. */
 #include "server.h"
 
+#include <event2/event.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
+#include "connections.h"
 #include "log.h"
 
 static atomic_int in_flight;
 
-struct MHD_Daemon *http_start(const struct http_settings *s, MHD_AccessHandlerCallback access,
-                              http_uri_fn *uri_cb, MHD_RequestCompletedCallback completed_cb) {
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct event *ready; /* the daemon's epoll set has something to do */
+    struct event *timer; /* the daemon's next timeout */
+    bool kicked;         /* a connection was resumed since the last run */
+};
+
+unsigned http_thread_count(const struct http_settings *s) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return s->threads > 0 ? (unsigned)s->threads : (unsigned)(cores > 0 ? cores : 1);
+}
+
+/* libmicrohttpd's external-loop contract: run it when its epoll set is
+ * ready, then again after the timeout it asks for (0 when it has buffered
+ * work left, such as a resumed connection or pipelined requests). */
+static void run_daemon(struct http_server *h) {
+    MHD_UNSIGNED_LONG_LONG timeout;
+    h->kicked = false;
+    MHD_run(h->daemon);
+    if (h->kicked) {
+        timeout = 0; /* resumed during this run: libmicrohttpd does not know yet */
+    } else if (MHD_get_timeout(h->daemon, &timeout) != MHD_YES) {
+        evtimer_del(h->timer);
+        return;
+    }
+    struct timeval tv = {(time_t)(timeout / 1000), (suseconds_t)((timeout % 1000) * 1000)};
+    evtimer_add(h->timer, &tv);
+}
+
+static void on_daemon_event(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    run_daemon(arg);
+}
+
+static struct MHD_Daemon *start_daemon(const struct http_settings *s,
+                                       MHD_AccessHandlerCallback access, http_uri_fn *uri_cb,
+                                       MHD_RequestCompletedCallback completed_cb) {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
     if (inet_pton(AF_INET, s->bind, &addr.sin_addr) != 1) {
         log_error("http: bind address \"%s\" is not an IPv4 address", s->bind);
         return NULL;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = s->threads > 0 ? (unsigned)s->threads : (unsigned)(cores > 0 ? cores : 1);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem options[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &addr},
-        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, s->max_connections, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, NULL},
-        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
-        {uri_cb ? MHD_OPTION_URI_LOG_CALLBACK : MHD_OPTION_END, (intptr_t)uri_cb, NULL},
-        {completed_cb ? MHD_OPTION_NOTIFY_COMPLETED : MHD_OPTION_END, (intptr_t)completed_cb,
-         NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    unsigned threads = http_thread_count(s);
+    unsigned limit = connections_mhd_limit(s->max_connections) / threads;
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    connections_set_max(s->max_connections);
+    struct MHD_OptionItem options[10];
+    size_t n = 0;
+#define OPTION(opt, value, ptr) options[n++] = (struct MHD_OptionItem){opt, (intptr_t)(value), ptr}
+    OPTION(MHD_OPTION_SOCK_ADDR, 0, &addr);
+    OPTION(MHD_OPTION_CONNECTION_LIMIT, limit > 0 ? limit : 1, NULL);
+    OPTION(MHD_OPTION_NOTIFY_CONNECTION, connections_notify, NULL);
+    OPTION(MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, NULL);
+    OPTION(MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL);
+    OPTION(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL); /* SO_REUSEPORT */
+    if (uri_cb) OPTION(MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL);
+    if (completed_cb) OPTION(MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL);
+    OPTION(MHD_OPTION_END, 0, NULL);
+#undef OPTION
     return MHD_start_daemon(flags, (uint16_t)s->port, NULL, NULL, access, NULL,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+bool http_port_free(const struct http_settings *s) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    if (inet_pton(AF_INET, s->bind, &addr.sin_addr) != 1) return false;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    bool free_now = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+    close(fd);
+    return free_now;
+}
+
+struct http_server *http_start(const struct http_settings *s, struct event_base *base,
+                               MHD_AccessHandlerCallback access, http_uri_fn *uri_cb,
+                               MHD_RequestCompletedCallback completed_cb) {
+    struct http_server *h = calloc(1, sizeof(*h));
+    if (h == NULL) return NULL;
+    h->daemon = start_daemon(s, access, uri_cb, completed_cb);
+    if (h->daemon == NULL) goto fail;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    if (info == NULL) goto fail;
+    h->ready = event_new(base, info->epoll_fd, EV_READ | EV_PERSIST, on_daemon_event, h);
+    h->timer = evtimer_new(base, on_daemon_event, h);
+    if (h->ready == NULL || h->timer == NULL || event_add(h->ready, NULL) != 0) goto fail;
+    struct timeval now = {0, 0};
+    evtimer_add(h->timer, &now);
+    return h;
+fail:
+    http_stop(h);
+    return NULL;
+}
+
+void http_kick(struct http_server *h) {
+    static const struct timeval now = {0, 0};
+    h->kicked = true;
+    evtimer_add(h->timer, &now);
+}
+
+void http_quiesce(struct http_server *h) {
+    MHD_socket fd = MHD_quiesce_daemon(h->daemon);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    run_daemon(h);
+}
+
+void http_stop(struct http_server *h) {
+    if (h->ready) event_free(h->ready);
+    if (h->timer) event_free(h->timer);
+    if (h->daemon) MHD_stop_daemon(h->daemon);
+    free(h);
 }
 
 /* ---- routing ----------------------------------------------------------- */

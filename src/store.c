@@ -470,7 +470,8 @@ struct store *store_new(struct event_base *base, const struct redis_endpoint *ep
     s->watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, s);
     s->flush = event_new(base, -1, 0, on_flush, s);
     s->combiner = combiner_new();
-    int tick_ms = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
+    /* A stuck round trip is failed within 1.1 times the timeout. */
+    int tick_ms = timeout_ms / 10 > 0 ? timeout_ms / 10 : 1;
     struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
     if (s->retry_timer == NULL || s->watchdog == NULL || s->flush == NULL || s->combiner == NULL
         || event_add(s->watchdog, &tick) != 0) {

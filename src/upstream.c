@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +63,21 @@ const char *upstream_url(const struct upstream *up) {
     return up->url;
 }
 
+/* --vast-limit holds for the whole process, not per worker: the kernel
+ * does not spread connections evenly enough to split it. */
+static atomic_int fetches_in_flight;
+
+static bool claim_slot(const struct upstream *up) {
+    if (atomic_fetch_add_explicit(&fetches_in_flight, 1, memory_order_relaxed) < up->limit)
+        return true;
+    atomic_fetch_sub_explicit(&fetches_in_flight, 1, memory_order_relaxed);
+    return false;
+}
+
+static void release_slot(void) {
+    atomic_fetch_sub_explicit(&fetches_in_flight, 1, memory_order_relaxed);
+}
+
 /* ---- finishing transfers ----------------------------------------------- */
 
 static enum upstream_outcome classify(struct upstream_fetch *f, CURLcode code) {
@@ -89,6 +105,7 @@ static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
     release_easy(up, f->easy);
     f->easy = NULL;
     up->in_flight--;
+    release_slot();
     if (f->prev) f->prev->next = f->next;
     else up->active = f->next;
     if (f->next) f->next->prev = f->prev;
@@ -215,12 +232,13 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
         refuse(f, UPSTREAM_CONNECT, "adstats is shutting down");
         return;
     }
-    if (up->in_flight >= up->limit) {
+    if (!claim_slot(up)) {
         refuse(f, UPSTREAM_BUSY, "too many upstream fetches in flight");
         return;
     }
     CURL *easy = take_easy(up);
     if (easy == NULL) {
+        release_slot();
         refuse(f, UPSTREAM_CONNECT, "out of memory");
         return;
     }
@@ -232,6 +250,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
     if (curl_multi_add_handle(up->multi, easy) != CURLM_OK) {
         curl_easy_cleanup(easy);
         f->easy = NULL;
+        release_slot();
         refuse(f, UPSTREAM_CONNECT, "cannot start the transfer");
         return;
     }

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite, as `make test` runs it: unit tests (cmocka), then
-# the integration tests against real redis-server, vastmock and adstats
-# processes, then the Postman collection with newman against a live stack.
-# Binaries come from $ADSTATS_BIN (default bin/), so the same suite runs
-# against the sanitizer build. Prints one closing line: N passed, N failed.
+# The whole test suite, as `make test` runs it: unit tests (cmocka, also
+# under valgrind), then the integration tests against real redis-server,
+# vastmock and adstats processes, the reliability suites (Redis faults,
+# the hostile request corpus, slow and greedy clients, hostile upstream
+# XML, graceful shutdown), then the Postman collection with newman against
+# a live stack, a short fuzzing pass (FUZZ_SECONDS per target, default 60),
+# and finally all of it again against the AddressSanitizer + UBSan build
+# (`make test-asan`). Binaries come from $ADSTATS_BIN (default bin/); with
+# the sanitizer build (as `make test-asan` runs it) valgrind, fuzzing and
+# the nested sanitizer run are left out. Prints one closing line: N passed,
+# N failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export ADSTATS_BIN=${ADSTATS_BIN:-bin}
@@ -20,9 +26,20 @@ suite() { # suite NAME COMMAND...
   else failed=$((failed + 1)); echo "=== $name: FAILED"; fi
 }
 
+release=0
+[ "$build" = build/release ] && release=1
+
 suite unit tests/run-unit.sh "$build"/tests/test_*
+[ $release -eq 0 ] || suite valgrind tests/run-valgrind.sh "$build"/tests/test_*
 suite integration python3 tests/integration/run.py
+suite faults python3 tests/reliability/test_faults.py
+suite hostile python3 tests/reliability/test_hostile.py
+suite clients python3 tests/reliability/test_clients.py
+suite upstream-xml python3 tests/reliability/test_upstream_xml.py
+suite shutdown python3 tests/reliability/test_shutdown.py
 [ $postman -eq 0 ] || suite postman tests/postman.sh
+[ $release -eq 0 ] || suite fuzz make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+[ $release -eq 0 ] || suite sanitizers make --no-print-directory test-asan
 
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,10 @@
 # Source it; call `stack_cleanup` from an EXIT trap.
 
 STACK_PIDS=()
-STACK_DIR=""
+# Scratch space for logs and data, made now (not lazily: a command
+# substitution would make it in a subshell, and the parent would never
+# know or remove it).
+STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on (from a random
 # starting point, so parallel runs rarely collide). Ports come from below
@@ -33,22 +36,13 @@ wait_for_port() {
   done
 }
 
-# Prints the scratch directory. It is created by the first start_* call, in
-# the calling shell (a $(stack_dir) subshell could not set STACK_DIR, and
-# every call would make, and leak, a new directory).
 stack_dir() {
-  stack_ensure_dir
   echo "$STACK_DIR"
-}
-
-stack_ensure_dir() {
-  [ -n "$STACK_DIR" ] || STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 }
 
 # start_redis PORT [extra redis-server args...]
 start_redis() {
   local port=$1; shift
-  stack_ensure_dir
   local dir; dir=$(stack_dir)/redis-$port
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
@@ -60,7 +54,6 @@ start_redis() {
 # start_vastmock PORT [extra args...]
 start_vastmock() {
   local port=$1; shift
-  stack_ensure_dir
   "${ADSTATS_BIN:-bin}/vastmock" --port "$port" "$@" >"$(stack_dir)/vastmock-$port.log" 2>&1 &
   STACK_PIDS+=($!)
   wait_for_port "$port"
@@ -69,7 +62,6 @@ start_vastmock() {
 # start_adstats PORT REDIS_PORT VAST_PORT [extra flags...]
 start_adstats() {
   local port=$1 redis_port=$2 vast_port=$3; shift 3
-  stack_ensure_dir
   "${ADSTATS_BIN:-bin}/adstats" --port "$port" --bind 127.0.0.1 \
     --redis-url "redis://127.0.0.1:$redis_port/0" \
     --vast-url "http://127.0.0.1:$vast_port/vast" \
@@ -91,5 +83,4 @@ stack_cleanup() {
   done
   STACK_PIDS=()
   [ -z "$STACK_DIR" ] || rm -rf "$STACK_DIR"
-  STACK_DIR=""
 }

@@ -61,10 +61,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -502,11 +504,26 @@ static int plan_next_reply(struct mock *mock, struct planned_reply *plan)
  * --------------------------------------------------------------------- */
 
 /* Any non-control path: log it and answer (possibly later). */
+/* evhttp may write a reply's headers and body in two segments; with Nagle
+ * on, the second waits for the client's delayed ACK (40 ms), which would
+ * show up as fake upstream latency in every benchmark. */
+static void disable_nagle(struct evhttp_request *req)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    int one = 1;
+
+    if (fd >= 0)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void handle_ad_request(struct evhttp_request *req, void *arg)
 {
     struct mock *mock = arg;
     struct planned_reply plan;
 
+    disable_nagle(req);
     if (log_request(mock) != 0 || plan_next_reply(mock, &plan) != 0) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;

@@ -14,7 +14,6 @@ Standard library only: http.client, socket, subprocess, json.
 """
 
 import atexit
-import errno
 import http.client
 import json
 import os
@@ -228,11 +227,13 @@ def _on_sigterm(signum, frame):
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
-    raise SystemExit(128 + signum)
+    # KeyboardInterrupt, not SystemExit: unittest records other exceptions
+    # as a failed test and goes on, but lets this one end the run.
+    raise KeyboardInterrupt("SIGTERM")
 
 
-# A test run stopped by SIGTERM still stops its servers (atexit runs on
-# SystemExit). Only the main thread of a run installs this.
+# A test run stopped by SIGTERM still stops its servers (atexit runs as the
+# interpreter exits). Only the main thread of a run installs this.
 if threading.current_thread() is threading.main_thread() and \
         signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
     signal.signal(signal.SIGTERM, _on_sigterm)

@@ -1,35 +1,62 @@
 #!/usr/bin/env python3
-"""run.py -- runs every tests/integration/test_*.py with unittest.
+"""run.py -- runs every integration test module in this directory.
 
-    python3 tests/integration/run.py [-v] [test_module_or_pattern ...]
+    python3 tests/integration/run.py            # against bin/
+    ADSTATS_BIN=build/asan/bin python3 tests/integration/run.py
+    python3 tests/integration/run.py test_api   # only some modules (or -k PATTERN)
 
-Binaries come from $ADSTATS_BIN (see harness.py). Exits non-zero if any
-test failed. Standard library only.
+Prints unittest's verbose report, then a last line "N passed, N failed"
+(", N skipped" when some were), and exits 1 on any failure or error.
 """
 
+import argparse
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 
-def main(argv):
-    verbosity = 2 if "-v" in argv else 1
-    names = [a for a in argv if a != "-v"]
-    sys.path.insert(0, HERE)
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("modules", nargs="*", help="test modules to run (default: all test_*.py)")
+    ap.add_argument("-k", dest="patterns", action="append", default=None,
+                    help="only tests whose name contains this substring (repeatable)")
+    args = ap.parse_args()
+
+    import harness  # noqa: F401  (installs the clean-up hooks first)
+
     loader = unittest.TestLoader()
-    if names:
-        suite = unittest.TestSuite()
-        for name in names:
-            name = os.path.basename(name)
-            name = name[:-3] if name.endswith(".py") else name
-            suite.addTests(loader.loadTestsFromName(name))
+    if args.patterns:
+        loader.testNamePatterns = ["*%s*" % p for p in args.patterns]
+    if args.modules:
+        suite = unittest.TestSuite(
+            loader.loadTestsFromName(m[:-3] if m.endswith(".py") else m) for m in args.modules)
     else:
         suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-    result = unittest.TextTestRunner(verbosity=verbosity).run(suite)
-    return 0 if result.wasSuccessful() else 1
+
+    sys.stderr.write("adstats integration tests: binaries from %s\n" % harness.bin_dir())
+    started = time.monotonic()
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stderr).run(suite)
+    elapsed = time.monotonic() - started
+
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped - len(result.expectedFailures)
+    # Errors in setUpClass/tearDownClass are not tests that ran, but they
+    # are failures all the same.
+    passed = max(passed, 0)
+    sys.stderr.flush()
+    sys.stdout.write("integration run took %.1f s\n" % elapsed)
+    line = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        line += ", %d skipped" % skipped
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    return 0 if result.wasSuccessful() and failed == 0 and result.testsRun > 0 else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

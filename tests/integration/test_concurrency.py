@@ -1,0 +1,180 @@
+"""test_concurrency.py -- concurrent increments are never lost nor doubled.
+
+Eight client processes, each with its own keep-alive http.client
+connection, send 40,000 requests in total -- about a third /ad, the rest
+/impression, some as form POSTs -- spread over 4 users and 3 SDK versions.
+Every client tallies what it sent and what got a 200; afterwards
+/statistics (and Redis itself) must show exactly the tallies for every user
+and every SDK version, and every request must have got a 200.
+"""
+
+import collections
+import http.client
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import StackTestCase, event_params  # noqa: E402
+
+CLIENTS = 8
+TOTAL_REQUESTS = 40000
+DEADLINE_S = 90.0  # each client stops sending after this, whatever is left
+
+
+def client_main(port, client_id, n_requests, users, sdks, seed):
+    """One client process: returns its tallies (plain dicts, picklable)."""
+    rng = random.Random(seed)
+    sent = collections.Counter()
+    ok = collections.Counter()
+    statuses = collections.Counter()
+    errors = []
+    # Encode each combination once.
+    queries = {}
+    for u in range(len(users)):
+        for s in range(len(sdks)):
+            params = event_params(users[u], sdks[s], session_id="c%d" % client_id,
+                                  platform=rng.choice(["ios", "android", "tv_os-2"]),
+                                  country_code=rng.choice(["US", "de", "Fr", "JP"]))
+            queries[u, s] = urllib.parse.urlencode(params)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    deadline = time.monotonic() + DEADLINE_S
+    for i in range(n_requests):
+        if time.monotonic() > deadline:
+            errors.append("client %d: deadline reached after %d requests" % (client_id, i))
+            break
+        kind = "ad" if rng.randrange(3) == 0 else "imp"
+        u, s = rng.randrange(len(users)), rng.randrange(len(sdks))
+        path = "/ad" if kind == "ad" else "/impression"
+        key = (kind, u, s)
+        sent[key] += 1
+        try:
+            if rng.randrange(5) == 0:
+                conn.request("POST", path, body=queries[u, s].encode(),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+            else:
+                conn.request("GET", path + "?" + queries[u, s])
+            resp = conn.getresponse()
+            body = resp.read()
+        except (OSError, http.client.HTTPException) as e:
+            errors.append("client %d request %d %s: %s: %s"
+                          % (client_id, i, path, type(e).__name__, e))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+            continue
+        statuses[resp.status] += 1
+        if resp.status == 200:
+            ok[key] += 1
+        elif len(errors) < 20:
+            errors.append("client %d request %d %s: %d %r"
+                          % (client_id, i, path, resp.status, body[:200]))
+    conn.close()
+    return {"sent": dict(sent), "ok": dict(ok), "statuses": dict(statuses), "errors": errors}
+
+
+def _client_process(conn, args):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        conn.send(client_main(*args))
+    except BaseException as e:  # reported by the parent
+        conn.send({"crash": "%s: %s" % (type(e).__name__, e)})
+    finally:
+        conn.close()
+
+
+def run_clients(jobs, timeout):
+    """Runs one process per job; returns their results. Bounded: a client
+    that has not answered within `timeout` s is killed and reported."""
+    ctx = multiprocessing.get_context("fork")
+    procs = []
+    try:
+        for args in jobs:
+            parent_end, child_end = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_client_process, args=(child_end, args), daemon=True)
+            p.start()
+            child_end.close()
+            procs.append((p, parent_end))
+        deadline = time.monotonic() + timeout
+        results = []
+        for p, end in procs:
+            if end.poll(max(0.0, deadline - time.monotonic())):
+                try:
+                    results.append(end.recv())
+                except EOFError:
+                    results.append({"crash": "client exited with %s" % p.exitcode})
+            else:
+                results.append({"crash": "client gave no result within %.0f s" % timeout})
+        return results
+    finally:
+        for p, end in procs:
+            end.close()
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join(5)
+
+
+class ConcurrentIncrementTests(StackTestCase):
+
+    def test_concurrent_increments_are_exact(self):
+        tag = "%d-%d" % (os.getpid(), int(time.time()))
+        users = ["conc-%s-user%d" % (tag, i) for i in range(4)]
+        sdks = ["%d.%d.%d" % (7, os.getpid() % 10000, i) for i in range(3)]
+        per_client = TOTAL_REQUESTS // CLIENTS
+        jobs = [(self.app.port, c, per_client, users, sdks, 1000 + c) for c in range(CLIENTS)]
+
+        started = time.monotonic()
+        results = run_clients(jobs, DEADLINE_S + 20)
+        elapsed = time.monotonic() - started
+        crashes = [r["crash"] for r in results if "crash" in r]
+        self.assertEqual(crashes, [])
+
+        sent, ok, statuses = collections.Counter(), collections.Counter(), collections.Counter()
+        errors = []
+        for r in results:
+            sent.update({tuple(k): v for k, v in r["sent"].items()})
+            ok.update({tuple(k): v for k, v in r["ok"].items()})
+            statuses.update(r["statuses"])
+            errors += r["errors"]
+        total = sum(sent.values())
+        ads = sum(v for k, v in sent.items() if k[0] == "ad")
+        sys.stderr.write("\n  concurrency: %d requests (%d /ad) from %d clients in %.2f s: "
+                         "%.0f requests/s; statuses %s\n"
+                         % (total, ads, CLIENTS, elapsed, total / elapsed, dict(statuses)))
+
+        # Every user and SDK version shows exactly what was answered 200.
+        # (Checked first: it tells whether requests that failed were counted.)
+        mismatches = []
+        for dim, values, idx, param in (("u", users, 1, "username"), ("s", sdks, 2, "sdk")):
+            for i, value in enumerate(values):
+                imp = sum(v for k, v in ok.items() if k[0] == "imp" and k[idx] == i)
+                req = sum(v for k, v in ok.items() if k[0] == "ad" and k[idx] == i)
+                expected = {"impressions": imp, "ad_requests": req,
+                            "fill_rate": imp / req if req else 0}
+                doc = self.assertJSON(self.stats(**{param: value}), 200)
+                if doc != {"success": True, value: expected}:
+                    mismatches.append("%s %s: /statistics %r, tallied %r"
+                                      % (param, value, doc.get(value), expected))
+                raw = self.counters(dim, value)
+                if raw != {"imp": imp, "req": req}:
+                    mismatches.append("%s %s: Redis %r, tallied imp=%d req=%d"
+                                      % (param, value, raw, imp, req))
+
+        self.assertEqual(total, TOTAL_REQUESTS, errors[:5])
+        self.assertEqual(errors, [], "%d requests failed; first: %s; counters: %s\n"
+                         "adstats stderr (tail):\n%s"
+                         % (len(errors), errors[:5], mismatches or "as tallied for 200s",
+                            self.app.stderr()[-3000:]))
+        self.assertEqual(sum(ok.values()), TOTAL_REQUESTS)
+        self.assertEqual(mismatches, [])
+        self.assertLess(elapsed, 100)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
