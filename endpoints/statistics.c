@@ -177,7 +177,7 @@ static void range_read(struct request *req) {
                             "unique sessions could not be read (corrupt HyperLogLog)");
         return;
     }
-    struct range_answer a = {r, req->params.v[PARAM_INTERVAL].data != NULL};
+    struct range_answer a = {r, r->series};
     reply_counts(req, who, &r->total, r->sessions, append_range, &a);
 }
 
@@ -185,7 +185,8 @@ static void read_range(struct request *req, enum dimension dim, const struct par
     long from, to;
     if (!parse_range(req, &from, &to)) return;
     struct stats_range *r = stats_range_new(from, to,
-                                            params_flag(&req->params, PARAM_UNIQUE_SESSIONS));
+                                            params_flag(&req->params, PARAM_UNIQUE_SESSIONS),
+                                            req->params.v[PARAM_INTERVAL].data != NULL);
     req->scratch = r;
     req->scratch_free = stats_range_free;
     if (r == NULL

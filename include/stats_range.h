@@ -7,9 +7,10 @@
  * when unique sessions are wanted, a GET of the day's HyperLogLog. The
  * HyperLogLogs are merged here (hll.h), because a sharding proxy cannot
  * route a PFCOUNT over several keys. At 400 days that is up to 801
- * commands, so the batch takes its storage from the heap. Replies arrive
- * on the I/O thread, which only copies them; the merging happens in
- * stats_range_finish, on an HTTP thread. */
+ * commands, so the batch takes its storage from the heap. Replies are only
+ * copied as they arrive; the merging happens once, in stats_range_finish.
+ * All of it runs on the request's worker loop: merging 400 dense
+ * HyperLogLogs (the worst case) takes it about 7 ms. */
 #ifndef ADSTATS_STATS_RANGE_H
 #define ADSTATS_STATS_RANGE_H
 
@@ -27,14 +28,15 @@ struct stats_day {
 
 struct stats_range {
     long from, to;
-    bool sessions;
+    bool sessions;             /* unique sessions wanted */
+    bool series;               /* ...per day too */
     bool corrupt;              /* a day's HyperLogLog could not be read */
     struct stats_counts total; /* found: the value has all-time counters */
     struct stats_day days[];   /* to - from + 1 */
 };
 
 /* NULL if out of memory. `to - from + 1` must be 1..STATS_RANGE_MAX_DAYS. */
-struct stats_range *stats_range_new(long from, long to, bool sessions);
+struct stats_range *stats_range_new(long from, long to, bool sessions, bool series);
 void stats_range_free(void *range);
 
 /* Initialises `b` with the range's reads (heap storage: the owner calls
@@ -43,7 +45,7 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
                          const char *value, size_t len, store_reply_fn *on_reply,
                          store_done_fn *on_done);
 
-/* The reply to command `index` of that batch (I/O thread). */
+/* The reply to command `index` of that batch. */
 void stats_range_reply(struct stats_range *r, size_t index, const redisReply *reply);
 
 /* Once the batch is done: sums and unique-session estimates. */

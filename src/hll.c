@@ -17,13 +17,15 @@ static void raise(uint8_t *reg, unsigned value) {
     if (value > *reg) *reg = (uint8_t)value;
 }
 
+/* Four 6-bit registers in every three bytes, least significant bits first. */
 static bool merge_dense(uint8_t *regs, const unsigned char *p, size_t len) {
     if (len != DENSE_BYTES) return false;
-    for (unsigned i = 0; i < HLL_REGISTERS; i++) {
-        unsigned bit = i * 6, byte = bit / 8, shift = bit % 8;
-        unsigned v = p[byte] >> shift;
-        if (shift > 2) v |= (unsigned)p[byte + 1] << (8 - shift); /* spans two bytes */
-        raise(&regs[i], v & 63);
+    for (unsigned g = 0; g < HLL_REGISTERS / 4; g++, p += 3, regs += 4) {
+        unsigned b0 = p[0], b1 = p[1], b2 = p[2];
+        raise(&regs[0], b0 & 63);
+        raise(&regs[1], ((b0 >> 6) | (b1 << 2)) & 63);
+        raise(&regs[2], ((b1 >> 4) | (b2 << 4)) & 63);
+        raise(&regs[3], b2 >> 2);
     }
     return true;
 }

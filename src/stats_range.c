@@ -15,13 +15,14 @@ static size_t cmds_per_day(const struct stats_range *r) {
     return r->sessions ? 2 : 1;
 }
 
-struct stats_range *stats_range_new(long from, long to, bool sessions) {
+struct stats_range *stats_range_new(long from, long to, bool sessions, bool series) {
     size_t days = (size_t)(to - from + 1);
     struct stats_range *r = calloc(1, sizeof(*r) + days * sizeof(r->days[0]));
     if (r == NULL) return NULL;
     r->from = from;
     r->to = to;
     r->sessions = sessions;
+    r->series = series;
     return r;
 }
 
@@ -83,21 +84,23 @@ void stats_range_reply(struct stats_range *r, size_t index, const redisReply *re
     }
 }
 
+/* The union of the days (and each day's own estimate for a series). */
 static void count_sessions(struct stats_range *r) {
-    uint8_t *all = calloc(2, HLL_REGISTERS);
+    uint8_t *all = calloc(r->series ? 2 : 1, HLL_REGISTERS);
     if (all == NULL) {
         r->corrupt = true;
         return;
     }
-    uint8_t *day = all + HLL_REGISTERS;
+    uint8_t *day = r->series ? all + HLL_REGISTERS : all;
     for (size_t i = 0; i < n_days(r); i++) {
         struct stats_day *d = &r->days[i];
         if (d->hll == NULL) continue;
-        memset(day, 0, HLL_REGISTERS);
+        if (r->series) memset(day, 0, HLL_REGISTERS);
         if (!hll_merge(day, d->hll, d->hll_len)) {
             r->corrupt = true;
             continue;
         }
+        if (!r->series) continue;
         d->counts.unique_sessions = (long long)hll_count(day);
         for (size_t j = 0; j < HLL_REGISTERS; j++) {
             if (day[j] > all[j]) all[j] = day[j];
