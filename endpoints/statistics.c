@@ -92,22 +92,30 @@ static void append_range(struct buf *body, const void *arg) {
 
 /* ---- all-time statistics ----------------------------------------------- */
 
+/* The all-time counts live in req->values while the reply comes in. */
+static struct stats_counts load_counts(const struct request *req) {
+    return (struct stats_counts){req->values[VALUE_IMPRESSIONS], req->values[VALUE_AD_REQUESTS],
+                                 req->values[VALUE_SESSIONS], req->found};
+}
+
+static void save_counts(struct request *req, const struct stats_counts *c) {
+    req->values[VALUE_IMPRESSIONS] = c->impressions;
+    req->values[VALUE_AD_REQUESTS] = c->ad_requests;
+    req->values[VALUE_SESSIONS] = c->unique_sessions;
+    req->found = c->found;
+}
+
 static void total_reply(struct store_batch *b, size_t index, const redisReply *reply) {
     struct request *req = request_of_batch(b);
-    struct stats_counts c = {req->values[VALUE_IMPRESSIONS], req->values[VALUE_AD_REQUESTS],
-                             req->values[VALUE_SESSIONS], req->found};
+    struct stats_counts c = load_counts(req);
     stats_read_total(&c, index, reply);
-    req->values[VALUE_IMPRESSIONS] = c.impressions;
-    req->values[VALUE_AD_REQUESTS] = c.ad_requests;
-    req->values[VALUE_SESSIONS] = c.unique_sessions;
-    req->found = c.found;
+    save_counts(req, &c);
 }
 
 static void total_read(struct request *req) {
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
-    struct stats_counts c = {req->values[VALUE_IMPRESSIONS], req->values[VALUE_AD_REQUESTS],
-                             req->values[VALUE_SESSIONS], req->found};
+    struct stats_counts c = load_counts(req);
     if (req->store_status != STORE_OK)
         request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
                             "statistics store unavailable, retry later");
