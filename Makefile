@@ -2,6 +2,9 @@
 # need (tools/deps.sh), build, start their own Redis and mock upstream, and
 # stop them afterwards.
 #
+# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the binaries and the
+# man page. openapi.yaml is compiled into the binary (xxd -i).
+#
 # Builds go to build/$(MODE)/ with MODE=release (default) or MODE=asan
 # (AddressSanitizer + UndefinedBehaviorSanitizer); binaries to bin/ (release)
 # or build/asan/bin/.
@@ -25,11 +28,14 @@ LDFLAGS += $(OPT)
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard endpoints/*.c)
-LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC))
+LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean install
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -40,6 +46,14 @@ deps:
 
 $(OUT)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The API description, embedded so that GET /openapi.yaml reads no file.
+$(OUT)/gen/openapi_yaml.c: openapi.yaml
+	@mkdir -p $(dir $@)
+	xxd -i -n openapi_yaml $< >$@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/openapi_yaml.o: $(OUT)/gen/openapi_yaml.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OUT)/libadstats.a: $(LIB_OBJ)
@@ -96,6 +110,11 @@ test-asan:
 	@$(MAKE) --no-print-directory MODE=asan all
 	@$(MAKE) --no-print-directory MODE=asan $(patsubst $(OUT)/%,build/asan/%,$(UNIT_BIN))
 	@ADSTATS_BIN=build/asan/bin tests/run-all.sh --no-postman
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BIN)/adstats $(BIN)/vastmock $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 adstats.8 $(DESTDIR)$(PREFIX)/share/man/man8/adstats.8
 
 clean:
 	rm -rf build bin

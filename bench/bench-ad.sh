@@ -49,7 +49,7 @@ echo "impression-under-ad-saturation,${imp#STATS,}" >bench/results/ad-impression
 echo "$imp" | awk -F, '{printf "/impression while /ad is at its limit: %s req/s, p50 %s ms, p99 %s ms\n", $2, $3, $5}'
 
 gnuplot <<GP
-set terminal pngcairo size 900,520 font ",10"
+set terminal pngcairo size 900,520 font ",10" noenhanced
 set output "bench/results/ad.png"
 set datafile separator ","
 set title "adstats /ad against a ${DELAY_MS} ms upstream (VAST_LIMIT 1000, wrk keep-alive)"

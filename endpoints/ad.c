@@ -15,6 +15,7 @@
 #include "backend_log.h"
 #include "count.h"
 #include "endpoint.h"
+#include "metrics.h"
 #include "request.h"
 #include "vast.h"
 
@@ -84,6 +85,7 @@ static void ad_counted(struct request *req) {
                             "statistics store unavailable: ad request not counted, retry later");
         return;
     }
+    if (!req->duplicate) metrics_event(EVENT_AD_REQUEST);
     request_await_fetch(req, ad_fetched);
 }
 

@@ -6,6 +6,7 @@
 
 #include "count.h"
 #include "endpoint.h"
+#include "metrics.h"
 #include "request.h"
 
 static void impression_counted(struct request *req) {
@@ -19,6 +20,7 @@ static void impression_counted(struct request *req) {
                               "\"duplicate\": true}");
         request_reply_json(req, MHD_HTTP_OK, &body);
     } else {
+        metrics_event(EVENT_IMPRESSION);
         request_reply_shared(req, MHD_HTTP_OK, response_success_fetched());
     }
 }

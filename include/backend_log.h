@@ -10,6 +10,8 @@
 bool backend_log_open(const char *path, const char *upstream_url);
 void backend_log_failure(const char *outcome, long http_status, long latency_ms,
                          const char *message);
+/* Lines lost to a full queue or a failing disk. */
+long backend_log_dropped(void);
 /* Writes what is queued, then stops the writer. */
 void backend_log_close(void);
 

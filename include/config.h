@@ -34,6 +34,8 @@ struct config {
     char error_log[512];
     int drain_ms;
     char log_level[16];
+    char access_log[512];     /* "" off, "-" standard output */
+    char cors_origin[256];    /* "" off, "*" or one origin */
     /* analytics (docs/README-analytics.md) */
     int retention_days;
     char events_stream[128];  /* empty: no event stream */
@@ -58,7 +60,11 @@ enum config_result config_load(struct config *cfg, int argc, char **argv,
  * reason in `why` if the URL is malformed. */
 bool redis_url_parse(const char *url, struct redis_endpoint *ep, const char **why);
 
-/* Writes a one-line summary of the settings with secrets masked. */
+/* Writes a one-line summary, "config: name=value ...", of every setting
+ * (from the settings table, so new settings appear by themselves; names are
+ * the flags with '_' for '-'), with secrets masked: the Redis URL shows as
+ * redis=host:port/db auth=none|****, the upstream URL without
+ * its password and query. */
 void config_describe(const struct config *cfg, FILE *out);
 
 #endif

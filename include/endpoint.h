@@ -42,6 +42,10 @@ extern const struct endpoint endpoint_ad;
 extern const struct endpoint endpoint_impression;
 extern const struct endpoint endpoint_statistics;
 extern const struct endpoint endpoint_top;
+extern const struct endpoint endpoint_metrics;
+extern const struct endpoint endpoint_healthz;
+extern const struct endpoint endpoint_readyz;
+extern const struct endpoint endpoint_openapi;
 
 /* The routing table, NULL-terminated (routes.c). */
 extern const struct endpoint *const endpoints[];

@@ -4,7 +4,14 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+#include <stddef.h>
+
 void log_set_level(const char *name);
+
+/* Writes the current UTC time as 2024-05-01T12:00:00.123Z into out (at
+ * least LOG_TIME_MAX bytes); returns its length. Shared by every log. */
+#define LOG_TIME_MAX 32
+size_t log_time_now(char *out, size_t cap);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

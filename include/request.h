@@ -46,7 +46,10 @@ struct request {
     int state;
     unsigned status;
     struct MHD_Response *response;
+    size_t response_bytes;
     bool response_shared;
+    bool preflight;
+    long long started_us;
     bool replied;
     bool close_after;               /* answer with Connection: close */
     unsigned reject_status;
@@ -67,6 +70,11 @@ void request_reply_error(struct request *req, unsigned status, const char *messa
 /* Answers with a body of the given type; takes the buffer's contents. */
 void request_reply_body(struct request *req, unsigned status, const char *content_type,
                         struct buf *body);
+
+/* Answers with `len` bytes at `data` that outlive every request (such as
+ * a document compiled into the binary); nothing is copied. */
+void request_reply_static(struct request *req, unsigned status, const char *content_type,
+                          const void *data, size_t len);
 
 /* Answers with a response built once at start-up and shared by all
  * requests (see responses_* in request.c). */

@@ -40,7 +40,7 @@ struct upstream_fetch {
     /* private */
     struct upstream *up;
     void *easy;
-    long long started_ms;
+    long long started_us;
     struct upstream_fetch *next, *prev;
 };
 

@@ -15,9 +15,12 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cors.h"
 #include "version.h"
 
-enum setting_type { T_INT, T_LONG, T_STRING, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_NOW };
+/* T_SECRET: a string that config_describe masks. */
+enum setting_type { T_INT, T_LONG, T_STRING, T_SECRET, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN,
+                    T_NOW };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -64,16 +67,20 @@ static const struct setting settings[] = {
                 "on SIGTERM, how long in-flight requests may finish"),
     STR_SETTING("log-level", "LOG_LEVEL", "info", T_LEVEL, log_level,
                 "error, warn, info or debug"),
+    STR_SETTING("access-log", "ACCESS_LOG", "", T_STRING, access_log,
+                "JSON-lines access log: a file, - for stdout, empty for none"),
+    STR_SETTING("cors-origin", "CORS_ORIGIN", "", T_ORIGIN, cors_origin,
+                "CORS: * or one origin (https://host[:port]), empty for none"),
     INT_SETTING("retention-days", "RETENTION_DAYS", "400", retention_days, 1, 3650,
                 "days that daily statistics are kept"),
     STR_SETTING("events-stream", "EVENTS_STREAM", "", T_STRING, events_stream,
-                "Redis stream of counted events (empty: none)"),
+                "Redis stream of counted events, empty for none"),
     LONG_SETTING("events-maxlen", "EVENTS_MAXLEN", "1000000", events_maxlen, 1, 1000000000L,
                  "approximate length the stream is kept at"),
-    STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_STRING, admin_token,
-                "bearer token of admin requests (empty: 403)"),
+    STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_SECRET, admin_token,
+                "bearer token of admin requests, empty: 403"),
     STR_SETTING("now", "ADSTATS_NOW", "", T_NOW, now,
-                "testing: freeze clock (YYYY-MM-DD or epoch s)"),
+                "testing only: fixed clock, YYYY-MM-DD or epoch s"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -189,6 +196,10 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
         why = "expected http://host[:port]/path or https://...";
         if (!http_url_valid(value)) break;
         goto copy;
+    case T_ORIGIN:
+        why = "expected *, or one origin such as https://example.com";
+        if (!cors_origin_valid(value)) break;
+        goto copy;
     case T_LEVEL:
         why = "expected error, warn, info or debug";
         if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info")
@@ -200,6 +211,7 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
         if (value[0] != '\0' && !clock_parse(value, &(long long){0})) break;
         goto copy;
     case T_STRING:
+    case T_SECRET:
     copy:
         if (strlen(value) >= s->size) {
             fprintf(err, "adstats: %s: --%s is too long (at most %zu bytes)\n", source, s->flag,
@@ -299,7 +311,7 @@ static void print_help(FILE *out) {
     for (size_t i = 0; i < N_SETTINGS; i++) {
         const struct setting *s = &settings[i];
         fprintf(out, "  --%-18s %-18s %s\n  %-39s (default: %s)\n", s->flag, s->env, s->help,
-                "", s->fallback);
+                "", s->fallback[0] ? s->fallback : "none");
     }
     fprintf(out, "  --help                                 show this help and exit\n"
                  "  --version                              show the version and exit\n");
@@ -347,17 +359,51 @@ enum config_result config_load(struct config *cfg, int argc, char **argv,
     return apply_flags(cfg, argc, argv, out, err);
 }
 
+/* ---- describing -------------------------------------------------------- */
+
+/* Redis as redis=host:port/db auth=none|****: never the password. */
+static void describe_redis(const struct config *cfg, FILE *out) {
+    const struct redis_endpoint *ep = &cfg->redis;
+    fprintf(out, "redis=%s:%d/%d auth=%s", ep->host, ep->port, ep->db,
+            ep->password[0] ? "****" : "none");
+}
+
+/* An http(s) URL without the secrets it may carry: the password of its
+ * userinfo and the values of its query string. */
+static void describe_http_url(const char *url, FILE *out) {
+    const char *rest = strstr(url, "://") + 3; /* validated: the scheme is there */
+    size_t authority = strcspn(rest, "/?#");
+    const char *at = memchr(rest, '@', authority);
+    fprintf(out, "%.*s", (int)(rest - url), url);
+    if (at != NULL) {
+        const char *colon = memchr(rest, ':', (size_t)(at - rest));
+        fprintf(out, "%.*s%s", (int)((colon ? colon : at) - rest), rest, colon ? ":****@" : "@");
+        rest = at + 1;
+    }
+    size_t before_query = strcspn(rest, "?");
+    fprintf(out, "%.*s%s", (int)before_query, rest, rest[before_query] ? "?****" : "");
+}
+
+/* One `name=value` per setting, named after its flag with '_' for '-'. */
 void config_describe(const struct config *cfg, FILE *out) {
-    fprintf(out,
-            "config: bind=%s port=%d threads=%d max_connections=%d redis=%s:%d/%d auth=%s "
-            "redis_timeout_ms=%d vast_url=%s vast_timeout_ms=%d vast_limit=%d "
-            "vast_max_bytes=%ld error_log=%s drain_ms=%d log_level=%s retention_days=%d "
-            "events_stream=%s events_maxlen=%ld admin_token=%s%s%s\n",
-            cfg->bind, cfg->port, cfg->threads, cfg->max_connections, cfg->redis.host,
-            cfg->redis.port, cfg->redis.db, cfg->redis.password[0] ? "****" : "none",
-            cfg->redis_timeout_ms, cfg->vast_url, cfg->vast_timeout_ms, cfg->vast_limit,
-            cfg->vast_max_bytes, cfg->error_log, cfg->drain_ms, cfg->log_level,
-            cfg->retention_days, cfg->events_stream[0] ? cfg->events_stream : "(none)",
-            cfg->events_maxlen, cfg->admin_token[0] ? "****" : "none",
-            cfg->now[0] ? " now=" : "", cfg->now);
+    fputs("config:", out);
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        const char *field = (const char *)cfg + s->offset;
+        fputc(' ', out);
+        if (s->type == T_REDIS_URL) {
+            describe_redis(cfg, out);
+            continue;
+        }
+        for (const char *c = s->flag; *c; c++) fputc(*c == '-' ? '_' : *c, out);
+        fputc('=', out);
+        switch (s->type) {
+        case T_INT: fprintf(out, "%d", *(const int *)field); break;
+        case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
+        case T_HTTP_URL: describe_http_url(field, out); break;
+        case T_SECRET: fputs(field[0] ? "****" : "\"\"", out); break;
+        default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
+        }
+    }
+    fputc('\n', out);
 }

@@ -5,7 +5,9 @@
  * starts one worker per core (ioloop.h) and then only waits: on SIGTERM or
  * SIGINT adstats stops accepting, lets requests in flight finish (for at
  * most --drain-ms), fails whatever still waits on Redis or the upstream,
- * and exits 0. */
+ * and exits 0. /readyz answers 503 from the signal on, so load balancers
+ * stop sending traffic while the drain runs. Redis being unreachable at
+ * start-up is not fatal: the store keeps retrying (and /readyz says so). */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -13,13 +15,17 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "access_log.h"
 #include "admin.h"
 #include "backend_log.h"
 #include "clock.h"
 #include "config.h"
+#include "cors.h"
 #include "events.h"
 #include "ioloop.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "vast.h"
 
@@ -154,17 +160,24 @@ int main(int argc, char **argv) {
         return 1;
     }
     vast_init();
+    metrics_init();
+    cors_configure(cfg.cors_origin);
     backend_log_open(cfg.error_log, cfg.vast_url);
+    if (!access_log_open(cfg.access_log)) return 1;
     unsigned n_workers;
     struct worker *workers = request_pipeline_init() ? start_workers(&cfg, &n_workers) : NULL;
     if (workers == NULL) return 1;
+    lifecycle_set(LIFECYCLE_READY);
     log_info("adstats listening on %s:%d with %u worker threads", cfg.bind, cfg.port, n_workers);
 
     int sig = wait_for_signal(&stop);
+    lifecycle_set(LIFECYCLE_STOPPING);
     log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     shut_down(workers, n_workers, cfg.drain_ms);
     request_pipeline_free();
     backend_log_close();
+    access_log_close();
+    metrics_free();
     curl_global_cleanup();
     log_info("adstats stopped");
     return 0;

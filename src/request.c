@@ -23,6 +23,10 @@
  * The only allocation per request is the request itself (with its query
  * string inline); responses for the common answers are built once.
  *
+ * Every response is counted (server_count_response) and, with --access-log,
+ * logged when it is queued; CORS headers (cors.h) are added to every
+ * response here, and preflights answered here, so no endpoint sees either.
+ *
  * Everything about one request happens on one worker thread (ioloop.h).
  * Shutdown uses two atomics: `awaiting` counts suspended requests, and
  * `draining` stops new ones from being suspended. */
@@ -35,9 +39,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "access_log.h"
 #include "admin.h"
 #include "connections.h"
+#include "cors.h"
 #include "json.h"
 #include "log.h"
 #include "server.h"
@@ -50,7 +57,14 @@ enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWE
 static atomic_int awaiting;
 static atomic_bool draining;
 
+#define SUCCESS_FETCHED "{\"success\": true, \"message\": \"Successfully fetched\"}"
 static struct MHD_Response *success_fetched;
+
+static long long now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -64,29 +78,48 @@ static struct MHD_Response *new_response(const char *content_type, struct buf *b
         return NULL;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    cors_add_headers(r);
     return r;
 }
 
 static void set_response(struct request *req, unsigned status, struct MHD_Response *r,
-                         bool shared) {
+                         bool shared, size_t bytes) {
     if (req->response != NULL && !req->response_shared) MHD_destroy_response(req->response);
     req->status = status;
     req->response = r;
+    req->response_bytes = bytes;
     req->response_shared = shared;
     req->replied = true;
 }
 
 void request_reply_body(struct request *req, unsigned status, const char *content_type,
                         struct buf *body) {
-    set_response(req, status, new_response(content_type, body), false);
+    size_t len = body->len;
+    set_response(req, status, new_response(content_type, body), false, len);
+}
+
+void request_reply_static(struct request *req, unsigned status, const char *content_type,
+                          const void *data, size_t len) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data,
+                                                             MHD_RESPMEM_PERSISTENT);
+    if (r != NULL) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        cors_add_headers(r);
+    }
+    set_response(req, status, r, false, len);
 }
 
 void request_reply_json(struct request *req, unsigned status, struct buf *body) {
     request_reply_body(req, status, "application/json", body);
 }
 
+/* The body sizes of the shared responses, for the access log. */
+static size_t shared_bytes(const struct MHD_Response *r) {
+    return r == success_fetched ? sizeof(SUCCESS_FETCHED) - 1 : 0;
+}
+
 void request_reply_shared(struct request *req, unsigned status, struct MHD_Response *r) {
-    set_response(req, status, r, true);
+    set_response(req, status, r, true, shared_bytes(r));
 }
 
 void request_reply_error(struct request *req, unsigned status, const char *message) {
@@ -112,7 +145,10 @@ struct MHD_Response *response_success_fetched(void) {
 static struct MHD_Response *static_json(const char *body) {
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
                                                              MHD_RESPMEM_PERSISTENT);
-    if (r != NULL) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (r != NULL) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        cors_add_headers(r);
+    }
     return r;
 }
 
@@ -255,9 +291,18 @@ static bool authorize(struct request *req) {
     return false;
 }
 
+static void reply_preflight(struct request *req) {
+    set_response(req, MHD_HTTP_NO_CONTENT, cors_preflight_response(server_allow_header(req->ep)),
+                 false, 0);
+}
+
 static void dispatch(struct request *req) {
     if (req->reject_status != 0) {
         request_reply_error(req, req->reject_status, req->reject_message);
+        return;
+    }
+    if (req->preflight) {
+        reply_preflight(req);
         return;
     }
     if (authorize(req) && parse_params(req) && check_params(req)) req->ep->handle(req);
@@ -321,6 +366,10 @@ static void route(struct request *req, const char *url, const char *method,
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
         reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", printable(url));
+        return;
+    }
+    if (req->method == METHOD_OPTIONS && cors_enabled()) {
+        req->preflight = true;
         return;
     }
     if (!(req->ep->methods & req->method))
@@ -390,6 +439,7 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     if (q && !too_long) memcpy(req->query, q + 1, query_len);
     req->query[req->query_len] = '\0';
     buf_init(&req->body);
+    req->started_us = now_us();
     if (connections_over_limit(conn)) {
         req->close_after = true;
         reject(req, MHD_HTTP_SERVICE_UNAVAILABLE, "too many open connections, retry later");
@@ -401,7 +451,19 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     return req;
 }
 
-static enum MHD_Result send_response(struct request *req) {
+static void log_access(struct request *req, const char *method, const char *url,
+                       long long latency_us) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct access_entry e = {
+        .method = method, .path = url, .status = req->status, .latency_us = latency_us,
+        .bytes = req->response_bytes, .client = info ? info->client_addr : NULL,
+        .params = &req->params,
+    };
+    access_log_write(&e);
+}
+
+static enum MHD_Result send_response(struct request *req, const char *method, const char *url) {
     enum MHD_Result ret;
     if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
     if (req->close_after && !req->response_shared)
@@ -410,7 +472,9 @@ static enum MHD_Result send_response(struct request *req) {
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
     req->state = REQ_ANSWERED;
-    server_count_response(req->ep, req->status);
+    long long latency_us = now_us() - req->started_us;
+    server_count_response(req->ep, req->status, latency_us);
+    if (access_log_enabled()) log_access(req, method, url, latency_us);
     return ret;
 }
 
@@ -449,7 +513,7 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     /* Not req->state: a request whose work failed at once is already marked
      * resumed here, though libmicrohttpd has yet to resume it. */
     if (!req->replied) return MHD_YES;
-    return send_response(req);
+    return send_response(req, method, url);
 }
 
 void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -473,7 +537,7 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 /* ---- set-up and shutdown ----------------------------------------------- */
 
 bool request_pipeline_init(void) {
-    success_fetched = static_json("{\"success\": true, \"message\": \"Successfully fetched\"}");
+    success_fetched = static_json(SUCCESS_FETCHED);
     return success_fetched != NULL;
 }
 

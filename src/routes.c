@@ -6,5 +6,9 @@ const struct endpoint *const endpoints[] = {
     &endpoint_impression,
     &endpoint_statistics,
     &endpoint_top,
+    &endpoint_metrics,
+    &endpoint_healthz,
+    &endpoint_readyz,
+    &endpoint_openapi,
     NULL,
 };

@@ -27,6 +27,7 @@
 
 #include "connections.h"
 #include "log.h"
+#include "metrics.h"
 
 static atomic_int in_flight;
 
@@ -196,7 +197,6 @@ int server_requests_in_flight(void) {
     return atomic_load(&in_flight);
 }
 
-void server_count_response(const struct endpoint *ep, unsigned status) {
-    (void)ep;
-    (void)status;
+void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us) {
+    metrics_http_response(ep, status, latency_us);
 }

@@ -15,7 +15,11 @@
  *    applied may thus be reported as failed (the client sees a 503 and may
  *    retry), but a success is only ever reported for a reply Redis sent.
  *  - Reconnection runs on a backoff timer, 25 ms doubling to 200 ms, so
- *    service resumes well within a second of Redis coming back. */
+ *    service resumes well within a second of Redis coming back. Redis being
+ *    down (at start-up too) is never fatal: the first failed attempt is
+ *    logged, then one line every REPORT_EVERY attempts, so an outage is
+ *    reported without flooding the log.
+ *  - Errors, timeouts and reconnects are counted for /metrics. */
 #include "store.h"
 
 #include <event2/event.h>
@@ -29,9 +33,11 @@
 
 #include "combine.h"
 #include "log.h"
+#include "metrics.h"
 
 #define BACKOFF_MIN_MS 25
 #define BACKOFF_MAX_MS 200
+#define REPORT_EVERY 50 /* failed attempts between reports, about 10 s */
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
 
@@ -45,6 +51,8 @@ struct store {
     long long connect_started_ms;
     int backoff_ms;
     bool closing;
+    bool ever_up;        /* a connection was made once: later ones are reconnects */
+    long failed_attempts; /* since the last successful connection */
 
     struct event *retry_timer;
     struct event *watchdog;
@@ -201,6 +209,7 @@ static void fifo_remove(struct store *s, struct store_batch *b) {
 /* ---- connection -------------------------------------------------------- */
 
 static void schedule_reconnect(struct store *s) {
+    if (s->state == CONN_UP) metrics_redis_connected(false, false);
     s->ac = NULL;
     s->state = CONN_DOWN;
     if (s->closing) return;
@@ -209,16 +218,27 @@ static void schedule_reconnect(struct store *s) {
     s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
 
+/* Logs the first failure of an outage and then every REPORT_EVERY-th. */
+static void connect_failed(struct store *s, const char *why) {
+    metrics_redis_error(REDIS_ERR_CONNECT);
+    if (s->failed_attempts++ % REPORT_EVERY == 0)
+        log_warn("redis: cannot connect to %s:%d: %s (%ld failed attempts; retrying every %d ms)",
+                 s->ep.host, s->ep.port, why, s->failed_attempts, BACKOFF_MAX_MS);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status) {
     struct store *s = ac->data;
     if (status != REDIS_OK) {
-        log_warn("redis: cannot connect to %s:%d: %s", s->ep.host, s->ep.port, ac->errstr);
+        connect_failed(s, ac->errstr);
         schedule_reconnect(s); /* hiredis frees the context after this */
         return;
     }
     log_info("redis: connected to %s:%d", s->ep.host, s->ep.port);
     s->state = CONN_UP;
     s->backoff_ms = BACKOFF_MIN_MS;
+    s->failed_attempts = 0;
+    metrics_redis_connected(true, s->ever_up);
+    s->ever_up = true;
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status) {
@@ -253,8 +273,7 @@ static void send_handshake(struct store *s) {
 static void connect_now(struct store *s) {
     redisAsyncContext *ac = redisAsyncConnect(s->ep.host, s->ep.port);
     if (ac == NULL || ac->err) {
-        log_warn("redis: cannot connect to %s:%d: %s", s->ep.host, s->ep.port,
-                 ac ? ac->errstr : "out of memory");
+        connect_failed(s, ac ? ac->errstr : "out of memory");
         if (ac) redisAsyncFree(ac);
         schedule_reconnect(s);
         return;
@@ -297,6 +316,7 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
     bool stuck_connect = s->state == CONN_CONNECTING
                       && now - s->connect_started_ms > s->timeout_ms;
     if (stuck_batch || stuck_connect) {
+        metrics_redis_error(REDIS_ERR_TIMEOUT);
         log_warn("redis: no answer from %s:%d within %d ms, reconnecting", s->ep.host,
                  s->ep.port, s->timeout_ms);
         drop_connection(s);
@@ -314,6 +334,7 @@ static void finish_batch(struct store_batch *b) {
 static void account(struct store_batch *b, const redisReply *reply) {
     size_t index = b->replied++;
     if (reply == NULL) {
+        if (b->status != STORE_UNAVAILABLE) metrics_redis_error(REDIS_ERR_UNAVAILABLE);
         b->status = STORE_UNAVAILABLE;
     } else if (reply->type == REDIS_REPLY_ERROR) {
         if (b->status == STORE_OK) b->status = STORE_ERROR;
@@ -323,14 +344,17 @@ static void account(struct store_batch *b, const redisReply *reply) {
     if (b->replied == b->n_cmds) finish_batch(b);
 }
 
-static void log_error_reply(const redisReply *reply) {
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
-        log_error("redis: command failed: %s", reply->str);
+/* Once per error reply Redis sent (a merged command's error fails several
+ * batches, but it is one error). */
+static void note_error_reply(const redisReply *reply) {
+    if (reply == NULL || reply->type != REDIS_REPLY_ERROR) return;
+    metrics_redis_error(REDIS_ERR_REPLY);
+    log_error("redis: command failed: %s", reply->str);
 }
 
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
-    log_error_reply(r);
+    note_error_reply(r);
     account(privdata, r);
 }
 
@@ -364,7 +388,7 @@ static void deliver(struct combine_slot *slot, const redisReply *reply) {
 
 static void on_combined_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
-    log_error_reply(r);
+    note_error_reply(r);
     deliver(privdata, r);
 }
 
@@ -385,10 +409,15 @@ static void send_plan(struct store *s, struct combine_plan *plan, struct store_b
     }
 }
 
+static void fail_batch(struct store_batch *b) {
+    metrics_redis_error(REDIS_ERR_UNAVAILABLE);
+    b->on_done(b, STORE_UNAVAILABLE);
+}
+
 static void fail_pending(struct store *s) {
     size_t n = s->n_pending;
     s->n_pending = 0;
-    for (size_t i = 0; i < n; i++) s->pending[i]->on_done(s->pending[i], STORE_UNAVAILABLE);
+    for (size_t i = 0; i < n; i++) fail_batch(s->pending[i]);
 }
 
 /* End of the loop's turn: send every write-only batch that came in. The
@@ -414,7 +443,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg) {
     }
     for (size_t i = 0; i < n; i++) {
         if (s->ac != NULL) send_now(s, list[i]);
-        else list[i]->on_done(list[i], STORE_UNAVAILABLE);
+        else fail_batch(list[i]);
     }
 }
 
@@ -441,6 +470,7 @@ void store_send(struct store *s, struct store_batch *b) {
         return;
     }
     if (s->ac == NULL) {
+        metrics_redis_error(REDIS_ERR_UNAVAILABLE);
         b->on_done(b, STORE_UNAVAILABLE);
         return;
     }

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 struct upstream {
     struct event_base *base;
@@ -41,10 +42,10 @@ struct socket_watch {
     struct upstream *up;
 };
 
-static long long now_ms(void) {
+static long long now_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 const char *upstream_outcome_name(enum upstream_outcome outcome) {
@@ -101,7 +102,8 @@ static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
     f->outcome = classify(f, code);
     if (code != CURLE_OK && f->error[0] == '\0')
         snprintf(f->error, sizeof(f->error), "%s", curl_easy_strerror(code));
-    f->latency_ms = now_ms() - f->started_ms;
+    long long latency_us = now_us() - f->started_us;
+    f->latency_ms = latency_us / 1000;
     release_easy(up, f->easy);
     f->easy = NULL;
     up->in_flight--;
@@ -109,6 +111,7 @@ static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
     if (f->prev) f->prev->next = f->next;
     else up->active = f->next;
     if (f->next) f->next->prev = f->prev;
+    metrics_upstream_done(f->outcome, true, latency_us);
     f->on_done(f);
 }
 
@@ -220,6 +223,7 @@ static void refuse(struct upstream_fetch *f, enum upstream_outcome outcome, cons
     f->outcome = outcome;
     f->latency_ms = 0;
     snprintf(f->error, sizeof(f->error), "%s", why);
+    metrics_upstream_done(outcome, false, 0);
     f->on_done(f);
 }
 
@@ -246,7 +250,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, f);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, f->error);
     f->easy = easy;
-    f->started_ms = now_ms();
+    f->started_us = now_us();
     if (curl_multi_add_handle(up->multi, easy) != CURLM_OK) {
         curl_easy_cleanup(easy);
         f->easy = NULL;
@@ -255,6 +259,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
         return;
     }
     up->in_flight++;
+    metrics_upstream_started();
     f->prev = NULL;
     f->next = up->active;
     if (up->active) up->active->prev = f;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` runs it: unit tests (cmocka, also
-# under valgrind), then the integration tests against real redis-server,
-# vastmock and adstats processes, the reliability suites (Redis faults,
+# under valgrind), the OpenAPI description's validation, then the
+# integration tests against real redis-server, vastmock and adstats
+# processes, the reliability suites (Redis faults,
 # the hostile request corpus, slow and greedy clients, hostile upstream
 # XML, graceful shutdown), then the Postman collection with newman against
 # a live stack, a short fuzzing pass (FUZZ_SECONDS per target, default 60),
@@ -31,6 +32,7 @@ release=0
 
 suite unit tests/run-unit.sh "$build"/tests/test_*
 [ $release -eq 0 ] || suite valgrind tests/run-valgrind.sh "$build"/tests/test_*
+suite openapi tests/openapi.sh
 suite integration python3 tests/integration/run.py
 suite faults python3 tests/reliability/test_faults.py
 suite hostile python3 tests/reliability/test_hostile.py

@@ -24,13 +24,14 @@
 static const char *const env_names[] = {
     "PORT", "BIND", "THREADS", "MAX_CONNECTIONS", "IDLE_TIMEOUT_S", "REDIS_URL",
     "REDIS_TIMEOUT_MS", "VAST_URL", "VAST_TIMEOUT_MS", "VAST_LIMIT", "VAST_MAX_BYTES",
-    "BACKEND_ERROR_LOG", "DRAIN_MS", "LOG_LEVEL",
+    "BACKEND_ERROR_LOG", "DRAIN_MS", "LOG_LEVEL", "ACCESS_LOG", "CORS_ORIGIN",
 };
 
 static const char *const flag_names[] = {
     "--port", "--bind", "--threads", "--max-connections", "--idle-timeout-s", "--redis-url",
     "--redis-timeout-ms", "--vast-url", "--vast-timeout-ms", "--vast-limit",
-    "--vast-max-bytes", "--error-log", "--drain-ms", "--log-level",
+    "--vast-max-bytes", "--error-log", "--drain-ms", "--log-level", "--access-log",
+    "--cors-origin",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,0 +1,319 @@
+/* metrics.c -- the metrics registry; see metrics.h.
+ *
+ * A shard is a plain struct of counters. Requests are counted per endpoint
+ * (its index in the routing table, slot 0 for requests no endpoint matched)
+ * and per status code (100-599, one slot each), so recording a response is
+ * two array indexings and a few increments on one thread's own cache lines.
+ * Gauges that go up and down (fetches in flight, Redis connections) are kept
+ * as two monotonic counters and rendered as their difference, which stays
+ * right when the ups and downs happen on different threads. */
+#include "metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "prom.h"
+#include "version.h"
+
+#define MAX_ENDPOINTS 32 /* slot 0: no endpoint matched */
+#define STATUS_MIN 100
+#define STATUS_SLOTS 500
+#define MAX_EVENT_TYPES 8
+#define N_OUTCOMES (UPSTREAM_TOO_LARGE + 1)
+
+typedef _Atomic unsigned long long counter;
+
+struct histogram {
+    counter buckets[PROM_BUCKETS + 1];
+    counter sum_us;
+};
+
+struct shard {
+    counter http[MAX_ENDPOINTS][STATUS_SLOTS];
+    struct histogram http_latency[MAX_ENDPOINTS];
+    counter upstream[N_OUTCOMES];
+    struct histogram upstream_latency;
+    counter upstream_started, upstream_finished;
+    counter redis_errors[REDIS_ERR__COUNT];
+    counter redis_reconnects;
+    counter redis_ups, redis_downs; /* connections made and lost */
+    counter events[MAX_EVENT_TYPES];
+    struct shard *next;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shard *shards;
+static struct shard fallback; /* for threads whose shard could not be allocated */
+static bool fallback_listed;
+static _Thread_local struct shard *mine;
+static double start_time;
+
+/* ---- recording --------------------------------------------------------- */
+
+/* Single writer per shard: a relaxed load and store, no locked instruction. */
+static inline void bump(counter *c, unsigned long long by) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+                          memory_order_relaxed);
+}
+
+static struct shard *register_shard(void) {
+    struct shard *s = calloc(1, sizeof(*s));
+    pthread_mutex_lock(&registry_lock);
+    if (s == NULL) {
+        s = &fallback; /* shared: racing bumps may be lost, never corrupt */
+        if (!fallback_listed) {
+            fallback.next = shards;
+            shards = &fallback;
+            fallback_listed = true;
+        }
+    } else {
+        s->next = shards;
+        shards = s;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return s;
+}
+
+static inline struct shard *shard(void) {
+    if (__builtin_expect(mine == NULL, 0)) mine = register_shard();
+    return mine;
+}
+
+static size_t endpoint_slot(const struct endpoint *ep) {
+    if (ep == NULL) return 0;
+    for (size_t i = 0; endpoints[i] != NULL && i + 1 < MAX_ENDPOINTS; i++) {
+        if (endpoints[i] == ep) return i + 1;
+    }
+    return 0;
+}
+
+static void observe(struct histogram *h, long long us) {
+    if (us < 0) us = 0;
+    bump(&h->buckets[prom_bucket(us)], 1);
+    bump(&h->sum_us, (unsigned long long)us);
+}
+
+void metrics_http_response(const struct endpoint *ep, unsigned status, long long latency_us) {
+    struct shard *s = shard();
+    size_t slot = endpoint_slot(ep);
+    if (status >= STATUS_MIN && status < STATUS_MIN + STATUS_SLOTS)
+        bump(&s->http[slot][status - STATUS_MIN], 1);
+    observe(&s->http_latency[slot], latency_us);
+}
+
+void metrics_upstream_started(void) {
+    bump(&shard()->upstream_started, 1);
+}
+
+void metrics_upstream_done(enum upstream_outcome outcome, bool was_started, long long latency_us) {
+    struct shard *s = shard();
+    if ((unsigned)outcome < N_OUTCOMES) bump(&s->upstream[outcome], 1);
+    if (was_started) {
+        bump(&s->upstream_finished, 1);
+        observe(&s->upstream_latency, latency_us);
+    }
+}
+
+void metrics_redis_error(enum redis_error_kind kind) {
+    if ((unsigned)kind < REDIS_ERR__COUNT) bump(&shard()->redis_errors[kind], 1);
+}
+
+void metrics_redis_connected(bool up, bool reconnect) {
+    struct shard *s = shard();
+    bump(up ? &s->redis_ups : &s->redis_downs, 1);
+    if (up && reconnect) bump(&s->redis_reconnects, 1);
+}
+
+void metrics_event(enum event_type type) {
+    if ((unsigned)type < MAX_EVENT_TYPES) bump(&shard()->events[type], 1);
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+void metrics_init(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    size_t n = 0;
+    while (endpoints[n] != NULL) n++;
+    if (n + 1 > MAX_ENDPOINTS)
+        log_error("metrics: %zu endpoints, only %d are counted apart; raise MAX_ENDPOINTS", n,
+                  MAX_ENDPOINTS - 1);
+}
+
+void metrics_free(void) {
+    pthread_mutex_lock(&registry_lock);
+    while (shards != NULL) {
+        struct shard *next = shards->next;
+        if (shards != &fallback) free(shards);
+        shards = next;
+    }
+    fallback_listed = false;
+    memset(&fallback, 0, sizeof(fallback));
+    pthread_mutex_unlock(&registry_lock);
+    mine = NULL;
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+static unsigned long long load(const counter *c) {
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Sums the counter at byte offset `off` over every shard (lock held). */
+static unsigned long long total(size_t off) {
+    unsigned long long sum = 0;
+    for (const struct shard *s = shards; s != NULL; s = s->next)
+        sum += load((const counter *)((const char *)s + off));
+    return sum;
+}
+
+/* Sums a histogram at byte offset `off`; false if it is empty. */
+static bool total_histogram(size_t off, unsigned long long counts[PROM_BUCKETS + 1],
+                            unsigned long long *sum_us) {
+    unsigned long long n = 0;
+    for (size_t i = 0; i <= PROM_BUCKETS; i++) {
+        counts[i] = total(off + offsetof(struct histogram, buckets) + i * sizeof(counter));
+        n += counts[i];
+    }
+    *sum_us = total(off + offsetof(struct histogram, sum_us));
+    return n > 0;
+}
+
+static const char *endpoint_label(size_t slot) {
+    return slot == 0 ? "unmatched" : endpoints[slot - 1]->path;
+}
+
+static size_t endpoint_slots(void) {
+    size_t n = 1;
+    while (n < MAX_ENDPOINTS && endpoints[n - 1] != NULL) n++;
+    return n;
+}
+
+static void endpoint_labels(struct buf *labels, size_t slot) {
+    buf_reset(labels);
+    buf_append_str(labels, "endpoint=");
+    prom_label_value(labels, endpoint_label(slot));
+}
+
+static void render_http(struct buf *out) {
+    struct buf labels;
+    buf_init(&labels);
+    prom_family(out, "adstats_http_requests_total", "counter",
+                "HTTP requests answered, by endpoint and status code.");
+    for (size_t ep = 0; ep < endpoint_slots(); ep++) {
+        for (size_t code = 0; code < STATUS_SLOTS; code++) {
+            unsigned long long n = total(offsetof(struct shard, http)
+                                         + (ep * STATUS_SLOTS + code) * sizeof(counter));
+            if (n == 0) continue;
+            endpoint_labels(&labels, ep);
+            buf_printf(&labels, ",code=\"%zu\"", code + STATUS_MIN);
+            prom_sample(out, "adstats_http_requests_total", labels.data, n);
+        }
+    }
+    prom_family(out, "adstats_http_request_duration_seconds", "histogram",
+                "Time from the request line to the response being queued, by endpoint.");
+    for (size_t ep = 0; ep < endpoint_slots(); ep++) {
+        unsigned long long counts[PROM_BUCKETS + 1], sum;
+        size_t off = offsetof(struct shard, http_latency) + ep * sizeof(struct histogram);
+        if (!total_histogram(off, counts, &sum)) continue;
+        endpoint_labels(&labels, ep);
+        prom_histogram(out, "adstats_http_request_duration_seconds", labels.data, counts, sum);
+    }
+    buf_free(&labels);
+}
+
+static void render_upstream(struct buf *out) {
+    char labels[64];
+    prom_family(out, "adstats_upstream_fetches_total", "counter",
+                "Upstream ad fetches, by outcome (busy: refused at the in-flight limit).");
+    for (int o = 0; o < N_OUTCOMES; o++) {
+        snprintf(labels, sizeof(labels), "outcome=\"%s\"", upstream_outcome_name(o));
+        prom_sample(out, "adstats_upstream_fetches_total", labels,
+                    total(offsetof(struct shard, upstream) + (size_t)o * sizeof(counter)));
+    }
+    unsigned long long counts[PROM_BUCKETS + 1], sum;
+    total_histogram(offsetof(struct shard, upstream_latency), counts, &sum);
+    prom_family(out, "adstats_upstream_fetch_duration_seconds", "histogram",
+                "Duration of upstream fetches that were started.");
+    prom_histogram(out, "adstats_upstream_fetch_duration_seconds", NULL, counts, sum);
+    prom_family(out, "adstats_upstream_in_flight", "gauge", "Upstream fetches in flight now.");
+    prom_sample_signed(out, "adstats_upstream_in_flight", NULL,
+                       (long long)(total(offsetof(struct shard, upstream_started))
+                                   - total(offsetof(struct shard, upstream_finished))));
+}
+
+static void render_redis(struct buf *out) {
+    static const char *const kinds[REDIS_ERR__COUNT] = {
+        [REDIS_ERR_REPLY] = "reply", [REDIS_ERR_UNAVAILABLE] = "unavailable",
+        [REDIS_ERR_TIMEOUT] = "timeout", [REDIS_ERR_CONNECT] = "connect"};
+    char labels[64];
+    prom_family(out, "adstats_redis_errors_total", "counter",
+                "Redis errors: reply (an error answer), unavailable (a batch failed for want of "
+                "a connection), timeout (no answer in time), connect (a failed attempt).");
+    for (int k = 0; k < REDIS_ERR__COUNT; k++) {
+        snprintf(labels, sizeof(labels), "kind=\"%s\"", kinds[k]);
+        prom_sample(out, "adstats_redis_errors_total", labels,
+                    total(offsetof(struct shard, redis_errors) + (size_t)k * sizeof(counter)));
+    }
+    prom_family(out, "adstats_redis_reconnects_total", "counter",
+                "Connections to Redis made again after the first.");
+    prom_sample(out, "adstats_redis_reconnects_total", NULL,
+                total(offsetof(struct shard, redis_reconnects)));
+    prom_family(out, "adstats_redis_connected", "gauge",
+                "Redis connections up now (each worker thread has one).");
+    prom_sample_signed(out, "adstats_redis_connected", NULL,
+                       (long long)(total(offsetof(struct shard, redis_ups))
+                                   - total(offsetof(struct shard, redis_downs))));
+}
+
+static void render_events(struct buf *out) {
+    static const char *const names[] = {[EVENT_AD_REQUEST] = "ad_request",
+                                        [EVENT_IMPRESSION] = "impression"};
+    char labels[64];
+    prom_family(out, "adstats_events_total", "counter", "Events counted in Redis, by type.");
+    for (size_t t = 0; t < MAX_EVENT_TYPES; t++) {
+        unsigned long long n = total(offsetof(struct shard, events) + t * sizeof(counter));
+        bool named = t < sizeof(names) / sizeof(names[0]) && names[t] != NULL;
+        if (!named && n == 0) continue;
+        if (named) snprintf(labels, sizeof(labels), "type=\"%s\"", names[t]);
+        else snprintf(labels, sizeof(labels), "type=\"%zu\"", t);
+        prom_sample(out, "adstats_events_total", labels, n);
+    }
+}
+
+static void render_process(struct buf *out, const struct metrics_gauges *g) {
+    prom_family(out, "adstats_http_open_connections", "gauge", "Client connections open now.");
+    prom_sample_signed(out, "adstats_http_open_connections", NULL, g->open_connections);
+    prom_family(out, "adstats_http_requests_in_flight", "gauge",
+                "Requests received and not yet completed.");
+    prom_sample_signed(out, "adstats_http_requests_in_flight", NULL, g->requests_in_flight);
+    prom_family(out, "adstats_log_lines_dropped_total", "counter",
+                "Log lines lost to a full queue or a failing disk.");
+    prom_sample_signed(out, "adstats_log_lines_dropped_total", "log=\"backend\"",
+                       g->backend_log_dropped);
+    prom_sample_signed(out, "adstats_log_lines_dropped_total", "log=\"access\"",
+                       g->access_log_dropped);
+    prom_family(out, "adstats_ready", "gauge", "1 when start-up has finished and not stopping.");
+    prom_sample(out, "adstats_ready", NULL, g->ready ? 1 : 0);
+    prom_family(out, "process_start_time_seconds", "gauge",
+                "Start time of the process since the Unix epoch in seconds.");
+    prom_sample_double(out, "process_start_time_seconds", NULL, start_time);
+    prom_family(out, "adstats_build_info", "gauge", "Always 1; labelled with the version.");
+    prom_sample(out, "adstats_build_info", "version=\"" ADSTATS_VERSION "\"", 1);
+}
+
+void metrics_render(struct buf *out, const struct metrics_gauges *g) {
+    pthread_mutex_lock(&registry_lock);
+    render_http(out);
+    render_upstream(out);
+    render_redis(out);
+    render_events(out);
+    pthread_mutex_unlock(&registry_lock);
+    render_process(out, g);
+}
