@@ -35,7 +35,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean install
+.PHONY: all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit test-integration test-postman test-asan cluster-test clean install
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -96,6 +96,18 @@ bench-callgrind:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/callgrind.sh
+
+# Two nodes behind nginx, three Redis shards behind twemproxy: see
+# deploy/local-cluster.sh and docs/README-scaling.md.
+bench-cluster:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench-cluster.sh
+
+cluster-test:
+	@tools/deps.sh cluster
+	@$(MAKE) --no-print-directory all
+	@deploy/local-cluster.sh test
 
 test:
 	@tools/deps.sh test

@@ -9,7 +9,8 @@
 #   adstats          /impression, /statistics, /ad (vastmock, no delay)
 #   cores            ceiling and /impression with 1 and 2 HTTP threads
 #   growth           /impression and /statistics with 1,000 and 1,000,000
-#                    distinct users already in Redis
+#                    distinct users already in Redis (alternating runs,
+#                    median of three)
 #
 # After each counting run the Redis counters are checked against wrk: no
 # 2xx may be missing (lost), and at most the requests wrk still had in
@@ -27,6 +28,7 @@ SECONDS_RUN=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNS:-64}
 GROWTH_USERS=${BENCH_GROWTH_USERS:-1000000}
+GROWTH_SECONDS=${BENCH_GROWTH_SECONDS:-5}
 CSV=bench/results/bench.csv
 mkdir -p bench/results
 echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,lost,extra" >"$CSV"
@@ -126,26 +128,40 @@ for threads in 1 2; do
 done
 
 # ---- growth --------------------------------------------------------------
-preload_users() { # COUNT: distinct users with both counters, as the event path writes them
-  awk -v n="$1" 'BEGIN {
+# Two Redis servers, one preloaded with 1,000 distinct users and one with
+# GROWTH_USERS, each behind its own adstats. Runs alternate between the two
+# (three rounds) and the median of each is kept, so that noise from the
+# shared machine hits both sizes alike.
+preload_users() { # PORT COUNT: distinct users with both counters, as the event path writes them
+  awk -v n="$2" 'BEGIN {
     for (i = 0; i < n; i++) {
       k = "as:u:t:grow" i
       printf "*4\r\n$7\r\nHINCRBY\r\n$%d\r\n%s\r\n$3\r\nimp\r\n$1\r\n1\r\n", length(k), k
       printf "*4\r\n$7\r\nHINCRBY\r\n$%d\r\n%s\r\n$3\r\nreq\r\n$1\r\n2\r\n", length(k), k
     }
-  }' | rcli --pipe >/dev/null
+  }' | redis-cli -p "$1" --pipe >/dev/null
 }
+median3() { sort -t, -k1 -n | sed -n 2p; }
+declare -A grow_port grow_pid
 for users in 1000 "$GROWTH_USERS"; do
-  rcli flushall >/dev/null
-  preload_users "$users"
-  port=$(free_port); start_adstats "$port" "$redis_port" "$vast_port"
-  pid=${STACK_PIDS[-1]}
-  user=grow$((users / 2))
-  stats=$(wrk_run "http://127.0.0.1:$port/impression?$(event_query $user 7.4)")
-  record "impression @${users} users" "$cores" "$stats" "$pid"
-  stats=$(wrk_run "http://127.0.0.1:$port/statistics?username=$user")
-  record "statistics @${users} users" "$cores" "$stats" "$pid"
-  stop_pid "$pid"
+  rp=$(free_port); start_redis "$rp"; preload_users "$rp" "$users"
+  port=$(free_port); start_adstats "$port" "$rp" "$vast_port"
+  grow_port[$users]=$port; grow_pid[$users]=${STACK_PIDS[-1]}
+done
+for what in impression statistics; do
+  for users in 1000 "$GROWTH_USERS"; do : >"$(stack_dir)/grow-$what-$users"; done
+  for round in 1 2 3; do
+    for users in 1000 "$GROWTH_USERS"; do
+      user=grow$((users / 2))
+      path="statistics?username=$user"
+      [ $what = statistics ] || path="impression?$(event_query "$user" 7.4)"
+      SECONDS_RUN=$GROWTH_SECONDS wrk_run "http://127.0.0.1:${grow_port[$users]}/$path" >>"$(stack_dir)/grow-$what-$users"
+    done
+  done
+  for users in 1000 "$GROWTH_USERS"; do
+    record "$what @${users} users" "$cores" "$(median3 <"$(stack_dir)/grow-$what-$users")" \
+      "${grow_pid[$users]}"
+  done
 done
 
 python3 bench/report.py "$CSV" BENCHMARKS.md

@@ -16,11 +16,16 @@
  *    URL, file or network: nothing outside the body is ever read.
  *  - libxml2's hard limits stay on (no XML_PARSE_HUGE): at most 256 levels
  *    of nesting, and bounded names and text nodes. The body itself is
- *    capped by --vast-max-bytes before it gets here. */
+ *    capped by --vast-max-bytes before it gets here.
+ *
+ * The check only needs well-formedness and the root element's name, so it
+ * parses with SAX and builds no tree: the only callback that does anything
+ * notes the first element's name. (With a DOM, allocating and freeing the
+ * tree was most of the cost of an /ad.) */
 #include "vast.h"
 
 #include <libxml/parser.h>
-#include <libxml/tree.h>
+#include <libxml/parserInternals.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,6 +42,11 @@ void vast_init(void) {
     xmlSetExternalEntityLoader(refuse_external);
 }
 
+struct check {
+    bool seen_root;
+    bool root_is_vast;
+};
+
 static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
                            const xmlChar *system_id) {
     xmlParserCtxtPtr ctxt = ctx;
@@ -47,26 +57,53 @@ static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *extern
     xmlStopParser(ctxt);
 }
 
+static void note_root(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                      const xmlChar *uri, int n_namespaces, const xmlChar **namespaces,
+                      int n_attributes, int n_defaulted, const xmlChar **attributes) {
+    struct check *check = ((xmlParserCtxtPtr)ctx)->_private;
+    (void)prefix, (void)uri, (void)n_namespaces, (void)namespaces;
+    (void)n_attributes, (void)n_defaulted, (void)attributes;
+    if (check->seen_root) return;
+    check->seen_root = true;
+    check->root_is_vast = xmlStrcmp(localname, BAD_CAST "VAST") == 0;
+}
+
+/* A failed check is an outcome, not news: nothing goes to stderr. */
+static void ignore_error(void *ctx, xmlErrorPtr error) {
+    (void)ctx;
+    (void)error;
+}
+
+/* Everything else (text, end tags, comments...) is checked by the parser
+ * and dropped: no callback, no tree. Shared by all threads, read-only. */
+static const xmlSAXHandler vast_sax = {
+    .internalSubset = refuse_doctype,
+    .startElementNs = note_root,
+    .serror = ignore_error,
+    .initialized = XML_SAX2_MAGIC,
+};
+
 enum vast_status vast_check(const char *body, size_t len) {
     if (body == NULL || len == 0) return VAST_EMPTY;
     if (len > INT32_MAX) return VAST_MALFORMED;
 
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
     if (ctxt == NULL) return VAST_MALFORMED;
-    ctxt->sax->internalSubset = refuse_doctype;
-    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
-                | XML_PARSE_NOBLANKS;
-    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, body, (int)len, "upstream.xml", NULL, options);
+    /* Options first: they edit the context's own handler, never ours. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    struct check check = {false, false};
+    xmlSAXHandlerPtr own_sax = ctxt->sax;
+    ctxt->sax = (xmlSAXHandlerPtr)&vast_sax; /* libxml2 only reads it from here on */
+    ctxt->userData = ctxt; /* SAX callbacks get the context, as with SAX2 */
+    ctxt->_private = &check;
 
-    enum vast_status status = VAST_MALFORMED;
-    if (doc != NULL && ctxt->wellFormed && doc->intSubset == NULL) {
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        status = root != NULL && xmlStrcmp(root->name, BAD_CAST "VAST") == 0
-                     ? VAST_OK : VAST_WRONG_ROOT;
-    }
-    xmlFreeDoc(doc);
+    int failed = xmlParseDocument(ctxt);
+    bool well_formed = failed == 0 && ctxt->wellFormed;
+    ctxt->sax = own_sax; /* freed with the context, ours is static */
     xmlFreeParserCtxt(ctxt);
-    return status;
+
+    if (!well_formed || !check.seen_root) return VAST_MALFORMED;
+    return check.root_is_vast ? VAST_OK : VAST_WRONG_ROOT;
 }
 
 const char *vast_status_text(enum vast_status status) {

@@ -5,7 +5,9 @@
 # processes, the reliability suites (Redis faults,
 # the hostile request corpus, slow and greedy clients, hostile upstream
 # XML, graceful shutdown), then the Postman collection with newman against
-# a live stack, a short fuzzing pass (FUZZ_SECONDS per target, default 60),
+# a live stack, the cluster test (nginx, two adstats nodes, twemproxy, three
+# Redis shards: deploy/local-cluster.sh test, about 40 s), a short fuzzing
+# pass (FUZZ_SECONDS per target, default 60),
 # and finally all of it again against the AddressSanitizer + UBSan build
 # (`make test-asan`). Binaries come from $ADSTATS_BIN (default bin/); with
 # the sanitizer build (as `make test-asan` runs it) valgrind, fuzzing and
@@ -40,6 +42,7 @@ suite clients python3 tests/reliability/test_clients.py
 suite upstream-xml python3 tests/reliability/test_upstream_xml.py
 suite shutdown python3 tests/reliability/test_shutdown.py
 [ $postman -eq 0 ] || suite postman tests/postman.sh
+suite cluster deploy/local-cluster.sh test
 [ $release -eq 0 ] || suite fuzz make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 [ $release -eq 0 ] || suite sanitizers make --no-print-directory test-asan
 

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages adstats needs to build, test and run, if any
-# are missing. Usage: tools/deps.sh [build|test|bench]  (default: build)
+# are missing. Usage: tools/deps.sh [build|test|bench|cluster]  (default: build)
+# `cluster` is what deploy/local-cluster.sh needs (twemproxy and nginx, run
+# as private processes, never as the system services); the test and bench
+# lists include it because tests/run-all.sh and `make bench-cluster` use it.
 set -euo pipefail
 
 build=(make gcc pkg-config libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
        libxml2-dev libevent-dev libjansson-dev redis-server xxd)
 test_extra=(libcmocka-dev python3 curl clang libclang-rt-14-dev valgrind groff-base)
 bench_extra=(wrk gnuplot-nox valgrind redis-tools)
+cluster_extra=(nutcracker nginx redis-tools python3 curl)
 
 want=("${build[@]}")
 case "${1:-build}" in
   build) ;;
-  test) want+=("${test_extra[@]}") ;;
-  bench) want+=("${test_extra[@]}" "${bench_extra[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  test) want+=("${test_extra[@]}" "${cluster_extra[@]}") ;;
+  bench) want+=("${test_extra[@]}" "${bench_extra[@]}" "${cluster_extra[@]}") ;;
+  cluster) want+=("${cluster_extra[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|cluster]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -22,7 +27,8 @@ for pkg in "${want[@]}"; do
 done
 # Node.js and npm (for newman and the browser tests) may come from outside
 # Debian; only a machine with neither gets Debian's.
-if [ "${1:-build}" != build ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+case "${1:-build}" in test|bench) need_node=1 ;; *) need_node=0 ;; esac
+if [ $need_node -eq 1 ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

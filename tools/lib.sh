@@ -9,14 +9,19 @@ STACK_PIDS=()
 # know or remove it).
 STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 
-# Prints a TCP port on 127.0.0.1 that nothing listens on, from a random
-# starting point (so parallel runs rarely collide) below the kernel's
-# ephemeral range (32768 and up by default), where the client side of some
-# other connection could already hold it.
+# Prints a TCP port on 127.0.0.1 that nothing listens on (from a random
+# starting point, so parallel runs rarely collide). Ports come from below
+# the kernel's ephemeral range: a port in that range may be the local end
+# of some client connection, which a connect probe cannot see but which
+# makes the server's bind fail.
 free_port() {
-  local port=$((20000 + RANDOM % 12000)) tries=0
+  local low=32768 _high
+  read -r low _high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$low" -gt 11000 ] || low=32768
+  local span=$((low - 10000))
+  local port=$((10000 + RANDOM % span)) tries=0
   while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    port=$((port + 1)); tries=$((tries + 1))
+    port=$((10000 + (port - 10000 + 1) % span)); tries=$((tries + 1))
     [ $tries -lt 1000 ] || { echo "no free port found" >&2; return 1; }
   done
   echo "$port"

@@ -665,8 +665,10 @@ class UpstreamFailureTests(StackTestCase):
         # --vast-limit bounds the fetches in flight of the whole process,
         # however many worker threads share the connections (4 here, so
         # that the test means the same on any number of cores).
-        app = self.stack.start_adstats(["--vast-limit", "2", "--threads", "4"])
-        self.mock.set_scenario([(VAST_OK, 200, 1000), (VAST_OK, 200, 1000)])
+        app = self.stack.start_adstats(["--vast-limit", "2", "--threads", "4",
+                                        "--vast-timeout-ms", "5000"])
+        # The held fetches take 3 s: room for the checks below on a busy machine.
+        self.mock.set_scenario([(VAST_OK, 200, 3000), (VAST_OK, 200, 3000)])
         user, sdk = unique(), unique_version()
         results = []
 
