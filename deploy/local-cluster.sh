@@ -26,6 +26,7 @@
 #   CLUSTER_APPENDFSYNC (always) shards' AOF policy: always, everysec, or no (no AOF)
 #   CLUSTER_ACCESS_LOG (1)     nginx access log (0 for benchmarks)
 #   CLUSTER_FAIL_TIMEOUT (2s)  nginx fail_timeout for a node
+#   CLUSTER_ADMIN_TOKEN (local-cluster-admin) the nodes' --admin-token
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -38,6 +39,7 @@ THREADS=${CLUSTER_THREADS:-1}
 APPENDFSYNC=${CLUSTER_APPENDFSYNC:-always}
 ACCESS_LOG=${CLUSTER_ACCESS_LOG:-1}
 FAIL_TIMEOUT=${CLUSTER_FAIL_TIMEOUT:-2s}
+ADMIN_TOKEN=${CLUSTER_ADMIN_TOKEN:-local-cluster-admin}  # for DELETE /statistics
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
 
@@ -62,6 +64,7 @@ SHARD_PORTS="$SHARD_PORTS"
 NODE_PORTS="$NODE_PORTS"
 THREADS=$THREADS
 APPENDFSYNC=$APPENDFSYNC
+ADMIN_TOKEN=$ADMIN_TOKEN
 EOF
 }
 
@@ -103,7 +106,7 @@ launch_shard() { # I
 
 launch_node() { # I
   start_adstats "$(node_port "$1")" "$PROXY_PORT" "$VAST_PORT" --threads "$THREADS" \
-    --log-level warn </dev/null
+    --log-level warn --admin-token "$ADMIN_TOKEN" </dev/null
   record "node$1"
 }
 

@@ -36,6 +36,12 @@ struct config {
     char log_level[16];
     char access_log[512];     /* "" off, "-" standard output */
     char cors_origin[256];    /* "" off, "*" or one origin */
+    /* analytics (docs/README-analytics.md) */
+    int retention_days;
+    char events_stream[128];  /* empty: no event stream */
+    long events_maxlen;
+    char admin_token[256];    /* empty: admin endpoints answer 403 */
+    char now[32];             /* testing only: frozen clock; empty: real time */
 };
 
 enum config_result {

@@ -14,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cors.h"
 #include "version.h"
 
-enum setting_type { T_INT, T_LONG, T_STRING, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN };
+/* T_SECRET: a string that config_describe masks. */
+enum setting_type { T_INT, T_LONG, T_STRING, T_SECRET, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN,
+                    T_NOW };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -68,6 +71,16 @@ static const struct setting settings[] = {
                 "JSON-lines access log: a file, - for stdout, empty for none"),
     STR_SETTING("cors-origin", "CORS_ORIGIN", "", T_ORIGIN, cors_origin,
                 "CORS: * or one origin (https://host[:port]), empty for none"),
+    INT_SETTING("retention-days", "RETENTION_DAYS", "400", retention_days, 1, 3650,
+                "days that daily statistics are kept"),
+    STR_SETTING("events-stream", "EVENTS_STREAM", "", T_STRING, events_stream,
+                "Redis stream of counted events, empty for none"),
+    LONG_SETTING("events-maxlen", "EVENTS_MAXLEN", "1000000", events_maxlen, 1, 1000000000L,
+                 "approximate length the stream is kept at"),
+    STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_SECRET, admin_token,
+                "bearer token of admin requests, empty: 403"),
+    STR_SETTING("now", "ADSTATS_NOW", "", T_NOW, now,
+                "testing only: fixed clock, YYYY-MM-DD or epoch s"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -193,7 +206,12 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
             && strcmp(value, "debug"))
             break;
         goto copy;
+    case T_NOW:
+        why = "expected YYYY-MM-DD or seconds since 1970";
+        if (value[0] != '\0' && !clock_parse(value, &(long long){0})) break;
+        goto copy;
     case T_STRING:
+    case T_SECRET:
     copy:
         if (strlen(value) >= s->size) {
             fprintf(err, "adstats: %s: --%s is too long (at most %zu bytes)\n", source, s->flag,
@@ -383,6 +401,7 @@ void config_describe(const struct config *cfg, FILE *out) {
         case T_INT: fprintf(out, "%d", *(const int *)field); break;
         case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
         case T_HTTP_URL: describe_http_url(field, out); break;
+        case T_SECRET: fputs(field[0] ? "****" : "\"\"", out); break;
         default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
         }
     }

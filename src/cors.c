@@ -36,7 +36,8 @@ struct MHD_Response *cors_preflight_response(const char *methods) {
     if (r == NULL) return NULL;
     if (!cors_add_headers(r)
         || MHD_add_response_header(r, "Access-Control-Allow-Methods", allow) != MHD_YES
-        || MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type") != MHD_YES
+        || MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                                   "Content-Type, Authorization") != MHD_YES
         || MHD_add_response_header(r, "Access-Control-Max-Age", CORS_MAX_AGE) != MHD_YES) {
         MHD_destroy_response(r);
         return NULL;

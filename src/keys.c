@@ -1,13 +1,91 @@
 /* keys.c -- Redis key naming; see keys.h for the layout. */
 #include "keys.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "day.h"
+
 static const char dim_letter[DIM__COUNT] = {
     [DIM_USER] = 'u',
     [DIM_SDK] = 's',
+    [DIM_COUNTRY] = 'c',
+    [DIM_PLATFORM] = 'p',
 };
 
+static const char *const top_keys[DIM__COUNT][METRIC__COUNT] = {
+    [DIM_USER] = {"as:u:top:imp", "as:u:top:req"},
+    [DIM_SDK] = {"as:s:top:imp", "as:s:top:req"},
+    [DIM_COUNTRY] = {"as:c:top:imp", "as:c:top:req"},
+    [DIM_PLATFORM] = {"as:p:top:imp", "as:p:top:req"},
+};
+
+size_t key_format(char *out, size_t cap, enum dimension dim, enum key_scope scope,
+                  const char *date, const char *value, size_t len) {
+    bool sessions = scope == SCOPE_SESSIONS || scope == SCOPE_SESSIONS_DAY;
+    bool daily = scope == SCOPE_DAY || scope == SCOPE_SESSIONS_DAY;
+    size_t need = 5 + (sessions ? 1 : 0) + (daily ? DAY_COMPACT_LEN : scope == SCOPE_TOTAL)
+                + 1 + len;
+    if (need > cap) return need;
+    char *p = out;
+    memcpy(p, "as:", 3);
+    p[3] = dim_letter[dim];
+    p[4] = ':';
+    p += 5;
+    if (sessions) *p++ = 'h';
+    if (daily) {
+        memcpy(p, date, DAY_COMPACT_LEN);
+        p += DAY_COMPACT_LEN;
+    } else if (scope == SCOPE_TOTAL) {
+        *p++ = 't';
+    }
+    *p++ = ':';
+    memcpy(p, value, len);
+    return need;
+}
+
+static void build(struct buf *b, enum dimension dim, enum key_scope scope, long day,
+                  const char *value, size_t len) {
+    char date[DAY_COMPACT_LEN + 1] = "";
+    if (scope == SCOPE_DAY || scope == SCOPE_SESSIONS_DAY) day_format_compact(day, date);
+    char storage[KEY_MAX];
+    size_t n = key_format(storage, sizeof(storage), dim, scope, date, value, len);
+    char *key = n <= sizeof(storage) ? storage : malloc(n);
+    if (key == NULL) {
+        b->failed = true;
+        return;
+    }
+    if (key != storage) key_format(key, n, dim, scope, date, value, len);
+    buf_append(b, key, n);
+    if (key != storage) free(key);
+}
+
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len) {
-    char prefix[] = {'a', 's', ':', dim_letter[dim], ':', 't', ':'};
-    buf_append(b, prefix, sizeof(prefix));
-    buf_append(b, value, len);
+    build(b, dim, SCOPE_TOTAL, 0, value, len);
+}
+
+void key_day(struct buf *b, enum dimension dim, long day, const char *value, size_t len) {
+    build(b, dim, SCOPE_DAY, day, value, len);
+}
+
+void key_sessions(struct buf *b, enum dimension dim, const char *value, size_t len) {
+    build(b, dim, SCOPE_SESSIONS, 0, value, len);
+}
+
+void key_sessions_day(struct buf *b, enum dimension dim, long day, const char *value,
+                      size_t len) {
+    build(b, dim, SCOPE_SESSIONS_DAY, day, value, len);
+}
+
+void key_event_id(struct buf *b, enum metric m, const char *id, size_t len) {
+    buf_append_str(b, m == METRIC_IMPRESSIONS ? "as:e:i:" : "as:e:r:");
+    buf_append(b, id, len);
+}
+
+const char *key_top(enum dimension dim, enum metric m) {
+    return top_keys[dim][m];
+}
+
+const char *metric_field(enum metric m) {
+    return m == METRIC_IMPRESSIONS ? FIELD_IMPRESSIONS : FIELD_AD_REQUESTS;
 }

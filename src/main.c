@@ -16,9 +16,12 @@
 #include <time.h>
 
 #include "access_log.h"
+#include "admin.h"
 #include "backend_log.h"
+#include "clock.h"
 #include "config.h"
 #include "cors.h"
+#include "events.h"
 #include "ioloop.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -137,6 +140,13 @@ int main(int argc, char **argv) {
     }
     log_set_level(cfg.log_level);
     config_describe(&cfg, stderr);
+    long long now_s;
+    if (cfg.now[0] != '\0' && clock_parse(cfg.now, &now_s)) {
+        clock_freeze(now_s);
+        log_warn("clock frozen at %s by --now (testing only)", cfg.now);
+    }
+    events_configure(&cfg);
+    admin_configure(cfg.admin_token);
 
     sigset_t stop;
     sigemptyset(&stop);

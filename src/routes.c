@@ -5,6 +5,7 @@ const struct endpoint *const endpoints[] = {
     &endpoint_ad,
     &endpoint_impression,
     &endpoint_statistics,
+    &endpoint_top,
     &endpoint_metrics,
     &endpoint_healthz,
     &endpoint_readyz,

@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 trap stack_cleanup EXIT
 redis_port=$(free_port); start_redis "$redis_port"
 vast_port=$(free_port); start_vastmock "$vast_port"
-port=$(free_port); start_adstats "$port" "$redis_port" "$vast_port"
+# The admin token is the one in postman/adstats.postman_environment.json.
+port=$(free_port); start_adstats "$port" "$redis_port" "$vast_port" --admin-token postman-admin-token
 tests/newman.sh "http://127.0.0.1:$port"

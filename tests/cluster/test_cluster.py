@@ -24,6 +24,11 @@ happens here. Everything goes through nginx, as a client's requests would.
     answer 200 to everything afterwards.
  4. No node: with every node killed, nginx answers the same JSON 503 as
     adstats (with Retry-After), and serves again once they are back.
+ 5. Analytics through the proxy: country and platform totals, unique
+    sessions (all-time, and a day's range, read from every shard), a top
+    list, a retried event_id counted once, and DELETE /statistics removing
+    a user's keys from every shard (single-key commands only: no KEYS or
+    SCAN through twemproxy).
 
 Bounded: each client stops after test_concurrency's deadline, every wait
 here has a time limit. Standard library only.
@@ -347,6 +352,45 @@ class ClusterTests(unittest.TestCase):
         while self.client.get(path)[0] != 200:
             self.assertLess(time.monotonic(), deadline, "no 200 within 10 s of the nodes' restart")
             time.sleep(0.1)
+
+    def test_5_analytics_through_the_proxy(self):
+        tag = "%d-%d" % (os.getpid(), int(time.time()))
+        user, sdk, platform = "an-" + tag, "3.%d.0" % (os.getpid() % 10000), "pl-" + tag
+        params = lambda session, extra=(): [  # noqa: E731
+            ("sdk_version", sdk), ("session_id", session), ("platform", platform),
+            ("username", user), ("country_code", "nz")] + list(extra)
+        for i in range(6):
+            status, _, body = self.client.get("/impression", params("s%d" % (i % 3)))
+            self.assertEqual(status, 200, body)
+        for _ in range(2):  # a retry of one ad request: counted once
+            status, headers, body = self.client.get("/ad", params("s0", [("event_id", tag)]))
+            self.assertEqual(status, 200, body)
+        self.assertEqual(headers.get("Adstats-Duplicate"), "true")
+        self.assertEqual(counts(self.client, "platform", platform), (6, 1))
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        for query in ([("username", user), ("unique_sessions", "1")],
+                      [("username", user), ("unique_sessions", "1"), ("from", today),
+                       ("interval", "day")]):
+            status, _, body = self.client.get("/statistics", query)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)[user]["unique_sessions"], 3, query)
+        status, _, body = self.client.get("/statistics/top", [("dimension", "platform"),
+                                                              ("limit", "100")])
+        self.assertEqual(status, 200, body)
+        mine = [e for e in json.loads(body)["top"] if e["value"] == platform]
+        self.assertEqual(mine, [{"value": platform, "impressions": 6, "ad_requests": 1,
+                                 "fill_rate": 6.0, "unique_sessions": 3}])
+
+        def user_keys():
+            return sorted(k for p in SHARDS for k in shard_keys(p, "as:*:" + user))
+        self.assertEqual(len(user_keys()), 4)
+        status, _, body = self.client.request(
+            "DELETE", "/statistics", [("username", user)],
+            headers={"Authorization": "Bearer " + STATE["ADMIN_TOKEN"]})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["deleted"], 6)  # 4 keys, 2 top-list members
+        self.assertEqual(user_keys(), [])
+        self.assertEqual(counts(self.client, "username", user), (0, 0))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "day.h"
 #include "params.h"
 #include "utf8.h"
 
@@ -37,6 +38,25 @@ static void check_valid_value(enum param_id id, const struct param_value *v) {
         i += n;
     }
     switch (id) {
+    case PARAM_FROM:
+    case PARAM_TO: {
+        long day;
+        CHECK(day_parse(v->data, v->len, &day) && day >= DAY_MIN && day <= DAY_MAX);
+        break;
+    }
+    case PARAM_UNIQUE_SESSIONS:
+        CHECK(v->len == 1 && (v->data[0] == '0' || v->data[0] == '1'));
+        break;
+    case PARAM_LIMIT: {
+        long n = strtol(v->data, NULL, 10);
+        CHECK(n >= 1 && n <= 100 && v->data[0] != '0');
+        break;
+    }
+    case PARAM_EVENT_ID:
+        CHECK(v->len <= 64);
+        for (size_t i = 0; i < v->len; i++) CHECK(v->data[i] >= 0x20 && v->data[i] <= 0x7E);
+        break;
+    case PARAM_COUNTRY:
     case PARAM_COUNTRY_CODE:
         CHECK(v->len == 2 && v->data[0] >= 'A' && v->data[0] <= 'Z' && v->data[1] >= 'A'
               && v->data[1] <= 'Z' && country_code_known(v->data));

@@ -24,6 +24,7 @@ from harness import (REPO, Adstats, RedisServer, VastMock, clean_env, free_port,
 ROOT = REPO
 
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options")
+ADMIN_TOKEN = "openapi-examples-token"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -75,6 +76,8 @@ class Case:
         if "content-type" in extra:
             self.headers["Content-Type"] = extra["content-type"]
             self.body = extra["body"]
+        if "authorization" in extra:
+            self.headers["Authorization"] = extra["authorization"]
 
     def __str__(self):
         return f"{self.method} {self.path} -> {self.status} ({self.name or 'no content'})"
@@ -110,7 +113,9 @@ class OpenapiExamplesTest(unittest.TestCase):
             cls.closers.append(cls.mock.close)
             flags = ["--vast-timeout-ms", "500", "--cors-origin", "*"]
             cls.up = cls.adstats(cls.redis.url, flags)
-            cls.down = cls.adstats("redis://127.0.0.1:%d/0" % free_port(), flags)
+            admin = flags + ["--admin-token", ADMIN_TOKEN]
+            cls.down = cls.adstats("redis://127.0.0.1:%d/0" % free_port(), admin)
+            cls.admin = cls.adstats(cls.redis.url, admin)
         except BaseException:
             cls.close_all()
             raise
@@ -130,7 +135,7 @@ class OpenapiExamplesTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         problems = []
-        for a in (cls.up, cls.down):
+        for a in (cls.up, cls.down, cls.admin):
             code = a.stop()
             report = a.sanitizer_report()
             if code != 0 or report:
@@ -158,10 +163,12 @@ class OpenapiExamplesTest(unittest.TestCase):
         self.assertGreaterEqual(sent, 40)
 
     def send_and_check(self, case):
-        target = self.down if case.requires == "redis-down" else self.up
+        target = {"redis-down": self.down, "admin-token": self.admin}.get(case.requires, self.up)
+        if target is not self.up:  # both have the admin token; `up` has none
+            case.headers.setdefault("Authorization", "Bearer " + ADMIN_TOKEN)
         scenario = {"upstream-error": [["", 500, 0]],
                     "upstream-slow": [["<VAST/>", 200, 1500]]}.get(case.requires)
-        if case.requires not in (None, "redis-down") and scenario is None:
+        if case.requires not in (None, "redis-down", "admin-token") and scenario is None:
             self.fail(f"unknown x-requires: {case.requires}")
         if scenario:
             self.mock.set_scenario(scenario)

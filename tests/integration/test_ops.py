@@ -413,10 +413,10 @@ class CorsTest(OpsCase):
         self.assertEqual(r.body, b"")
         self.assertEqual(r.headers["Access-Control-Allow-Origin"], "https://app.example")
         self.assertEqual(r.headers["Access-Control-Allow-Methods"], "GET, POST, OPTIONS")
-        self.assertEqual(r.headers["Access-Control-Allow-Headers"], "Content-Type")
+        self.assertEqual(r.headers["Access-Control-Allow-Headers"], "Content-Type, Authorization")
         self.assertEqual(r.headers["Access-Control-Max-Age"], "86400")
         self.assertEqual(a.call("OPTIONS", "/statistics").headers["Access-Control-Allow-Methods"],
-                         "GET, OPTIONS")
+                         "GET, DELETE, OPTIONS")
         self.assertEqual(a.call("OPTIONS", "/nope").status, 404)
         # Shared (prebuilt) responses, responses built per request, errors:
         # all carry it.

@@ -665,8 +665,12 @@ static void test_missing_message_one_param(void **state) {
 
 static void test_missing_message_all_params(void **state) {
     (void)state;
-    missing_is(ALL_PARAMS, "following params are required ['sdk_version', 'session_id', "
-                           "'platform', 'username', 'country_code', 'sdk']");
+    /* the six parameters of the Flask service (the analytics ones are
+     * checked in test_params_analytics.c) */
+    missing_is(PARAM_BIT(PARAM_SDK_VERSION) | PARAM_BIT(PARAM_SESSION_ID) | PARAM_BIT(PARAM_PLATFORM)
+                   | PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_COUNTRY_CODE) | PARAM_BIT(PARAM_SDK),
+               "following params are required ['sdk_version', 'session_id', "
+               "'platform', 'username', 'country_code', 'sdk']");
 }
 
 static void test_missing_message_empty_mask(void **state) {

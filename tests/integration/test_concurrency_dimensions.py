@@ -1,0 +1,182 @@
+"""test_concurrency_dimensions.py -- under concurrency, every dimension is
+exact: all-time totals, day buckets, top lists and the event stream.
+
+Eight client processes, each with its own keep-alive connection, send
+16,000 requests in total (a third /ad, the rest /impression, some as form
+POSTs), each with a user, SDK version, country and platform drawn at random
+from small sets, so that the write combining of the store (combine.h) sees
+many equal keys at once. Every client tallies what got a 200; afterwards
+/statistics, Redis' hashes (all-time and today's), every top list and the
+stream length must equal the tallies exactly.
+"""
+
+import collections
+import http.client
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import StackTestCase, event_params  # noqa: E402
+
+CLIENTS = 8
+TOTAL_REQUESTS = 16000
+DEADLINE_S = 60.0
+NOW = "2025-06-01"
+STREAM = "conc-events"
+
+# dimension: (/statistics parameter, key letter)
+DIMS = {"username": ("username", "u"), "sdk": ("sdk", "s"), "country": ("country", "c"),
+        "platform": ("platform", "p")}
+
+
+def client_main(port, client_id, n_requests, values, seed):
+    rng = random.Random(seed)
+    ok = collections.Counter()      # (kind, dim, value) -> 200s
+    statuses = collections.Counter()
+    errors = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    deadline = time.monotonic() + DEADLINE_S
+    for i in range(n_requests):
+        if time.monotonic() > deadline:
+            errors.append("client %d: deadline reached after %d requests" % (client_id, i))
+            break
+        kind = "ad" if rng.randrange(3) == 0 else "imp"
+        pick = {d: rng.choice(values[d]) for d in DIMS}
+        query = urllib.parse.urlencode(event_params(
+            pick["username"], pick["sdk"], session_id="c%d-%d" % (client_id, i % 7),
+            platform=pick["platform"], country_code=pick["country"].lower()))
+        path = "/ad" if kind == "ad" else "/impression"
+        try:
+            if rng.randrange(5) == 0:
+                conn.request("POST", path, body=query.encode(),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+            else:
+                conn.request("GET", path + "?" + query)
+            resp = conn.getresponse()
+            body = resp.read()
+        except (OSError, http.client.HTTPException) as e:
+            errors.append("client %d request %d: %s: %s" % (client_id, i, type(e).__name__, e))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+            continue
+        statuses[resp.status] += 1
+        if resp.status == 200:
+            for d in DIMS:
+                ok[kind, d, pick[d]] += 1
+        elif len(errors) < 20:
+            errors.append("client %d request %d: %d %r" % (client_id, i, resp.status, body[:200]))
+    conn.close()
+    return {"ok": dict(ok), "statuses": dict(statuses), "errors": errors}
+
+
+def _client_process(conn, args):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        conn.send(client_main(*args))
+    except BaseException as e:
+        conn.send({"crash": "%s: %s" % (type(e).__name__, e)})
+    finally:
+        conn.close()
+
+
+def run_clients(jobs, timeout):
+    """One process per job; a client silent for `timeout` s is killed."""
+    ctx = multiprocessing.get_context("fork")
+    procs = []
+    try:
+        for args in jobs:
+            parent_end, child_end = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_client_process, args=(child_end, args), daemon=True)
+            p.start()
+            child_end.close()
+            procs.append((p, parent_end))
+        deadline = time.monotonic() + timeout
+        results = []
+        for p, end in procs:
+            if end.poll(max(0.0, deadline - time.monotonic())):
+                try:
+                    results.append(end.recv())
+                except EOFError:
+                    results.append({"crash": "client exited with %s" % p.exitcode})
+            else:
+                results.append({"crash": "client gave no result within %.0f s" % timeout})
+        return results
+    finally:
+        for p, end in procs:
+            end.close()
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join(5)
+
+
+class ConcurrentDimensionTests(StackTestCase):
+    adstats_args = ("--now", NOW, "--events-stream", STREAM)
+
+    def test_every_dimension_and_top_list_is_exact(self):
+        tag = "%d" % os.getpid()
+        values = {"username": ["cd-%s-u%d" % (tag, i) for i in range(5)],
+                  "sdk": ["8.%s.%d" % (tag, i) for i in range(3)],
+                  "country": ["US", "DE", "JP", "BR"],
+                  "platform": ["ios", "android", "tv_os-2"]}
+        per_client = TOTAL_REQUESTS // CLIENTS
+        jobs = [(self.app.port, c, per_client, values, 500 + c) for c in range(CLIENTS)]
+        started = time.monotonic()
+        results = run_clients(jobs, DEADLINE_S + 20)
+        elapsed = time.monotonic() - started
+        self.assertEqual([r["crash"] for r in results if "crash" in r], [])
+        ok, statuses, errors = collections.Counter(), collections.Counter(), []
+        for r in results:
+            ok.update({tuple(k): v for k, v in r["ok"].items()})
+            statuses.update(r["statuses"])
+            errors += r["errors"]
+        sys.stderr.write("\n  concurrency (4 dimensions): %d requests in %.2f s: %.0f/s; %s\n"
+                         % (sum(statuses.values()), elapsed, sum(statuses.values()) / elapsed,
+                            dict(statuses)))
+        self.assertEqual(errors, [], errors[:5])
+        self.assertEqual(sum(statuses.values()), TOTAL_REQUESTS)
+
+        mismatches = []
+        today = NOW.replace("-", "")
+        for dim, (param, letter) in DIMS.items():
+            for value in values[dim]:
+                imp, req = ok["imp", dim, value], ok["ad", dim, value]
+                want = {"impressions": imp, "ad_requests": req,
+                        "fill_rate": imp / req if req else 0}
+                doc = self.assertJSON(self.stats(**{param: value}), 200)
+                if doc != {"success": True, value: want}:
+                    mismatches.append("%s=%s: /statistics %r, tallied %r"
+                                      % (param, value, doc, want))
+                raw = {"imp": imp, "req": req}
+                for key in ("as:%s:t:%s" % (letter, value), "as:%s:%s:%s" % (letter, today, value)):
+                    got = self.redis.hgetall(key)
+                    if got != {k: v for k, v in raw.items() if v}:
+                        mismatches.append("%s: %r, tallied %r" % (key, got, raw))
+            for kind, field in (("imp", "imp"), ("ad", "req")):
+                key = "as:%s:top:%s" % (letter, field)
+                flat = self.redis.command("ZRANGE", key, 0, -1, "WITHSCORES")
+                got = {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+                want = {v: ok[kind, dim, v] for v in values[dim] if ok[kind, dim, v]}
+                if got != want:
+                    mismatches.append("%s: %r, tallied %r" % (key, got, want))
+                doc = self.assertJSON(self.app.get("/statistics/top", {
+                    "dimension": dim, "metric": "impressions" if kind == "imp" else "ad_requests",
+                    "limit": "100"}), 200)
+                listed = [e["value"] for e in doc["top"]]
+                if sorted(listed) != sorted(want) or [want[v] for v in listed] != sorted(
+                        want.values(), reverse=True):
+                    mismatches.append("/statistics/top %s %s: %r, tallied %r"
+                                      % (dim, kind, listed, want))
+        self.assertEqual(mismatches, [])
+        self.assertEqual(self.redis.command("XLEN", STREAM), TOTAL_REQUESTS)
+
+
+if __name__ == "__main__":
+    unittest.main()
