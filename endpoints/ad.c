@@ -1,17 +1,20 @@
 /* ad.c -- GET|POST /ad: count one ad request, fetch a VAST ad from the
  * upstream ad server, check it and return it unchanged.
  *
- * The request is counted first, and if it cannot be counted no ad is
- * fetched (a 503: fill rate must never see an ad it did not count). Once
- * counted it stays counted whatever the upstream does. Each step waits on
+ * The request is counted first (count.h), and if it cannot be counted no ad
+ * is fetched (a 503: fill rate must never see an ad it did not count). Once
+ * counted it stays counted whatever the upstream does. A request whose
+ * event_id was counted before is a client's retry: it is not counted again,
+ * but the ad is still fetched and returned (the client still needs one),
+ * marked with the header `Adstats-Duplicate: true`. Each step waits on
  * the I/O thread with the connection suspended, so a slow upstream holds no
  * HTTP thread. Every upstream failure is written to the backend error log. */
 #include <microhttpd.h>
 #include <stdio.h>
 
 #include "backend_log.h"
+#include "count.h"
 #include "endpoint.h"
-#include "events.h"
 #include "request.h"
 #include "vast.h"
 
@@ -51,7 +54,7 @@ static void reply_failure(struct request *req, unsigned status, const char *outc
     request_reply_error(req, status, message);
 }
 
-static void ad_fetched(struct request *req) {
+static void answer_fetched(struct request *req) {
     struct upstream_fetch *f = &req->fetch;
     char message[512];
     if (f->outcome != UPSTREAM_OK) {
@@ -70,6 +73,11 @@ static void ad_fetched(struct request *req) {
     request_reply_body(req, MHD_HTTP_OK, "application/xml", &f->body);
 }
 
+static void ad_fetched(struct request *req) {
+    answer_fetched(req);
+    if (req->duplicate) request_add_header(req, "Adstats-Duplicate", "true");
+}
+
 static void ad_counted(struct request *req) {
     if (req->store_status != STORE_OK) {
         request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -80,15 +88,13 @@ static void ad_counted(struct request *req) {
 }
 
 static void handle_ad(struct request *req) {
-    store_batch_init(&req->batch, NULL, NULL);
-    event_add_commands(&req->batch, EVENT_AD_REQUEST, &req->params);
-    request_await_store(req, ad_counted);
+    event_count(req, EVENT_AD_REQUEST, ad_counted);
 }
 
 const struct endpoint endpoint_ad = {
     .path = "/ad",
     .methods = METHOD_GET | METHOD_POST,
-    .permitted = EVENT_PARAMS,
+    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
     .required = EVENT_PARAMS,
     .handle = handle_ad,
 };

@@ -1,29 +1,36 @@
-/* impression.c -- GET|POST /impression: count one impression for the user
- * and the SDK version, then answer the Flask service's success message. */
+/* impression.c -- GET|POST /impression: count one impression in every
+ * dimension (count.h), then answer the Flask service's success message. An
+ * impression whose event_id was counted before is acknowledged the same
+ * way, with "duplicate": true, and not counted again. */
 #include <microhttpd.h>
 
+#include "count.h"
 #include "endpoint.h"
-#include "events.h"
 #include "request.h"
 
 static void impression_counted(struct request *req) {
-    if (req->store_status == STORE_OK)
-        request_reply_shared(req, MHD_HTTP_OK, response_success_fetched());
-    else
+    if (req->store_status != STORE_OK) {
         request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
                             "statistics store unavailable: impression not counted, retry later");
+    } else if (req->duplicate) {
+        struct buf body;
+        buf_init(&body);
+        buf_append_str(&body, "{\"success\": true, \"message\": \"Successfully fetched\", "
+                              "\"duplicate\": true}");
+        request_reply_json(req, MHD_HTTP_OK, &body);
+    } else {
+        request_reply_shared(req, MHD_HTTP_OK, response_success_fetched());
+    }
 }
 
 static void handle_impression(struct request *req) {
-    store_batch_init(&req->batch, NULL, NULL);
-    event_add_commands(&req->batch, EVENT_IMPRESSION, &req->params);
-    request_await_store(req, impression_counted);
+    event_count(req, EVENT_IMPRESSION, impression_counted);
 }
 
 const struct endpoint endpoint_impression = {
     .path = "/impression",
     .methods = METHOD_GET | METHOD_POST,
-    .permitted = EVENT_PARAMS,
+    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
     .required = EVENT_PARAMS,
     .handle = handle_impression,
 };

@@ -34,6 +34,12 @@ struct config {
     char error_log[512];
     int drain_ms;
     char log_level[16];
+    /* analytics (docs/README-analytics.md) */
+    int retention_days;
+    char events_stream[128];  /* empty: no event stream */
+    long events_maxlen;
+    char admin_token[256];    /* empty: admin endpoints answer 403 */
+    char now[32];             /* testing only: frozen clock; empty: real time */
 };
 
 enum config_result {

@@ -4,8 +4,9 @@
  * methods it answers, the parameters it permits and requires, and a handler.
  * The request pipeline (request.c) does everything else the same way for
  * all of them: routing, 404/405, reading the query string or form body,
- * missing and invalid parameters, and sending the response. The handler runs
- * only for a request that passed all of that. */
+ * missing and invalid parameters, the admin token where the method needs it,
+ * and sending the response. The handler runs only for a request that passed
+ * all of that. */
 #ifndef ADSTATS_ENDPOINT_H
 #define ADSTATS_ENDPOINT_H
 
@@ -32,12 +33,15 @@ struct endpoint {
     uint32_t permitted;     /* PARAM_BIT mask: parameters read and validated */
     uint32_t required;      /* all of these must be present */
     uint32_t required_one;  /* at least one of these must be present */
+    uint32_t required_one_shown; /* which of those the 400 message names (0: all) */
+    unsigned admin_methods; /* METHOD_* mask that needs the admin token (admin.h) */
     void (*handle)(struct request *req);
 };
 
 extern const struct endpoint endpoint_ad;
 extern const struct endpoint endpoint_impression;
 extern const struct endpoint endpoint_statistics;
+extern const struct endpoint endpoint_top;
 
 /* The routing table, NULL-terminated (routes.c). */
 extern const struct endpoint *const endpoints[];

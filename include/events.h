@@ -1,12 +1,33 @@
 /* events.h -- what counting one event writes to Redis.
  *
- * An event (an ad request or an impression) is counted once per dimension
- * it belongs to -- its user and its SDK version -- with one atomic HINCRBY
- * each. All of an event's commands go into one batch, so they travel to
- * Redis in a single round trip. */
+ * An event (an ad request or an impression) is counted in each of its
+ * dimensions (dimension.h): its user, SDK version, country and platform.
+ * Per dimension value, with one command each (keys.h names the keys):
+ *
+ *   HINCRBY  all-time counters               the event type's field, +1
+ *   HINCRBY  today's counters                the same
+ *   EXPIRE   today's counters                --retention-days
+ *   PFADD    all-time session HyperLogLog    the session_id
+ *   PFADD    today's session HyperLogLog     the session_id
+ *   EXPIRE   today's session HyperLogLog     --retention-days
+ *   ZINCRBY  the dimension's top list        the value, +1
+ *
+ * then, if --events-stream is set, one XADD of the whole event, and if the
+ * event carries an event_id, the SET that records it as counted. That is 28
+ * to 30 single-key commands, all in one batch, so an event costs one round
+ * trip, and every command is one a sharding proxy (twemproxy) can route
+ * (XADD aside: see docs/README-analytics.md). Nothing here allocates.
+ *
+ * Event ids (retries): before counting an event that carries an event_id,
+ * a first round trip claims the id with `SET as:e:<t>:<id> 1 NX PX <ms>`;
+ * only if that succeeds is the event counted, and the count batch then
+ * extends the claim to 24 hours. A claim whose count fails lapses after
+ * the short PX (twice --redis-timeout-ms), so a retry is counted. */
 #ifndef ADSTATS_EVENTS_H
 #define ADSTATS_EVENTS_H
 
+#include "config.h"
+#include "dimension.h"
 #include "params.h"
 #include "store.h"
 
@@ -15,14 +36,40 @@
     (PARAM_BIT(PARAM_SDK_VERSION) | PARAM_BIT(PARAM_SESSION_ID) | PARAM_BIT(PARAM_PLATFORM) \
      | PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_COUNTRY_CODE))
 
-enum event_type { EVENT_AD_REQUEST, EVENT_IMPRESSION };
+/* ...and the optional ones. */
+#define EVENT_OPTIONAL_PARAMS PARAM_BIT(PARAM_EVENT_ID)
 
-/* Adds the commands that count one event to `b`. */
-void event_add_commands(struct store_batch *b, /* The five parameters every event carries, all required. */
-#define EVENT_PARAMS                                                                       \
-    (PARAM_BIT(PARAM_SDK_VERSION) | PARAM_BIT(PARAM_SESSION_ID) | PARAM_BIT(PARAM_PLATFORM) \
-     | PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_COUNTRY_CODE))
+/* An event type is the metric it counts. */
+enum event_type {
+    EVENT_IMPRESSION = METRIC_IMPRESSIONS,
+    EVENT_AD_REQUEST = METRIC_AD_REQUESTS,
+};
 
-enum event_type type, const struct params *p);
+#define EVENT_ID_TTL_S_TEXT "86400" /* how long a counted id is remembered */
+
+/* Takes the settings that shape the commands: --retention-days,
+ * --events-stream, --events-maxlen, --redis-timeout-ms. Call once at
+ * start-up, before any event is counted. */
+void events_configure(const struct config *cfg);
+
+/* Adds the commands that count one event, happening at `now_ms`, to `b`.
+ * `p` must outlive the batch (arguments point into it). */
+void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
+                        long long now_ms);
+
+/* Adds the command that claims the event's id: its reply is a status
+ * (claimed) or nil (the id was counted, or is being counted, already). */
+void event_add_claim(struct store_batch *b, enum event_type type, const struct params *p);
+
+/* Forgetting a dimension value (DELETE /statistics): the commands that
+ * delete everything counting wrote for it -- all-time counters and
+ * HyperLogLog, its members of the top lists, and the day buckets of every
+ * day that can still hold one (from `today` - --retention-days to
+ * `today` + 1, for clocks slightly ahead) -- each a single-key DEL or ZREM,
+ * since a sharding proxy can route neither KEYS nor SCAN. Every reply is
+ * an integer: how many keys or members went. */
+size_t event_forget_cmds(void);
+void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
+                      long today);
 
 #endif

@@ -1,10 +1,22 @@
 /* keys.h -- how adstats names its Redis keys.
  *
- * Every counter lives in a small hash `as:<dim>:<scope>:<value>`:
- *   dim    u (username), s (SDK version)
- *   scope  t for all-time totals
+ * Every key of a dimension value is `as:<dim>:<scope>:<value>`:
+ *   dim    u (username), s (SDK version), c (country), p (platform)
+ *   scope  t          all-time counters       hash {imp, req}
+ *          YYYYMMDD   that UTC day's counters hash {imp, req}, with a TTL
+ *          h          all-time session ids    HyperLogLog
+ *          hYYYYMMDD  that day's session ids  HyperLogLog, with a TTL
  *   value  the parameter's value, last, so no value can forge another key
- * e.g. as:u:t:alice and as:s:t:1.0 -- user "1.0" and SDK "1.0" never meet.
+ * e.g. as:u:t:alice, as:s:20250101:1.0, as:c:h:US -- user "1.0" and SDK
+ * "1.0" never meet, and no value can reach a key of another scope.
+ *
+ * Keys without a value:
+ *   as:<dim>:top:imp, as:<dim>:top:req   top lists: sorted sets whose
+ *       members are the dimension's values, scored by their count ("top" is
+ *       no scope of a value key, so no value can forge these)
+ *   as:e:i:<event_id>, as:e:r:<event_id> event ids already counted, per
+ *       event type (impression, ad request); "e" is no dimension letter.
+ *
  * The hash fields are `imp` (impressions) and `req` (ad requests). */
 #ifndef ADSTATS_KEYS_H
 #define ADSTATS_KEYS_H
@@ -12,20 +24,24 @@
 #include <stddef.h>
 
 #include "buf.h"
-
-enum dimension {
-    DIM_USER,
-    DIM_SDK,
-    DIM__COUNT
-};
+#include "dimension.h"
 
 #define FIELD_IMPRESSIONS "imp"
 #define FIELD_AD_REQUESTS "req"
 
-/* Longest key: prefix plus the longest value any dimension allows. */
+/* Longest key: "as:u:hYYYYMMDD:" plus the longest value any dimension or
+ * event id allows (64 bytes). */
 #define KEY_MAX 96
 
-/* Writes the all-time key of `value` in `dim` into `b`. */
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len);
+void key_day(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
+void key_sessions(struct buf *b, enum dimension dim, const char *value, size_t len);
+void key_sessions_day(struct buf *b, enum dimension dim, long day, const char *value,
+                      size_t len);
+void key_event_id(struct buf *b, enum metric m, const char *id, size_t len);
+
+/* Static strings. */
+const char *key_top(enum dimension dim, enum metric m);
+const char *metric_field(enum metric m);
 
 #endif

@@ -23,6 +23,15 @@ enum param_id {
     PARAM_USERNAME,
     PARAM_COUNTRY_CODE,
     PARAM_SDK,
+    PARAM_COUNTRY,
+    PARAM_FROM,
+    PARAM_TO,
+    PARAM_INTERVAL,
+    PARAM_UNIQUE_SESSIONS,
+    PARAM_DIMENSION,
+    PARAM_METRIC,
+    PARAM_LIMIT,
+    PARAM_EVENT_ID,
     PARAM__COUNT
 };
 
@@ -58,13 +67,23 @@ enum form_status form_parse(char *in, size_t len, struct params *p);
 /* Checks every parameter in `permitted` (a PARAM_BIT mask) that is present
  * against its rules. Returns true if all hold; otherwise appends one message
  * naming every violated rule to `msg`. Normalises values in place
- * (country codes to upper case). */
+ * (country codes to upper case, flags to "1" or "0"). */
 bool params_validate(struct params *p, uint32_t permitted, struct buf *msg);
 
 /* Appends the Flask service's message for missing parameters:
  * "following params are required ['a', 'b']", listing the ids of `missing`
  * in enum order. */
 void params_missing_message(uint32_t missing, struct buf *msg);
+
+/* The value of a validated integer parameter (limit), or `fallback` when
+ * it is absent. */
+long params_integer(const struct params *p, enum param_id id, long fallback);
+
+/* True if any parameter of the PARAM_BIT mask is present. */
+bool params_any(const struct params *p, uint32_t mask);
+
+/* A validated flag parameter (unique_sessions): true for 1/true. */
+bool params_flag(const struct params *p, enum param_id id);
 
 /* True if `code` (2 bytes, any case) is an ISO 3166-1 alpha-2 code. */
 bool country_code_known(const char *code);

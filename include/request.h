@@ -34,6 +34,11 @@ struct request {
     struct upstream_fetch fetch;    /* for request_await_fetch */
     long long values[4];            /* what a handler reads from replies */
     bool found;
+    void *scratch;                  /* a handler's heap state, freed with the request */
+    void (*scratch_free)(void *);   /* how (NULL: free) */
+    request_fn *then;               /* continuation of a multi-step helper (count.c) */
+    int event_type;                 /* count.c: the event being counted */
+    bool duplicate;                 /* count.c: its event_id was counted before */
 
     /* -- private to the pipeline (request.c) -- */
     struct MHD_Connection *conn;
@@ -66,8 +71,14 @@ void request_reply_body(struct request *req, unsigned status, const char *conten
  * requests (see responses_* in request.c). */
 void request_reply_shared(struct request *req, unsigned status, struct MHD_Response *response);
 
+/* Adds a header to the response already answered. */
+void request_add_header(struct request *req, const char *name, const char *value);
+
 /* Sends req->batch to Redis; `finish` runs with req->store_status set. */
 void request_await_store(struct request *req, request_fn *finish);
+
+/* The request whose req->batch `b` is (for store_reply_fn callbacks). */
+struct request *request_of_batch(struct store_batch *b);
 
 /* Fetches from the upstream ad server into req->fetch; `finish` runs when
  * it is done or failed. */

@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "version.h"
 
-enum setting_type { T_INT, T_LONG, T_STRING, T_REDIS_URL, T_HTTP_URL, T_LEVEL };
+enum setting_type { T_INT, T_LONG, T_STRING, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_NOW };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -63,6 +64,16 @@ static const struct setting settings[] = {
                 "on SIGTERM, how long in-flight requests may finish"),
     STR_SETTING("log-level", "LOG_LEVEL", "info", T_LEVEL, log_level,
                 "error, warn, info or debug"),
+    INT_SETTING("retention-days", "RETENTION_DAYS", "400", retention_days, 1, 3650,
+                "days that daily statistics are kept"),
+    STR_SETTING("events-stream", "EVENTS_STREAM", "", T_STRING, events_stream,
+                "Redis stream every counted event is added to (empty: none)"),
+    LONG_SETTING("events-maxlen", "EVENTS_MAXLEN", "1000000", events_maxlen, 1, 1000000000L,
+                 "approximate length the event stream is trimmed to"),
+    STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_STRING, admin_token,
+                "bearer token for admin requests (empty: they get 403)"),
+    STR_SETTING("now", "ADSTATS_NOW", "", T_NOW, now,
+                "testing only: freeze the clock at YYYY-MM-DD or epoch seconds"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -183,6 +194,10 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
         if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info")
             && strcmp(value, "debug"))
             break;
+        goto copy;
+    case T_NOW:
+        why = "expected YYYY-MM-DD or seconds since 1970";
+        if (value[0] != '\0' && !clock_parse(value, &(long long){0})) break;
         goto copy;
     case T_STRING:
     copy:
@@ -336,9 +351,13 @@ void config_describe(const struct config *cfg, FILE *out) {
     fprintf(out,
             "config: bind=%s port=%d threads=%d max_connections=%d redis=%s:%d/%d auth=%s "
             "redis_timeout_ms=%d vast_url=%s vast_timeout_ms=%d vast_limit=%d "
-            "vast_max_bytes=%ld error_log=%s drain_ms=%d log_level=%s\n",
+            "vast_max_bytes=%ld error_log=%s drain_ms=%d log_level=%s retention_days=%d "
+            "events_stream=%s events_maxlen=%ld admin_token=%s%s%s\n",
             cfg->bind, cfg->port, cfg->threads, cfg->max_connections, cfg->redis.host,
             cfg->redis.port, cfg->redis.db, cfg->redis.password[0] ? "****" : "none",
             cfg->redis_timeout_ms, cfg->vast_url, cfg->vast_timeout_ms, cfg->vast_limit,
-            cfg->vast_max_bytes, cfg->error_log, cfg->drain_ms, cfg->log_level);
+            cfg->vast_max_bytes, cfg->error_log, cfg->drain_ms, cfg->log_level,
+            cfg->retention_days, cfg->events_stream[0] ? cfg->events_stream : "(none)",
+            cfg->events_maxlen, cfg->admin_token[0] ? "****" : "none",
+            cfg->now[0] ? " now=" : "", cfg->now);
 }

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "admin.h"
 #include "backend_log.h"
+#include "clock.h"
 #include "config.h"
+#include "events.h"
 #include "ioloop.h"
 #include "log.h"
 #include "server.h"
@@ -131,6 +134,13 @@ int main(int argc, char **argv) {
     }
     log_set_level(cfg.log_level);
     config_describe(&cfg, stderr);
+    long long now_s;
+    if (cfg.now[0] != '\0' && clock_parse(cfg.now, &now_s)) {
+        clock_freeze(now_s);
+        log_warn("clock frozen at %s by --now (testing only)", cfg.now);
+    }
+    events_configure(&cfg);
+    admin_configure(cfg.admin_token);
 
     sigset_t stop;
     sigemptyset(&stop);

@@ -7,8 +7,10 @@
  * apart from the terminator) so that the control-character rule sees it. */
 #include "params.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "day.h"
 #include "utf8.h"
 
 enum value_rule {
@@ -16,13 +18,26 @@ enum value_rule {
     RULE_VERSION,   /* digits separated by single dots */
     RULE_PLATFORM,  /* letters, digits, '.', '_', '-' */
     RULE_COUNTRY,   /* ISO 3166-1 alpha-2 */
+    RULE_DATE,      /* YYYY-MM-DD, a real date */
+    RULE_CHOICE,    /* one of `choices` */
+    RULE_FLAG,      /* 1, 0, true or false */
+    RULE_INTEGER,   /* a whole number from `min` to `max` */
+    RULE_ASCII,     /* printable ASCII, space included */
 };
 
 struct param_spec {
     const char *name;
     size_t max_len;
     enum value_rule rule;
+    const char *const *choices;   /* RULE_CHOICE, NULL-terminated */
+    const char *problem;          /* RULE_CHOICE and RULE_INTEGER: what is wrong */
+    long min, max;                /* RULE_INTEGER */
 };
+
+static const char *const intervals[] = {"day", NULL};
+/* The names of dimension.c's table, in its order (a unit test checks). */
+static const char *const dimensions[] = {"username", "sdk", "country", "platform", NULL};
+static const char *const metrics[] = {"impressions", "ad_requests", NULL};
 
 static const struct param_spec specs[PARAM__COUNT] = {
     [PARAM_SDK_VERSION] = {"sdk_version", 32, RULE_VERSION},
@@ -31,6 +46,17 @@ static const struct param_spec specs[PARAM__COUNT] = {
     [PARAM_USERNAME] = {"username", 64, RULE_TEXT},
     [PARAM_COUNTRY_CODE] = {"country_code", 2, RULE_COUNTRY},
     [PARAM_SDK] = {"sdk", 32, RULE_VERSION},
+    [PARAM_COUNTRY] = {"country", 2, RULE_COUNTRY},
+    [PARAM_FROM] = {"from", 10, RULE_DATE},
+    [PARAM_TO] = {"to", 10, RULE_DATE},
+    [PARAM_INTERVAL] = {"interval", 16, RULE_CHOICE, intervals, "must be day"},
+    [PARAM_UNIQUE_SESSIONS] = {"unique_sessions", 5, RULE_FLAG},
+    [PARAM_DIMENSION] = {"dimension", 16, RULE_CHOICE, dimensions,
+                         "must be one of username, sdk, country, platform"},
+    [PARAM_METRIC] = {"metric", 16, RULE_CHOICE, metrics, "must be impressions or ad_requests"},
+    [PARAM_LIMIT] = {"limit", 3, RULE_INTEGER, NULL, "must be a whole number from 1 to 100", 1,
+                     100},
+    [PARAM_EVENT_ID] = {"event_id", 64, RULE_ASCII},
 };
 
 const char *param_name(enum param_id id) {
@@ -168,18 +194,70 @@ static const char *check_country(char *s, size_t len) {
     return NULL;
 }
 
+static const char *check_date(const char *s, size_t len) {
+    long day;
+    if (!day_parse(s, len, &day))
+        return "must be a UTC date as YYYY-MM-DD, from 1970-01-01 to 9999-12-31";
+    return NULL;
+}
+
+static const char *check_choice(const struct param_spec *spec, const char *s, size_t len) {
+    for (const char *const *c = spec->choices; *c != NULL; c++) {
+        if (strlen(*c) == len && memcmp(*c, s, len) == 0) return NULL;
+    }
+    return spec->problem;
+}
+
+/* Rewrites a flag as "1" or "0" (there is always room: "true" is longer). */
+static const char *check_flag(struct param_value *v) {
+    bool yes = (v->len == 1 && v->data[0] == '1') || (v->len == 4 && memcmp(v->data, "true", 4) == 0);
+    bool no = (v->len == 1 && v->data[0] == '0') || (v->len == 5 && memcmp(v->data, "false", 5) == 0);
+    if (!yes && !no) return "must be 1, 0, true or false";
+    v->data[0] = yes ? '1' : '0';
+    v->data[1] = '\0';
+    v->len = 1;
+    return NULL;
+}
+
+static const char *check_integer(const struct param_spec *spec, const char *s, size_t len) {
+    long v = 0;
+    if (len == 0 || (s[0] == '0' && len > 1)) return spec->problem;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(s[i])) return spec->problem;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v < spec->min || v > spec->max ? spec->problem : NULL;
+}
+
+static const char *check_ascii(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] > 0x7E) return "must be printable ASCII";
+    }
+    return NULL;
+}
+
 /* Returns what is wrong with one value, or NULL if nothing is. */
 static const char *check_value(enum param_id id, struct param_value *v) {
     const struct param_spec *spec = &specs[id];
     if (v->len > spec->max_len) {
-        return spec->rule == RULE_COUNTRY ? "must be a two-letter ISO 3166-1 alpha-2 country code"
-                                          : "is too long";
+        switch (spec->rule) {
+        case RULE_COUNTRY: return "must be a two-letter ISO 3166-1 alpha-2 country code";
+        case RULE_DATE: return check_date(v->data, v->len);
+        case RULE_CHOICE: case RULE_INTEGER: return spec->problem;
+        case RULE_FLAG: return "must be 1, 0, true or false";
+        default: return "is too long";
+        }
     }
     switch (spec->rule) {
     case RULE_TEXT: return check_text(v->data, v->len);
     case RULE_VERSION: return check_version(v->data, v->len);
     case RULE_PLATFORM: return check_platform(v->data, v->len);
     case RULE_COUNTRY: return check_country(v->data, v->len);
+    case RULE_DATE: return check_date(v->data, v->len);
+    case RULE_CHOICE: return check_choice(spec, v->data, v->len);
+    case RULE_FLAG: return check_flag(v);
+    case RULE_INTEGER: return check_integer(spec, v->data, v->len);
+    case RULE_ASCII: return check_ascii(v->data, v->len);
     }
     return NULL;
 }
@@ -211,6 +289,22 @@ void params_missing_message(uint32_t missing, struct buf *msg) {
         sep = ", ";
     }
     buf_append_char(msg, ']');
+}
+
+long params_integer(const struct params *p, enum param_id id, long fallback) {
+    const struct param_value *v = &p->v[id];
+    return v->data != NULL ? strtol(v->data, NULL, 10) : fallback;
+}
+
+bool params_any(const struct params *p, uint32_t mask) {
+    for (int id = 0; id < PARAM__COUNT; id++) {
+        if ((mask & PARAM_BIT(id)) && p->v[id].data != NULL) return true;
+    }
+    return false;
+}
+
+bool params_flag(const struct params *p, enum param_id id) {
+    return p->v[id].data != NULL && p->v[id].data[0] == '1';
 }
 
 /* ---- countries --------------------------------------------------------- */

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "json.h"
 #include "log.h"
 #include "server.h"
@@ -93,6 +94,10 @@ void request_reply_error(struct request *req, unsigned status, const char *messa
         MHD_add_response_header(req->response, MHD_HTTP_HEADER_ALLOW, server_allow_header(req->ep));
 }
 
+void request_add_header(struct request *req, const char *name, const char *value) {
+    if (req->response != NULL) MHD_add_response_header(req->response, name, value);
+}
+
 struct MHD_Response *response_success_fetched(void) {
     return success_fetched;
 }
@@ -108,6 +113,10 @@ static struct MHD_Response *static_json(const char *body) {
 
 static struct request *from_batch(struct store_batch *b) {
     return (struct request *)((char *)b - offsetof(struct request, batch));
+}
+
+struct request *request_of_batch(struct store_batch *b) {
+    return from_batch(b);
 }
 
 static struct request *from_fetch(struct upstream_fetch *f) {
@@ -207,7 +216,8 @@ static bool check_params(struct request *req) {
     const struct endpoint *ep = req->ep;
     uint32_t present = present_params(&req->params);
     uint32_t missing = ep->required & ~present;
-    if (ep->required_one && !(present & ep->required_one)) missing |= ep->required_one;
+    if (ep->required_one && !(present & ep->required_one))
+        missing |= ep->required_one_shown ? ep->required_one_shown : ep->required_one;
 
     struct buf msg;
     char storage[512];
@@ -219,12 +229,31 @@ static bool check_params(struct request *req) {
     return ok;
 }
 
+/* Admin methods need the admin token before anything else is looked at. */
+static bool authorize(struct request *req) {
+    if (!(req->ep->admin_methods & req->method)) return true;
+    const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_AUTHORIZATION);
+    switch (admin_check(header)) {
+    case ADMIN_ALLOWED: return true;
+    case ADMIN_DISABLED:
+        request_reply_error(req, MHD_HTTP_FORBIDDEN,
+                            "admin requests are disabled: no ADMIN_TOKEN is configured");
+        return false;
+    case ADMIN_UNAUTHORIZED: break;
+    }
+    request_reply_error(req, MHD_HTTP_UNAUTHORIZED,
+                        "missing or wrong admin token: send Authorization: Bearer followed by ADMIN_TOKEN");
+    request_add_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"adstats\"");
+    return false;
+}
+
 static void dispatch(struct request *req) {
     if (req->reject_status != 0) {
         request_reply_error(req, req->reject_status, req->reject_message);
         return;
     }
-    if (parse_params(req) && check_params(req)) req->ep->handle(req);
+    if (authorize(req) && parse_params(req) && check_params(req)) req->ep->handle(req);
 }
 
 /* ---- the first call: routing and limits -------------------------------- */
@@ -371,6 +400,9 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     if (req->response != NULL && !req->response_shared) MHD_destroy_response(req->response);
     buf_free(&req->body);
     buf_free(&req->fetch.body);
+    store_batch_release(&req->batch);
+    if (req->scratch_free != NULL) req->scratch_free(req->scratch);
+    else free(req->scratch);
     free(req);
     *con_cls = NULL;
     server_request_finished();

@@ -5,5 +5,6 @@ const struct endpoint *const endpoints[] = {
     &endpoint_ad,
     &endpoint_impression,
     &endpoint_statistics,
+    &endpoint_top,
     NULL,
 };

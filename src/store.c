@@ -21,11 +21,13 @@
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "combine.h"
 #include "log.h"
 
 #define BACKOFF_MIN_MS 25
@@ -47,6 +49,12 @@ struct store {
     struct event *retry_timer;
     struct event *watchdog;
     struct store_batch *head, *tail; /* in flight, oldest first */
+
+    /* write-only batches waiting for the end of the loop's turn */
+    struct store_batch **pending, **spare;
+    size_t n_pending, pending_cap, spare_cap;
+    struct event *flush;
+    struct combiner *combiner;
 };
 
 static long long now_ms(void) {
@@ -57,51 +65,120 @@ static long long now_ms(void) {
 
 /* ---- building batches -------------------------------------------------- */
 
+static void use_storage(struct store_batch *b, struct store_cmd *cmds, size_t cmd_cap,
+                        const char **argv, size_t *argvlen, size_t arg_cap, char *arena,
+                        size_t arena_cap) {
+    b->cmds = cmds;
+    b->cmd_cap = cmd_cap;
+    b->argv = argv;
+    b->argvlen = argvlen;
+    b->arg_cap = arg_cap;
+    b->arena = arena;
+    b->arena_cap = arena_cap;
+}
+
 void store_batch_init(struct store_batch *b, store_reply_fn *on_reply, store_done_fn *on_done) {
+    use_storage(b, b->inline_cmds, STORE_BATCH_CMDS, b->inline_argv, b->inline_argvlen,
+                STORE_BATCH_ARGS, b->inline_arena, STORE_ARENA);
+    b->heap = NULL;
     b->n_cmds = 0;
+    b->n_args = 0;
     b->arena_used = 0;
     b->overflow = false;
+    b->combinable = false;
     b->on_reply = on_reply;
     b->on_done = on_done;
 }
 
-struct store_cmd *store_cmd_add(struct store_batch *b) {
-    if (b->n_cmds == STORE_BATCH_CMDS) {
+bool store_batch_init_large(struct store_batch *b, size_t cmds, size_t args, size_t arena,
+                            store_reply_fn *on_reply, store_done_fn *on_done) {
+    store_batch_init(b, on_reply, on_done);
+    size_t cmd_bytes = cmds * sizeof(struct store_cmd);
+    size_t argv_bytes = args * sizeof(const char *);
+    size_t len_bytes = args * sizeof(size_t);
+    if (cmds > SIZE_MAX / 4 / sizeof(struct store_cmd) || args > SIZE_MAX / 4 / sizeof(size_t)
+        || arena > SIZE_MAX / 4) {
         b->overflow = true;
-        return &b->cmds[STORE_BATCH_CMDS - 1];
+        return false;
+    }
+    char *block = malloc(cmd_bytes + argv_bytes + len_bytes + arena);
+    if (block == NULL) {
+        b->overflow = true;
+        return false;
+    }
+    /* struct store_cmd, pointers and size_t share the strictest alignment
+     * here, and the arena (chars) goes last. */
+    use_storage(b, (struct store_cmd *)block, cmds, (const char **)(block + cmd_bytes),
+                (size_t *)(block + cmd_bytes + argv_bytes), args,
+                block + cmd_bytes + argv_bytes + len_bytes, arena);
+    b->heap = block;
+    return true;
+}
+
+void store_batch_release(struct store_batch *b) {
+    free(b->heap);
+    b->heap = NULL;
+    use_storage(b, b->inline_cmds, STORE_BATCH_CMDS, b->inline_argv, b->inline_argvlen,
+                STORE_BATCH_ARGS, b->inline_arena, STORE_ARENA);
+    b->n_cmds = 0;
+    b->n_args = 0;
+    b->arena_used = 0;
+}
+
+void store_batch_combinable(struct store_batch *b) {
+    b->combinable = true;
+}
+
+struct store_cmd *store_cmd_add(struct store_batch *b) {
+    if (b->n_cmds == b->cmd_cap) {
+        /* Hand out a command that accepts no arguments. */
+        static _Thread_local struct store_cmd spill;
+        b->overflow = true;
+        spill.batch = b;
+        spill.first = SIZE_MAX;
+        spill.argc = 0;
+        return &spill;
     }
     struct store_cmd *c = &b->cmds[b->n_cmds++];
+    c->batch = b;
+    c->first = b->n_args;
     c->argc = 0;
     return c;
 }
 
-static void push_arg(struct store_batch *b, struct store_cmd *c, const char *s, size_t len) {
-    if (c->argc == STORE_CMD_ARGS) {
+void store_arg_ref(struct store_cmd *c, const char *s, size_t len) {
+    struct store_batch *b = c->batch;
+    /* Arguments are contiguous: only the last command can take more. */
+    if (s == NULL || c->first + (size_t)c->argc != b->n_args || b->n_args == b->arg_cap) {
         b->overflow = true;
         return;
     }
-    c->argv[c->argc] = s;
-    c->argvlen[c->argc] = len;
+    b->argv[b->n_args] = s;
+    b->argvlen[b->n_args] = len;
+    b->n_args++;
     c->argc++;
 }
 
 void store_arg_static(struct store_cmd *c, const char *s) {
-    if (c->argc < STORE_CMD_ARGS) {
-        c->argv[c->argc] = s;
-        c->argvlen[c->argc] = strlen(s);
-        c->argc++;
-    }
+    store_arg_ref(c, s, strlen(s));
 }
 
-void store_arg_copy(struct store_batch *b, struct store_cmd *c, const char *s, size_t len) {
-    if (len > STORE_ARENA - b->arena_used) {
+const char *store_arg_copy(struct store_batch *b, struct store_cmd *c, const char *s, size_t len) {
+    if (len > b->arena_cap - b->arena_used) {
         b->overflow = true;
-        return;
+        return NULL;
     }
     char *dst = b->arena + b->arena_used;
     memcpy(dst, s, len);
     b->arena_used += len;
-    push_arg(b, c, dst, len);
+    store_arg_ref(c, dst, len);
+    return dst;
+}
+
+void store_arg_ll(struct store_cmd *c, long long v) {
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%lld", v);
+    store_arg_copy(c->batch, c, digits, (size_t)n);
 }
 
 /* ---- in-flight FIFO ---------------------------------------------------- */
@@ -233,20 +310,125 @@ static void finish_batch(struct store_batch *b) {
     b->on_done(b, b->status);
 }
 
-static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
-    const redisReply *reply = r;
-    struct store_batch *b = privdata;
+/* One reply (NULL: the connection is gone) to one of b's commands. */
+static void account(struct store_batch *b, const redisReply *reply) {
     size_t index = b->replied++;
-    (void)ac;
     if (reply == NULL) {
         b->status = STORE_UNAVAILABLE;
     } else if (reply->type == REDIS_REPLY_ERROR) {
-        log_error("redis: command failed: %s", reply->str);
         if (b->status == STORE_OK) b->status = STORE_ERROR;
     } else if (b->on_reply != NULL && b->status == STORE_OK) {
         b->on_reply(b, index, reply);
     }
     if (b->replied == b->n_cmds) finish_batch(b);
+}
+
+static void log_error_reply(const redisReply *reply) {
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        log_error("redis: command failed: %s", reply->str);
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    log_error_reply(r);
+    account(privdata, r);
+}
+
+static void start_batch(struct store *s, struct store_batch *b) {
+    b->sent_ms = now_ms();
+    fifo_push(s, b);
+}
+
+static void send_now(struct store *s, struct store_batch *b) {
+    start_batch(s, b);
+    for (size_t i = 0; i < b->n_cmds; i++) {
+        struct store_cmd *c = &b->cmds[i];
+        if (redisAsyncCommandArgv(s->ac, on_reply, b, c->argc, &b->argv[c->first],
+                                  &b->argvlen[c->first]) != REDIS_OK) {
+            /* Only fails while the context is being torn down; account for
+             * the commands that will never get a callback. */
+            while (i++ < b->n_cmds) account(b, NULL);
+            return;
+        }
+    }
+}
+
+/* ---- write combining --------------------------------------------------- */
+
+/* A merged command's reply counts once for every original command in it. */
+static void deliver(struct combine_slot *slot, const redisReply *reply) {
+    struct combine_plan *plan = slot->plan;
+    for (size_t i = 0; i < slot->n_deps; i++) account(plan->deps[slot->first_dep + i], reply);
+    if (--plan->pending == 0) free(plan);
+}
+
+static void on_combined_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    log_error_reply(r);
+    deliver(privdata, r);
+}
+
+static void send_plan(struct store *s, struct combine_plan *plan, struct store_batch **batches,
+                      size_t n) {
+    for (size_t i = 0; i < n; i++) start_batch(s, batches[i]);
+    size_t slots = plan->n_slots;
+    for (size_t i = 0; i < slots; i++) {
+        int argc;
+        const char *const *argv;
+        const size_t *argvlen;
+        combine_command(s->combiner, i, &argc, &argv, &argvlen);
+        if (redisAsyncCommandArgv(s->ac, on_combined_reply, &plan->slots[i], argc,
+                                  (const char **)argv, argvlen) != REDIS_OK) {
+            while (i < slots) deliver(&plan->slots[i++], NULL); /* frees the plan */
+            return;
+        }
+    }
+}
+
+static void fail_pending(struct store *s) {
+    size_t n = s->n_pending;
+    s->n_pending = 0;
+    for (size_t i = 0; i < n; i++) s->pending[i]->on_done(s->pending[i], STORE_UNAVAILABLE);
+}
+
+/* End of the loop's turn: send every write-only batch that came in. The
+ * list is swapped out first, so that batches queued by callbacks while
+ * sending wait for the next turn. */
+static void on_flush(evutil_socket_t fd, short what, void *arg) {
+    struct store *s = arg;
+    (void)fd;
+    (void)what;
+    struct store_batch **list = s->pending;
+    size_t n = s->n_pending, cap = s->pending_cap;
+    s->pending = s->spare;
+    s->pending_cap = s->spare_cap;
+    s->n_pending = 0;
+    s->spare = list;
+    s->spare_cap = cap;
+
+    struct combine_plan *plan = NULL;
+    if (s->ac != NULL && n > 1) plan = combine_plan(s->combiner, list, n);
+    if (plan != NULL) {
+        send_plan(s, plan, list, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s->ac != NULL) send_now(s, list[i]);
+        else list[i]->on_done(list[i], STORE_UNAVAILABLE);
+    }
+}
+
+static bool queue_pending(struct store *s, struct store_batch *b) {
+    if (s->n_pending == s->pending_cap) {
+        size_t cap = s->pending_cap ? s->pending_cap * 2 : 64;
+        struct store_batch **p = realloc(s->pending, cap * sizeof(*p));
+        if (p == NULL) return false;
+        s->pending = p;
+        s->pending_cap = cap;
+    }
+    if (s->n_pending == 0) event_active(s->flush, EV_TIMEOUT, 0);
+    s->pending[s->n_pending++] = b;
+    return true;
 }
 
 void store_send(struct store *s, struct store_batch *b) {
@@ -262,19 +444,8 @@ void store_send(struct store *s, struct store_batch *b) {
         b->on_done(b, STORE_UNAVAILABLE);
         return;
     }
-    b->sent_ms = now_ms();
-    fifo_push(s, b);
-    for (size_t i = 0; i < b->n_cmds; i++) {
-        struct store_cmd *c = &b->cmds[i];
-        if (redisAsyncCommandArgv(s->ac, on_reply, b, c->argc, c->argv, c->argvlen) != REDIS_OK) {
-            /* Only fails while the context is being torn down; account for
-             * the commands that will never get a callback. */
-            b->status = STORE_UNAVAILABLE;
-            b->replied += b->n_cmds - i;
-            if (b->replied == b->n_cmds) finish_batch(b);
-            return;
-        }
-    }
+    if (b->combinable && b->on_reply == NULL && queue_pending(s, b)) return;
+    send_now(s, b);
 }
 
 bool store_connected(const struct store *s) {
@@ -285,6 +456,7 @@ void store_disconnect(struct store *s) {
     s->closing = true;
     evtimer_del(s->retry_timer);
     drop_connection(s);
+    fail_pending(s);
 }
 
 struct store *store_new(struct event_base *base, const struct redis_endpoint *ep, int timeout_ms) {
@@ -296,9 +468,12 @@ struct store *store_new(struct event_base *base, const struct redis_endpoint *ep
     s->backoff_ms = BACKOFF_MIN_MS;
     s->retry_timer = evtimer_new(base, on_retry, s);
     s->watchdog = event_new(base, -1, EV_PERSIST, on_watchdog, s);
+    s->flush = event_new(base, -1, 0, on_flush, s);
+    s->combiner = combiner_new();
     int tick_ms = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
     struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
-    if (s->retry_timer == NULL || s->watchdog == NULL || event_add(s->watchdog, &tick) != 0) {
+    if (s->retry_timer == NULL || s->watchdog == NULL || s->flush == NULL || s->combiner == NULL
+        || event_add(s->watchdog, &tick) != 0) {
         store_free(s);
         return NULL;
     }
@@ -310,5 +485,9 @@ void store_free(struct store *s) {
     store_disconnect(s);
     if (s->retry_timer) event_free(s->retry_timer);
     if (s->watchdog) event_free(s->watchdog);
+    if (s->flush) event_free(s->flush);
+    combiner_free(s->combiner);
+    free(s->pending);
+    free(s->spare);
     free(s);
 }

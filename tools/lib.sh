@@ -10,11 +10,18 @@ STACK_PIDS=()
 STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on (from a random
-# starting point, so parallel runs rarely collide).
+# starting point, so parallel runs rarely collide). Ports come from below
+# the kernel's ephemeral range: a port in that range may be the local end
+# of some client connection, which a connect probe cannot see but which
+# makes the server's bind fail.
 free_port() {
-  local port=$((20000 + RANDOM % 30000)) tries=0
+  local low=32768 _high
+  read -r low _high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$low" -gt 11000 ] || low=32768
+  local span=$((low - 10000))
+  local port=$((10000 + RANDOM % span)) tries=0
   while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    port=$((port + 1)); tries=$((tries + 1))
+    port=$((10000 + (port - 10000 + 1) % span)); tries=$((tries + 1))
     [ $tries -lt 1000 ] || { echo "no free port found" >&2; return 1; }
   done
   echo "$port"
@@ -29,13 +36,21 @@ wait_for_port() {
   done
 }
 
+# Prints the scratch directory.
 stack_dir() {
   echo "$STACK_DIR"
+}
+
+# Remakes the scratch directory if stack_cleanup removed it (start_* call
+# this in the calling shell, never in a $(...) subshell).
+stack_ensure_dir() {
+  [ -n "$STACK_DIR" ] || STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 }
 
 # start_redis PORT [extra redis-server args...]
 start_redis() {
   local port=$1; shift
+  stack_ensure_dir
   local dir; dir=$(stack_dir)/redis-$port
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' \
@@ -47,6 +62,7 @@ start_redis() {
 # start_vastmock PORT [extra args...]
 start_vastmock() {
   local port=$1; shift
+  stack_ensure_dir
   "${ADSTATS_BIN:-bin}/vastmock" --port "$port" "$@" >"$(stack_dir)/vastmock-$port.log" 2>&1 &
   STACK_PIDS+=($!)
   wait_for_port "$port"
@@ -55,6 +71,7 @@ start_vastmock() {
 # start_adstats PORT REDIS_PORT VAST_PORT [extra flags...]
 start_adstats() {
   local port=$1 redis_port=$2 vast_port=$3; shift 3
+  stack_ensure_dir
   "${ADSTATS_BIN:-bin}/adstats" --port "$port" --bind 127.0.0.1 \
     --redis-url "redis://127.0.0.1:$redis_port/0" \
     --vast-url "http://127.0.0.1:$vast_port/vast" \

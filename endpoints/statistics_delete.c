@@ -1,0 +1,70 @@
+/* statistics_delete.c -- DELETE /statistics?username=X (or sdk=, country=,
+ * platform=): forget one subject's statistics -- all-time counters, unique
+ * sessions, day buckets and top-list entries (events.h lists the keys).
+ * Admin only: the pipeline has checked the bearer token before we run.
+ * Answers {"success": true, "message": "...", "deleted": N}, N counting the
+ * keys and top-list members removed (0 when there was nothing: deleting is
+ * idempotent). Events counted while the delete runs may survive it. */
+#include <microhttpd.h>
+
+#include "clock.h"
+#include "dimension.h"
+#include "endpoint.h"
+#include "events.h"
+#include "json.h"
+#include "keys.h"
+#include "request.h"
+#include "statistics.h"
+
+#define DELETE_REFUSED \
+    (PARAM_BIT(PARAM_FROM) | PARAM_BIT(PARAM_TO) | PARAM_BIT(PARAM_INTERVAL) \
+     | PARAM_BIT(PARAM_UNIQUE_SESSIONS))
+
+static void count_deleted(struct store_batch *b, size_t index, const redisReply *reply) {
+    (void)index;
+    if (reply->type == REDIS_REPLY_INTEGER) request_of_batch(b)->values[0] += reply->integer;
+}
+
+static void deleted(struct request *req) {
+    enum dimension dim;
+    const struct param_value *who = dimension_filter(&req->params, &dim);
+    if (req->store_status != STORE_OK) {
+        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
+                            "statistics store unavailable: nothing or not everything was "
+                            "deleted, retry");
+        return;
+    }
+    struct buf body, message;
+    buf_init(&body);
+    buf_init(&message);
+    buf_append_str(&message, "statistics of ");
+    buf_append(&message, who->data, who->len);
+    buf_append_str(&message, " deleted");
+    buf_append_str(&body, "{\"success\": true, \"message\": ");
+    json_append_string(&body, message.data, message.len);
+    buf_append_str(&body, ", \"deleted\": ");
+    buf_append_ll(&body, req->values[0]);
+    buf_append_char(&body, '}');
+    buf_free(&message);
+    request_reply_json(req, MHD_HTTP_OK, &body);
+}
+
+void statistics_delete(struct request *req) {
+    if (params_any(&req->params, DELETE_REFUSED)) {
+        request_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                            "DELETE /statistics deletes all of a subject's statistics and takes "
+                            "only username, sdk, country or platform");
+        return;
+    }
+    enum dimension dim;
+    const struct param_value *who = dimension_filter(&req->params, &dim);
+    size_t cmds = event_forget_cmds();
+    if (!store_batch_init_large(&req->batch, cmds, cmds * 3, cmds * KEY_MAX, count_deleted,
+                                NULL)) {
+        request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return;
+    }
+    req->values[0] = 0;
+    event_add_forget(&req->batch, dim, who->data, who->len, clock_today());
+    request_await_store(req, deleted);
+}

@@ -1,0 +1,20 @@
+/* count.h -- counting one event for /ad and /impression.
+ *
+ * An event without an event_id is counted in one round trip (events.h).
+ * One with an event_id takes two: the first claims the id, and only if the
+ * claim succeeds does the second count the event. MULTI and scripts would
+ * make that one round trip, but sharding proxies do not route them; the
+ * cost is paid only by events that ask for retry safety. */
+#ifndef ADSTATS_COUNT_H
+#define ADSTATS_COUNT_H
+
+#include "events.h"
+#include "request.h"
+
+/* Counts the event that `req` carries; `then` runs on an HTTP thread with
+ * req->store_status (STORE_OK: counted, or a duplicate) and req->duplicate
+ * (true: its event_id was counted within the last 24 hours, so it was not
+ * counted again). */
+void event_count(struct request *req, enum event_type type, request_fn *then);
+
+#endif

@@ -1,0 +1,53 @@
+/* dimension.h -- what adstats counts events by, and what it counts.
+ *
+ * Every event is counted once per dimension: its user, its SDK version, its
+ * country and its platform. A dimension has one name that the API uses
+ * everywhere for it (the /statistics filter and the top-list dimension), the
+ * event parameter that carries its value, and the /statistics parameter that
+ * selects it. The metrics are the two event types: impressions and ad
+ * requests. Adding a dimension is adding a row to the table in dimension.c
+ * and a letter in keys.c. */
+#ifndef ADSTATS_DIMENSION_H
+#define ADSTATS_DIMENSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "params.h"
+
+enum dimension {
+    DIM_USER,
+    DIM_SDK,
+    DIM_COUNTRY,
+    DIM_PLATFORM,
+    DIM__COUNT
+};
+
+enum metric {
+    METRIC_IMPRESSIONS,
+    METRIC_AD_REQUESTS,
+    METRIC__COUNT
+};
+
+struct dimension_spec {
+    const char *name;           /* "username", "sdk", "country", "platform" */
+    enum param_id event_param;  /* on /ad and /impression */
+    enum param_id filter_param; /* on /statistics */
+};
+
+const struct dimension_spec *dimension_spec(enum dimension dim);
+bool dimension_by_name(const char *name, size_t len, enum dimension *dim);
+
+/* The /statistics filter parameters, and the subject they select: of
+ * those present, the one that comes first in the query (as the Flask
+ * service did with username and sdk). NULL if none is present. */
+#define DIMENSION_FILTERS                                                            \
+    (PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_SDK) | PARAM_BIT(PARAM_COUNTRY)     \
+     | PARAM_BIT(PARAM_PLATFORM))
+const struct param_value *dimension_filter(const struct params *p, enum dimension *dim);
+
+/* "impressions" / "ad_requests": the metric's name in the API. */
+const char *metric_name(enum metric m);
+bool metric_by_name(const char *name, size_t len, enum metric *m);
+
+#endif

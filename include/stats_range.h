@@ -1,0 +1,52 @@
+/* stats_range.h -- a dimension value's statistics over a range of UTC
+ * days: the sums of its day buckets, a per-day series, and the unique
+ * sessions of the range.
+ *
+ * One batch reads everything: an HMGET of the all-time counters (does the
+ * value exist at all?), then per day an HMGET of the day's counters and,
+ * when unique sessions are wanted, a GET of the day's HyperLogLog. The
+ * HyperLogLogs are merged here (hll.h), because a sharding proxy cannot
+ * route a PFCOUNT over several keys. At 400 days that is up to 801
+ * commands, so the batch takes its storage from the heap. Replies arrive
+ * on the I/O thread, which only copies them; the merging happens in
+ * stats_range_finish, on an HTTP thread. */
+#ifndef ADSTATS_STATS_RANGE_H
+#define ADSTATS_STATS_RANGE_H
+
+#include <stdbool.h>
+
+#include "stats.h"
+
+#define STATS_RANGE_MAX_DAYS 400
+
+struct stats_day {
+    struct stats_counts counts;
+    char *hll;        /* copy of the day's HyperLogLog, NULL if none */
+    size_t hll_len;
+};
+
+struct stats_range {
+    long from, to;
+    bool sessions;
+    bool corrupt;              /* a day's HyperLogLog could not be read */
+    struct stats_counts total; /* found: the value has all-time counters */
+    struct stats_day days[];   /* to - from + 1 */
+};
+
+/* NULL if out of memory. `to - from + 1` must be 1..STATS_RANGE_MAX_DAYS. */
+struct stats_range *stats_range_new(long from, long to, bool sessions);
+void stats_range_free(void *range);
+
+/* Initialises `b` with the range's reads (heap storage: the owner calls
+ * store_batch_release). Returns false if out of memory. */
+bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dimension dim,
+                         const char *value, size_t len, store_reply_fn *on_reply,
+                         store_done_fn *on_done);
+
+/* The reply to command `index` of that batch (I/O thread). */
+void stats_range_reply(struct stats_range *r, size_t index, const redisReply *reply);
+
+/* Once the batch is done: sums and unique-session estimates. */
+void stats_range_finish(struct stats_range *r);
+
+#endif

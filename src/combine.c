@@ -1,0 +1,325 @@
+/* combine.c -- write combining; see combine.h.
+ *
+ * One pass over the original commands assigns each to a slot (a merged
+ * command) through an open-addressing hash table keyed by the command's
+ * identity: its kind, key, and field/member/TTL. The table and every work
+ * array belong to the combiner and are reused from one plan to the next
+ * (the table is "cleared" by bumping a generation number), so a plan costs
+ * one allocation: the part that must outlive the sending, the slots and
+ * their dependent batches. */
+#include "combine.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_OTHER, K_HINCRBY, K_ZINCRBY, K_PFADD, K_EXPIRE };
+
+struct work {                 /* one slot while planning */
+    enum kind kind;
+    const char *const *argv;  /* its first original command's arguments */
+    const size_t *argvlen;
+    int argc;
+    long long sum;            /* HINCRBY, ZINCRBY */
+    size_t ele_head, ele_tail; /* PFADD elements, a list in `eles` */
+    size_t n_eles;
+    size_t n_deps, cursor;
+    size_t arg_first;         /* laid out in combiner->argv */
+    int arg_count;
+    char number[24];
+};
+
+struct ele {
+    const char *s;
+    size_t len;
+    size_t next;
+};
+
+struct entry {
+    uint64_t hash;
+    uint32_t slot;
+    uint32_t gen;
+};
+
+struct combiner {
+    struct work *work;          /* per slot */
+    size_t *dep_slot;           /* per original command: its slot */
+    struct store_batch **dep_batch; /* ...and its batch */
+    struct ele *eles;           /* PFADD elements */
+    const char **argv;          /* merged commands, laid out */
+    size_t *argvlen;
+    size_t work_cap, dep_slot_cap, dep_batch_cap, eles_cap, argv_cap, argvlen_cap;
+    size_t n_slots, n_eles, n_args;
+    struct entry *table;
+    size_t table_cap;
+    uint32_t gen;
+};
+
+#define NO_ELE SIZE_MAX
+
+struct combiner *combiner_new(void) {
+    return calloc(1, sizeof(struct combiner));
+}
+
+void combiner_free(struct combiner *c) {
+    if (c == NULL) return;
+    free(c->work);
+    free(c->dep_slot);
+    free(c->dep_batch);
+    free(c->eles);
+    free(c->argv);
+    free(c->argvlen);
+    free(c->table);
+    free(c);
+}
+
+/* ---- capacity ---------------------------------------------------------- */
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return true;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *q = realloc(*p, n * size);
+    if (q == NULL) return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+/* Work arrays for `cmds` original commands with `args` arguments in all:
+ * merging never makes more slots than commands, nor more arguments. */
+static bool reserve(struct combiner *c, size_t cmds, size_t args) {
+    if (!grow((void **)&c->work, &c->work_cap, cmds, sizeof(*c->work))
+        || !grow((void **)&c->dep_slot, &c->dep_slot_cap, cmds, sizeof(*c->dep_slot))
+        || !grow((void **)&c->dep_batch, &c->dep_batch_cap, cmds, sizeof(*c->dep_batch))
+        || !grow((void **)&c->eles, &c->eles_cap, args, sizeof(*c->eles))
+        || !grow((void **)&c->argv, &c->argv_cap, args, sizeof(*c->argv))
+        || !grow((void **)&c->argvlen, &c->argvlen_cap, args, sizeof(*c->argvlen)))
+        return false;
+    if (2 * cmds > c->table_cap) {
+        size_t n = c->table_cap ? c->table_cap : 256;
+        while (n < 2 * cmds) n *= 2;
+        struct entry *t = calloc(n, sizeof(*t));
+        if (t == NULL) return false;
+        free(c->table);
+        c->table = t;
+        c->table_cap = n;
+        c->gen = 0;
+    }
+    if (++c->gen == 0) { /* wrapped: clear for real */
+        memset(c->table, 0, c->table_cap * sizeof(*c->table));
+        c->gen = 1;
+    }
+    return true;
+}
+
+/* ---- identity ---------------------------------------------------------- */
+
+static bool is(const char *s, size_t len, const char *name) {
+    return len == strlen(name) && memcmp(s, name, len) == 0;
+}
+
+/* A plain decimal integer of at most 18 digits, so sums cannot overflow
+ * before a check. */
+static bool parse_increment(const char *s, size_t len, long long *v) {
+    size_t i = (len > 0 && s[0] == '-') ? 1 : 0;
+    if (len == i || len - i > 18) return false;
+    long long n = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        n = n * 10 + (s[i] - '0');
+    }
+    *v = s[0] == '-' ? -n : n;
+    return true;
+}
+
+static enum kind classify(int argc, const char *const *argv, const size_t *len, long long *incr) {
+    if (argc == 4 && is(argv[0], len[0], "HINCRBY") && parse_increment(argv[3], len[3], incr))
+        return K_HINCRBY;
+    if (argc == 4 && is(argv[0], len[0], "ZINCRBY") && parse_increment(argv[2], len[2], incr))
+        return K_ZINCRBY;
+    if (argc >= 3 && is(argv[0], len[0], "PFADD")) return K_PFADD;
+    if (argc == 3 && is(argv[0], len[0], "EXPIRE")) return K_EXPIRE;
+    return K_OTHER;
+}
+
+/* The argument that, with the key, tells merged commands apart. */
+static int identity_arg(enum kind k) {
+    switch (k) {
+    case K_HINCRBY: return 2;
+    case K_ZINCRBY: return 3;
+    case K_EXPIRE: return 2;
+    default: return -1;
+    }
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t identity_hash(enum kind k, const char *const *argv, const size_t *len) {
+    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)k;
+    h = fnv1a(h, argv[1], len[1]);
+    int id = identity_arg(k);
+    if (id > 0) h = fnv1a(h ^ 0xff, argv[id], len[id]);
+    return h;
+}
+
+static bool same_identity(const struct work *w, enum kind k, const char *const *argv,
+                          const size_t *len) {
+    if (w->kind != k || w->argvlen[1] != len[1] || memcmp(w->argv[1], argv[1], len[1]) != 0)
+        return false;
+    int id = identity_arg(k);
+    return id < 0
+        || (w->argvlen[id] == len[id] && memcmp(w->argv[id], argv[id], len[id]) == 0);
+}
+
+/* ---- planning ---------------------------------------------------------- */
+
+static size_t new_slot(struct combiner *c, enum kind k, int argc, const char *const *argv,
+                       const size_t *len, long long incr) {
+    struct work *w = &c->work[c->n_slots];
+    w->kind = k;
+    w->argv = argv;
+    w->argvlen = len;
+    w->argc = argc;
+    w->sum = incr;
+    w->ele_head = w->ele_tail = NO_ELE;
+    w->n_eles = 0;
+    w->n_deps = 0;
+    return c->n_slots++;
+}
+
+static void add_elements(struct combiner *c, struct work *w, int argc, const char *const *argv,
+                         const size_t *len) {
+    for (int i = 2; i < argc; i++) {
+        size_t e = c->n_eles++;
+        c->eles[e] = (struct ele){argv[i], len[i], NO_ELE};
+        if (w->ele_tail == NO_ELE) w->ele_head = e;
+        else c->eles[w->ele_tail].next = e;
+        w->ele_tail = e;
+        w->n_eles++;
+    }
+}
+
+/* Finds the slot an original command merges into, or makes one. */
+static size_t place(struct combiner *c, int argc, const char *const *argv, const size_t *len) {
+    long long incr = 0;
+    enum kind k = classify(argc, argv, len, &incr);
+    if (k == K_OTHER) return new_slot(c, k, argc, argv, len, 0);
+
+    uint64_t h = identity_hash(k, argv, len);
+    size_t mask = c->table_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct entry *e = &c->table[i];
+        if (e->gen != c->gen) {
+            size_t slot = new_slot(c, k, argc, argv, len, incr);
+            *e = (struct entry){h, (uint32_t)slot, c->gen};
+            if (k == K_PFADD) add_elements(c, &c->work[slot], argc, argv, len);
+            return slot;
+        }
+        struct work *w = &c->work[e->slot];
+        if (e->hash != h || !same_identity(w, k, argv, len)) continue;
+        if (k == K_HINCRBY || k == K_ZINCRBY) {
+            long long sum;
+            if (__builtin_add_overflow(w->sum, incr, &sum))
+                return new_slot(c, K_OTHER, argc, argv, len, 0); /* exact or not at all */
+            w->sum = sum;
+        }
+        if (k == K_PFADD) add_elements(c, w, argc, argv, len);
+        return e->slot;
+    }
+}
+
+static void push_arg(struct combiner *c, const char *s, size_t len) {
+    c->argv[c->n_args] = s;
+    c->argvlen[c->n_args] = len;
+    c->n_args++;
+}
+
+/* Writes the merged command of slot `w` into c->argv. */
+static void lay_out(struct combiner *c, struct work *w) {
+    w->arg_first = c->n_args;
+    switch (w->kind) {
+    case K_HINCRBY:
+    case K_ZINCRBY: {
+        int n = snprintf(w->number, sizeof(w->number), "%lld", w->sum);
+        int at = w->kind == K_HINCRBY ? 3 : 2;
+        for (int i = 0; i < 4; i++) {
+            if (i == at) push_arg(c, w->number, (size_t)n);
+            else push_arg(c, w->argv[i], w->argvlen[i]);
+        }
+        break;
+    }
+    case K_PFADD:
+        push_arg(c, w->argv[0], w->argvlen[0]);
+        push_arg(c, w->argv[1], w->argvlen[1]);
+        for (size_t e = w->ele_head; e != NO_ELE; e = c->eles[e].next)
+            push_arg(c, c->eles[e].s, c->eles[e].len);
+        break;
+    default:
+        for (int i = 0; i < w->argc; i++) push_arg(c, w->argv[i], w->argvlen[i]);
+        break;
+    }
+    w->arg_count = (int)(c->n_args - w->arg_first);
+}
+
+static struct combine_plan *build_plan(struct combiner *c, size_t n_deps) {
+    size_t head = sizeof(struct combine_plan);
+    size_t slots = c->n_slots * sizeof(struct combine_slot);
+    struct combine_plan *p = malloc(head + slots + n_deps * sizeof(struct store_batch *));
+    if (p == NULL) return NULL;
+    p->n_slots = c->n_slots;
+    p->pending = c->n_slots;
+    p->slots = (struct combine_slot *)((char *)p + head);
+    p->deps = (struct store_batch **)((char *)p + head + slots);
+    size_t first = 0;
+    for (size_t s = 0; s < c->n_slots; s++) {
+        p->slots[s] = (struct combine_slot){p, first, c->work[s].n_deps};
+        c->work[s].cursor = first;
+        first += c->work[s].n_deps;
+    }
+    for (size_t d = 0; d < n_deps; d++)
+        p->deps[c->work[c->dep_slot[d]].cursor++] = c->dep_batch[d];
+    c->n_args = 0;
+    for (size_t s = 0; s < c->n_slots; s++) lay_out(c, &c->work[s]);
+    return p;
+}
+
+struct combine_plan *combine_plan(struct combiner *c, struct store_batch *const *batches,
+                                  size_t n) {
+    size_t cmds = 0, args = 0;
+    for (size_t i = 0; i < n; i++) {
+        cmds += batches[i]->n_cmds;
+        args += batches[i]->n_args;
+    }
+    if (cmds == 0 || cmds > UINT32_MAX / 4 || !reserve(c, cmds, args)) return NULL;
+    c->n_slots = 0;
+    c->n_eles = 0;
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct store_batch *b = batches[i];
+        for (size_t k = 0; k < b->n_cmds; k++) {
+            const struct store_cmd *cmd = &b->cmds[k];
+            size_t slot = place(c, cmd->argc, &b->argv[cmd->first], &b->argvlen[cmd->first]);
+            c->work[slot].n_deps++;
+            c->dep_slot[d] = slot;
+            c->dep_batch[d] = b;
+            d++;
+        }
+    }
+    return build_plan(c, d);
+}
+
+void combine_command(const struct combiner *c, size_t i, int *argc, const char *const **argv,
+                     const size_t **argvlen) {
+    const struct work *w = &c->work[i];
+    *argc = w->arg_count;
+    *argv = &c->argv[w->arg_first];
+    *argvlen = &c->argvlen[w->arg_first];
+}

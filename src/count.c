@@ -1,0 +1,39 @@
+/* count.c -- the one or two round trips of counting an event; see count.h. */
+#include "count.h"
+
+#include "clock.h"
+
+static void send_count(struct request *req) {
+    store_batch_init(&req->batch, NULL, NULL);
+    store_batch_combinable(&req->batch);
+    event_add_commands(&req->batch, (enum event_type)req->event_type, &req->params,
+                       clock_now_ms());
+    request_await_store(req, req->then);
+}
+
+/* SET ... NX answers OK when the id was free, nil when it was taken. */
+static void on_claim_reply(struct store_batch *b, size_t index, const redisReply *reply) {
+    (void)index;
+    request_of_batch(b)->duplicate = reply->type == REDIS_REPLY_NIL;
+}
+
+static void claimed(struct request *req) {
+    if (req->store_status != STORE_OK || req->duplicate) {
+        req->then(req);
+        return;
+    }
+    send_count(req);
+}
+
+void event_count(struct request *req, enum event_type type, request_fn *then) {
+    req->then = then;
+    req->event_type = (int)type;
+    req->duplicate = false;
+    if (req->params.v[PARAM_EVENT_ID].data == NULL) {
+        send_count(req);
+        return;
+    }
+    store_batch_init(&req->batch, on_claim_reply, NULL);
+    event_add_claim(&req->batch, type, &req->params);
+    request_await_store(req, claimed);
+}

@@ -1,0 +1,116 @@
+/* stats_range.c -- statistics over a range of days; see stats_range.h. */
+#include "stats_range.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hll.h"
+#include "keys.h"
+
+static size_t n_days(const struct stats_range *r) {
+    return (size_t)(r->to - r->from + 1);
+}
+
+static size_t cmds_per_day(const struct stats_range *r) {
+    return r->sessions ? 2 : 1;
+}
+
+struct stats_range *stats_range_new(long from, long to, bool sessions) {
+    size_t days = (size_t)(to - from + 1);
+    struct stats_range *r = calloc(1, sizeof(*r) + days * sizeof(r->days[0]));
+    if (r == NULL) return NULL;
+    r->from = from;
+    r->to = to;
+    r->sessions = sessions;
+    return r;
+}
+
+void stats_range_free(void *range) {
+    struct stats_range *r = range;
+    if (r == NULL) return;
+    for (size_t i = 0; i < n_days(r); i++) free(r->days[i].hll);
+    free(r);
+}
+
+static void add_day_key(struct store_batch *b, const char *cmd,
+                        void (*name)(struct buf *, enum dimension, long, const char *, size_t),
+                        enum dimension dim, long day, const char *value, size_t len) {
+    char storage[KEY_MAX];
+    struct buf key;
+    buf_init_static(&key, storage, sizeof(storage));
+    name(&key, dim, day, value, len);
+    struct store_cmd *c = store_cmd_add(b);
+    store_arg_static(c, cmd);
+    if (key.failed || store_arg_copy(b, c, key.data, key.len) == NULL) b->overflow = true;
+    buf_free(&key);
+}
+
+bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dimension dim,
+                         const char *value, size_t len, store_reply_fn *on_reply,
+                         store_done_fn *on_done) {
+    size_t cmds = 1 + n_days(r) * cmds_per_day(r);
+    if (!store_batch_init_large(b, cmds, cmds * 4, cmds * KEY_MAX, on_reply, on_done))
+        return false;
+    stats_add_totals(b, dim, value, len, false);
+    for (long day = r->from; day <= r->to; day++) {
+        add_day_key(b, "HMGET", key_day, dim, day, value, len);
+        struct store_cmd *c = &b->cmds[b->n_cmds - 1];
+        store_arg_static(c, FIELD_IMPRESSIONS);
+        store_arg_static(c, FIELD_AD_REQUESTS);
+        if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
+    }
+    return true;
+}
+
+void stats_range_reply(struct stats_range *r, size_t index, const redisReply *reply) {
+    if (index == 0) {
+        long long unused;
+        r->total.found = stats_read_hmget(reply, &unused, &unused);
+        return;
+    }
+    size_t k = index - 1;
+    struct stats_day *d = &r->days[k / cmds_per_day(r)];
+    if (k % cmds_per_day(r) == 0) {
+        stats_read_hmget(reply, &d->counts.impressions, &d->counts.ad_requests);
+    } else if (reply->type == REDIS_REPLY_STRING && reply->len > 0) {
+        d->hll = malloc(reply->len);
+        if (d->hll == NULL) {
+            r->corrupt = true;
+            return;
+        }
+        memcpy(d->hll, reply->str, reply->len);
+        d->hll_len = reply->len;
+    }
+}
+
+static void count_sessions(struct stats_range *r) {
+    uint8_t *all = calloc(2, HLL_REGISTERS);
+    if (all == NULL) {
+        r->corrupt = true;
+        return;
+    }
+    uint8_t *day = all + HLL_REGISTERS;
+    for (size_t i = 0; i < n_days(r); i++) {
+        struct stats_day *d = &r->days[i];
+        if (d->hll == NULL) continue;
+        memset(day, 0, HLL_REGISTERS);
+        if (!hll_merge(day, d->hll, d->hll_len)) {
+            r->corrupt = true;
+            continue;
+        }
+        d->counts.unique_sessions = (long long)hll_count(day);
+        for (size_t j = 0; j < HLL_REGISTERS; j++) {
+            if (day[j] > all[j]) all[j] = day[j];
+        }
+    }
+    r->total.unique_sessions = (long long)hll_count(all);
+    free(all);
+}
+
+void stats_range_finish(struct stats_range *r) {
+    for (size_t i = 0; i < n_days(r); i++) {
+        r->total.impressions += r->days[i].counts.impressions;
+        r->total.ad_requests += r->days[i].counts.ad_requests;
+    }
+    if (r->sessions) count_sessions(r);
+}

@@ -1,0 +1,285 @@
+/* test_events.c -- unit tests for events.c and the batch building of
+ * store.c: the exact commands that count one event (per dimension, all-time
+ * and daily, HyperLogLogs, top lists), the stream entry and the event-id
+ * commands, that the largest possible event fits the inline batch, the
+ * commands that forget a value, and the batch rules (arguments only on the
+ * last command, overflow, heap storage). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "day.h"
+#include "events.h"
+
+#define NOW_MS 1735776000123LL /* 2025-01-02T00:00:00.123Z */
+
+static void configure(int retention_days, const char *stream) {
+    struct config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.retention_days = retention_days;
+    cfg.events_maxlen = 1000;
+    cfg.redis_timeout_ms = 500;
+    snprintf(cfg.events_stream, sizeof(cfg.events_stream), "%s", stream);
+    events_configure(&cfg);
+}
+
+/* Command i of `b` as space-separated words. */
+static const char *command(const struct store_batch *b, size_t i) {
+    static char out[2048];
+    const struct store_cmd *c = &b->cmds[i];
+    size_t at = 0;
+    for (int a = 0; a < c->argc; a++)
+        at += (size_t)snprintf(out + at, sizeof(out) - at, "%s%.*s", a ? " " : "",
+                               (int)b->argvlen[c->first + a], b->argv[c->first + a]);
+    return out;
+}
+
+struct parsed {
+    char query[1024];
+    struct params p;
+};
+
+static void parse(struct parsed *r, const char *query) {
+    memset(r, 0, sizeof(*r));
+    strcpy(r->query, query);
+    assert_int_equal(form_parse(r->query, strlen(r->query), &r->p), FORM_OK);
+    struct buf msg;
+    buf_init(&msg);
+    assert_true(params_validate(&r->p, EVENT_PARAMS | EVENT_OPTIONAL_PARAMS, &msg));
+    buf_free(&msg);
+}
+
+static const char *const impression_commands[] = {
+    "HINCRBY as:u:t:alice imp 1",
+    "HINCRBY as:u:20250102:alice imp 1",
+    "EXPIRE as:u:20250102:alice 34560000",
+    "PFADD as:u:h:alice s1",
+    "PFADD as:u:h20250102:alice s1",
+    "EXPIRE as:u:h20250102:alice 34560000",
+    "ZINCRBY as:u:top:imp 1 alice",
+    "HINCRBY as:s:t:1.0 imp 1",
+    "HINCRBY as:s:20250102:1.0 imp 1",
+    "EXPIRE as:s:20250102:1.0 34560000",
+    "PFADD as:s:h:1.0 s1",
+    "PFADD as:s:h20250102:1.0 s1",
+    "EXPIRE as:s:h20250102:1.0 34560000",
+    "ZINCRBY as:s:top:imp 1 1.0",
+    "HINCRBY as:c:t:US imp 1",
+    "HINCRBY as:c:20250102:US imp 1",
+    "EXPIRE as:c:20250102:US 34560000",
+    "PFADD as:c:h:US s1",
+    "PFADD as:c:h20250102:US s1",
+    "EXPIRE as:c:h20250102:US 34560000",
+    "ZINCRBY as:c:top:imp 1 US",
+    "HINCRBY as:p:t:ios imp 1",
+    "HINCRBY as:p:20250102:ios imp 1",
+    "EXPIRE as:p:20250102:ios 34560000",
+    "PFADD as:p:h:ios s1",
+    "PFADD as:p:h20250102:ios s1",
+    "EXPIRE as:p:h20250102:ios 34560000",
+    "ZINCRBY as:p:top:imp 1 ios",
+};
+
+static void test_impression_commands(void **state) {
+    (void)state;
+    configure(400, "");
+    struct parsed r;
+    parse(&r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
+    assert_false(b.overflow);
+    size_t n = sizeof(impression_commands) / sizeof(impression_commands[0]);
+    assert_int_equal(b.n_cmds, n);
+    for (size_t i = 0; i < n; i++) assert_string_equal(command(&b, i), impression_commands[i]);
+}
+
+static void test_ad_request_counts_req(void **state) {
+    (void)state;
+    configure(30, "");
+    struct parsed r;
+    parse(&r, "sdk_version=2.1&session_id=x&platform=android&username=bob&country_code=DE");
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
+    assert_int_equal(b.n_cmds, 28);
+    assert_string_equal(command(&b, 0), "HINCRBY as:u:t:bob req 1");
+    assert_string_equal(command(&b, 2), "EXPIRE as:u:20250102:bob 2592000");
+    assert_string_equal(command(&b, 6), "ZINCRBY as:u:top:req 1 bob");
+    assert_string_equal(command(&b, 27), "ZINCRBY as:p:top:req 1 android");
+}
+
+static void test_day_follows_the_clock(void **state) {
+    (void)state;
+    configure(400, "");
+    struct parsed r;
+    parse(&r, "sdk_version=1&session_id=s&platform=p&username=u&country_code=FR");
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999 */
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:20241231:u imp 1");
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689600000LL);
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:20250101:u imp 1");
+}
+
+static void test_stream_and_event_id(void **state) {
+    (void)state;
+    configure(400, "adstats:events");
+    struct parsed r;
+    parse(&r, "event_id=ev-1&sdk_version=1.0&session_id=s1&platform=ios&username=alice"
+              "&country_code=us");
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
+    assert_int_equal(b.n_cmds, 30);
+    assert_string_equal(command(&b, 28),
+                        "XADD adstats:events MAXLEN ~ 1000 * type impression time 1735776000123 "
+                        "sdk_version 1.0 session_id s1 platform ios username alice "
+                        "country_code US event_id ev-1");
+    assert_string_equal(command(&b, 29), "SET as:e:i:ev-1 1 EX 86400");
+
+    store_batch_init(&b, NULL, NULL);
+    event_add_claim(&b, EVENT_AD_REQUEST, &r.p);
+    assert_int_equal(b.n_cmds, 1);
+    assert_string_equal(command(&b, 0), "SET as:e:r:ev-1 1 NX PX 1000");
+}
+
+static void test_largest_event_fits_inline(void **state) {
+    (void)state;
+    configure(3650, "a-rather-long-stream-name-for-events-of-adstats");
+    char q[1024], user[65], session[129], platform[33], sdk[33], id[65];
+    memset(user, 'u', 64);
+    user[64] = '\0';
+    memset(session, 's', 128);
+    session[128] = '\0';
+    memset(platform, 'p', 32);
+    platform[32] = '\0';
+    for (int i = 0; i < 32; i++) sdk[i] = i % 2 ? '.' : '9';
+    sdk[31] = '9';
+    sdk[32] = '\0';
+    memset(id, '~', 64);
+    id[64] = '\0';
+    snprintf(q, sizeof(q), "sdk_version=%s&session_id=%s&platform=%s&username=%s"
+             "&country_code=US&event_id=%s", sdk, session, platform, user, id);
+    struct parsed r;
+    parse(&r, q);
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
+    assert_false(b.overflow);
+    assert_int_equal(b.n_cmds, 30);
+    assert_null(b.heap);
+}
+
+static void test_forget(void **state) {
+    (void)state;
+    configure(3, "");
+    assert_int_equal(event_forget_cmds(), 14);
+    struct store_batch b;
+    assert_true(store_batch_init_large(&b, event_forget_cmds(), 64, 2048, NULL, NULL));
+    event_add_forget(&b, DIM_COUNTRY, "US", 2, day_from_civil(2025, 1, 2));
+    assert_false(b.overflow);
+    static const char *const want[] = {
+        "DEL as:c:t:US", "DEL as:c:h:US", "ZREM as:c:top:imp US", "ZREM as:c:top:req US",
+        "DEL as:c:20241230:US", "DEL as:c:h20241230:US", "DEL as:c:20241231:US",
+        "DEL as:c:h20241231:US", "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
+        "DEL as:c:20250102:US", "DEL as:c:h20250102:US", "DEL as:c:20250103:US",
+        "DEL as:c:h20250103:US",
+    };
+    assert_int_equal(b.n_cmds, 14);
+    for (size_t i = 0; i < 14; i++) assert_string_equal(command(&b, i), want[i]);
+    store_batch_release(&b);
+    assert_null(b.heap);
+}
+
+static void test_batch_arguments_only_on_last_command(void **state) {
+    (void)state;
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    struct store_cmd *first = store_cmd_add(&b);
+    store_arg_static(first, "GET");
+    struct store_cmd *second = store_cmd_add(&b);
+    store_arg_static(second, "GET");
+    assert_false(b.overflow);
+    store_arg_static(first, "late");
+    assert_true(b.overflow);
+}
+
+static void test_batch_copy_ref_and_numbers(void **state) {
+    (void)state;
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    struct store_cmd *c = store_cmd_add(&b);
+    store_arg_static(c, "SET");
+    const char *k = store_arg_copy(&b, c, "key", 3);
+    assert_non_null(k);
+    store_arg_ll(c, -42);
+    struct store_cmd *d = store_cmd_add(&b);
+    store_arg_static(d, "EXPIRE");
+    store_arg_ref(d, k, 3);
+    store_arg_ll(d, 10);
+    assert_false(b.overflow);
+    assert_string_equal(command(&b, 0), "SET key -42");
+    assert_string_equal(command(&b, 1), "EXPIRE key 10");
+    assert_ptr_equal(b.argv[d->first + 1], k);
+}
+
+static void test_batch_inline_limits(void **state) {
+    (void)state;
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    for (int i = 0; i < STORE_BATCH_CMDS; i++) store_arg_static(store_cmd_add(&b), "PING");
+    assert_false(b.overflow);
+    store_arg_static(store_cmd_add(&b), "PING");
+    assert_true(b.overflow);
+    assert_int_equal(b.n_cmds, STORE_BATCH_CMDS);
+
+    store_batch_init(&b, NULL, NULL);
+    char big[STORE_ARENA + 1];
+    memset(big, 'x', sizeof(big));
+    assert_null(store_arg_copy(&b, store_cmd_add(&b), big, sizeof(big)));
+    assert_true(b.overflow);
+}
+
+static void test_batch_heap_storage(void **state) {
+    (void)state;
+    struct store_batch b;
+    assert_true(store_batch_init_large(&b, 1000, 2000, 100000, NULL, NULL));
+    assert_non_null(b.heap);
+    for (int i = 0; i < 1000; i++) {
+        struct store_cmd *c = store_cmd_add(&b);
+        store_arg_static(c, "GET");
+        store_arg_ll(c, i);
+    }
+    assert_false(b.overflow);
+    assert_string_equal(command(&b, 999), "GET 999");
+    store_batch_release(&b);
+    assert_null(b.heap);
+    assert_int_equal(b.n_cmds, 0);
+    assert_int_equal(b.cmd_cap, STORE_BATCH_CMDS);
+    assert_false(store_batch_init_large(&b, SIZE_MAX / 2, 1, 1, NULL, NULL));
+    assert_true(b.overflow);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_impression_commands),
+        cmocka_unit_test(test_ad_request_counts_req),
+        cmocka_unit_test(test_day_follows_the_clock),
+        cmocka_unit_test(test_stream_and_event_id),
+        cmocka_unit_test(test_largest_event_fits_inline),
+        cmocka_unit_test(test_forget),
+        cmocka_unit_test(test_batch_arguments_only_on_last_command),
+        cmocka_unit_test(test_batch_copy_ref_and_numbers),
+        cmocka_unit_test(test_batch_inline_limits),
+        cmocka_unit_test(test_batch_heap_storage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
