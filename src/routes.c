@@ -6,5 +6,7 @@ const struct endpoint *const endpoints[] = {
     &endpoint_impression,
     &endpoint_statistics,
     &endpoint_top,
+    &endpoint_root,
+    &endpoint_dashboard,
     NULL,
 };

@@ -4,8 +4,8 @@
 set -euo pipefail
 
 build=(make gcc pkg-config libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
-       libxml2-dev libevent-dev libjansson-dev redis-server)
-test_extra=(libcmocka-dev python3 curl clang valgrind)
+       libxml2-dev libevent-dev libjansson-dev redis-server xxd)
+test_extra=(libcmocka-dev python3 curl clang valgrind chromium)
 bench_extra=(wrk gnuplot-nox valgrind redis-tools)
 
 want=("${build[@]}")
