@@ -31,9 +31,8 @@ DASHBOARD_FILES := $(sort $(wildcard dashboard/*.html dashboard/*.js dashboard/*
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
-FORCE:
-
-.PHONY: all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean
+# FORCE: a prerequisite that is always out of date.
+.PHONY: FORCE all build deps run bench bench-ad bench-callgrind test test-unit test-integration test-postman test-asan clean
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -115,3 +114,5 @@ test-asan:
 
 clean:
 	rm -rf build bin
+
+FORCE:

@@ -43,6 +43,7 @@ const state = {
   chartSeries: [],
   chartLabel: '',
   errors: [],
+  refreshes: 0, // completed refreshes
 };
 
 const $ = (id) => document.getElementById(id);
@@ -252,6 +253,8 @@ async function refresh() {
     renderDimension('platform', state.rank === 'impressions' ? byImpressions : byRequests, TOP_MAX);
     await Promise.all([refreshChart(platforms), refreshSearch()]);
     setText('updated', `Updated at ${new Date().toLocaleTimeString('en-GB')}`);
+    state.refreshes += 1;
+    document.body.setAttribute('data-refreshes', String(state.refreshes)); // for tests
   } finally {
     showErrors();
     state.running = false;

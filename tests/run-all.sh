@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` runs it: unit tests (cmocka), then
 # the integration tests against real redis-server, vastmock and adstats
-# processes, then the Postman collection with newman against a live stack.
+# processes, the dashboard in headless Chromium (tests/browser.sh), then the
+# Postman collection with newman against a live stack.
 # Binaries come from $ADSTATS_BIN (default bin/), so the same suite runs
 # against the sanitizer build. Prints one closing line: N passed, N failed.
 set -uo pipefail
@@ -22,6 +23,7 @@ suite() { # suite NAME COMMAND...
 
 suite unit tests/run-unit.sh "$build"/tests/test_*
 suite integration python3 tests/integration/run.py
+suite browser tests/browser.sh
 [ $postman -eq 0 ] || suite postman tests/postman.sh
 
 echo "suites: $passed passed, $failed failed"
