@@ -4,13 +4,14 @@ FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends make gcc libc6-dev pkg-config \
       libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev libxml2-dev \
-      libevent-dev libjansson-dev \
+      libevent-dev libjansson-dev xxd \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
 COPY include include
 COPY src src
 COPY endpoints endpoints
+COPY dashboard dashboard
 COPY tools tools
 RUN make all
 
