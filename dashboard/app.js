@@ -99,8 +99,12 @@ const COLUMNS = [
   {key: 'unique_sessions', label: 'Unique sessions', type: 'count'},
 ];
 
+// A table that could not be refreshed keeps what it showed (the error
+// banner says why), unless it never showed anything.
 function renderDimension(dim, result, limit) {
-  renderTable($(`table-${dim}`), {
+  const container = $(`table-${dim}`);
+  if (!result.ok && container.firstChild !== null) return;
+  renderTable(container, {
     id: `rows-${dim}`,
     caption: `${LABELS[dim].many} (top ${limit} by ${RANK_WORDS[state.rank]})`,
     columns: [{key: 'value', label: LABELS[dim].one, type: 'text'}, ...COLUMNS],
@@ -127,21 +131,25 @@ function sumSeries(answers) {
     .map((d) => ({...d, fill_rate: d.ad_requests > 0 ? d.impressions / d.ad_requests : 0}));
 }
 
-// The chosen subject's days: {series, label, message} (message: why none).
+// The chosen subject's days: {series, label, message, failed, status}
+// (message: why there are none; failed: the API did not answer as it
+// should, with HTTP `status`, 0 when it could not be reached).
 async function loadSeries(platforms) {
   const {dim, value} = state.subject;
   if (dim !== 'all') {
     const r = await daily(dim, value, state.from, state.to);
     if (r.ok) return {series: r.counts.series, label: `${LABELS[dim].one} ${value}`};
     if (r.status !== 404) noteError(r);
-    return {series: [], label: `${LABELS[dim].one} ${value}`, message: r.message};
+    return {series: [], label: `${LABELS[dim].one} ${value}`, message: r.message,
+            failed: r.status !== 404, status: r.status};
   }
   const names = platforms.map((p) => p.value).slice(0, CHART_ALL_MAX);
   const answers = await Promise.all(names.map((p) => daily('platform', p, state.from, state.to)));
   const failed = answers.find((r) => !r.ok && r.status !== 404);
   if (failed) {
     noteError(failed);
-    return {series: [], label: 'All platforms', message: failed.message};
+    return {series: [], label: 'All platforms', message: failed.message, failed: true,
+            status: failed.status};
   }
   const label = platforms.length > CHART_ALL_MAX ? `The ${CHART_ALL_MAX} largest platforms`
                                                  : 'All platforms';
@@ -157,11 +165,18 @@ function seriesSummary(series) {
 }
 
 function drawChart() {
-  renderChart($('chart'), state.chartSeries, state.chartLabel);
+  if (state.chartLabel !== '') renderChart($('chart'), state.chartSeries, state.chartLabel);
 }
 
+// A request the server refused (400: e.g. a reversed range) empties the
+// chart and says why; one that failed otherwise keeps the last chart.
 async function refreshChart(platforms) {
-  const {series, label, message} = await loadSeries(platforms);
+  const {series, label, message, failed, status} = await loadSeries(platforms);
+  const refused = status >= 400 && status < 500;
+  if (failed && !refused && state.chartLabel !== '') {
+    setText('chart-caption', `${state.chartLabel} (not updated: ${message})`);
+    return;
+  }
   const range = series.length > 0 ? `, ${series[0].date} to ${series[series.length - 1].date} (UTC)` : '';
   state.chartSeries = series;
   state.chartLabel = `${label}${range}: ${message || seriesSummary(series)}`;
@@ -252,7 +267,8 @@ async function refresh() {
     others.forEach((d, i) => renderDimension(d, tables[i], TABLE_LIMIT));
     renderDimension('platform', state.rank === 'impressions' ? byImpressions : byRequests, TOP_MAX);
     await Promise.all([refreshChart(platforms), refreshSearch()]);
-    setText('updated', `Updated at ${new Date().toLocaleTimeString('en-GB')}`);
+    const time = new Date().toLocaleTimeString('en-GB');
+    setText('updated', state.errors.length === 0 ? `Updated at ${time}` : `Update failed at ${time}`);
     state.refreshes += 1;
     document.body.setAttribute('data-refreshes', String(state.refreshes)); // for tests
   } finally {

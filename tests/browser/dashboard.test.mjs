@@ -59,8 +59,9 @@ async function openPage(ctx) {
   p.on('dialog', (d) => { seen.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   p.on('pageerror', (e) => seen.pageErrors.push(e.message));
   p.on('console', (m) => {
-    // A search that finds nothing is a 404 the browser logs; that is expected.
-    if (m.type() === 'error' && !/status of 404/.test(m.text())) seen.consoleErrors.push(m.text());
+    // The browser logs the 404 of a search that finds nothing and the 400
+    // of a refused range; those the tests cause on purpose.
+    if (m.type() === 'error' && !/status of 40[04]/.test(m.text())) seen.consoleErrors.push(m.text());
   });
   p.on('request', (r) => seen.requests.push(r.url()));
   return p;
@@ -237,6 +238,22 @@ describe('the dashboard in Chromium', () => {
     await page.press('#q', 'Enter');
     await page.waitForFunction(() => document.querySelector('#search-results p')?.textContent
       === 'No user “nobody-at-all” has any events.', null, {timeout: WAIT_MS});
+  });
+
+  test("shows the API's message for a range it refuses", async () => {
+    await page.fill('#from', '2026-01-10');
+    await page.fill('#to', '2026-01-01');
+    await page.click('#chart-form button[type=submit]');
+    await page.waitForSelector('#error:not([hidden])', {timeout: WAIT_MS});
+    const {status, body} = await api('/statistics?username=alice&from=2026-01-10&to=2026-01-01&interval=day');
+    assert.equal(status, 400);
+    assert.equal(await page.textContent('#error'), body.message);
+    assert.match(await page.textContent('#chart-caption'), /invalid range/);
+    assert.equal(await page.getAttribute('#error', 'role'), 'alert');
+    await page.fill('#from', '');
+    await page.fill('#to', '');
+    await page.click('#chart-form button[type=submit]');
+    await page.waitForSelector('#error[hidden]', {state: 'attached', timeout: WAIT_MS});
   });
 
   test('sorts a table from the keyboard, and keeps focus across refreshes', async () => {
