@@ -88,7 +88,7 @@ export function renderChart(container, series, label) {
     for (const [key, y] of [['ad_requests', yCount], ['impressions', yCount], ['fill_rate', yRate]]) {
       g.append(svg('path', {class: `line ${key}`, d: linePath(series.map((d, i) => [x(i), y(d[key])]))}));
     }
-    if (series.length <= 62) {
+    if (plot.width / series.length >= 12) { // points only where they do not crowd
       series.forEach((day, i) => {
         g.append(svg('circle', {class: 'point ad_requests', cx: x(i), cy: yCount(day.ad_requests), r: 3},
                      svg('title', null, dayTitle(day))));

@@ -2,7 +2,8 @@
 // dashboard over seeded demo data, full page, at desktop and phone widths.
 // Writes $DOCS/dashboard.png (desktop, whole page) and
 // $DOCS/dashboard-phone.png (a phone's first screen), and copies them, and
-// the phone's whole page, to tests/artifacts/.
+// the phone's whole page and a dark-scheme desktop screen, to
+// tests/artifacts/.
 
 import {mkdirSync, copyFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -13,7 +14,7 @@ const docs = process.env.DOCS || ARTIFACTS;
 mkdirSync(docs, {recursive: true});
 mkdirSync(ARTIFACTS, {recursive: true});
 
-async function shoot(browser, viewport, file, options = {}, fullPage = true) {
+async function shoot(browser, viewport, file, options = {}, fullPage = true, dir = docs) {
   const context = await browser.newContext({viewport, deviceScaleFactor: 1,
                                             colorScheme: 'light', ...options});
   const page = await context.newPage();
@@ -26,7 +27,7 @@ async function shoot(browser, viewport, file, options = {}, fullPage = true) {
   await page.click('#search button[type=submit]');
   await page.waitForSelector('#search-results .card');
   await page.evaluate(() => window.scrollTo(0, 0));
-  const path = join(docs, file);
+  const path = join(dir, file);
   await page.screenshot({path, fullPage});
   copyFileSync(path, join(ARTIFACTS, file));
   if (!fullPage) await page.screenshot({path: join(ARTIFACTS, `full-${file}`), fullPage: true});
@@ -45,6 +46,8 @@ try {
   await shoot(browser, DESKTOP, 'dashboard.png');
   // The phone's first screen only: a whole page would be too tall to read.
   await shoot(browser, PHONE, 'dashboard-phone.png', {isMobile: true, hasTouch: true}, false);
+  // The dark scheme, to look at (artifacts only).
+  await shoot(browser, DESKTOP, 'dashboard-dark.png', {colorScheme: 'dark'}, false, ARTIFACTS);
 } finally {
   await browser.close();
 }
