@@ -108,10 +108,9 @@ static bool dashboard_init(void) {
     while (dashboard_files[n].name != NULL) n++;
     assets = calloc(n > 0 ? n : 1, sizeof(*assets));
     if (assets == NULL) return false;
-    for (n_assets = 0; n_assets < n; n_assets++) {
-        /* Counted before building, so that cleanup frees a partial one. */
-        if (!build_asset(&assets[n_assets], &dashboard_files[n_assets])) {
-            n_assets++;
+    for (size_t i = 0; i < n; i++) {
+        n_assets = i + 1; /* first, so that cleanup frees a partly built one */
+        if (!build_asset(&assets[i], &dashboard_files[i])) {
             dashboard_cleanup();
             return false;
         }
