@@ -289,6 +289,20 @@ describe('the dashboard in Chromium', () => {
     await nextRefresh();
   });
 
+  test('revalidates its files on reload and works from them', async () => {
+    const statuses = new Map();
+    const record = (r) => { if (r.url().includes('/dashboard/')) statuses.set(r.url(), r.status()); };
+    page.on('response', record);
+    await page.reload();
+    await page.waitForFunction(() => Number(document.body.dataset.refreshes || 0) >= 1,
+                               null, {timeout: WAIT_MS});
+    page.off('response', record);
+    // The page, its style sheet and its five modules, all unchanged: 304s.
+    assert.ok(statuses.size >= 6, [...statuses.keys()].join(' '));
+    assert.deepEqual([...new Set(statuses.values())], [304]);
+    assert.deepEqual(await totalsText(), await expectedTotals());
+  });
+
   test('fits a phone screen', async () => {
     const phone = await newContext(PHONE);
     const p = await openPage(phone);
