@@ -14,6 +14,7 @@ COPY Makefile ./
 COPY include include
 COPY src src
 COPY endpoints endpoints
+COPY dashboard dashboard
 COPY tools tools
 COPY openapi.yaml adstats.8 ./
 RUN make all && make install PREFIX=/usr/local DESTDIR=/out

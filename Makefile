@@ -28,14 +28,17 @@ LDFLAGS += $(OPT)
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard endpoints/*.c)
-LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o
+LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o \
+           $(OUT)/gen/dashboard_files.o
+# The dashboard's files, compiled into the binary (include/embedded.h).
+DASHBOARD_FILES := $(sort $(wildcard dashboard/*.html dashboard/*.js dashboard/*.css dashboard/*.svg))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit test-integration test-postman test-asan cluster-test clean install
+.PHONY: FORCE all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit test-integration test-postman test-asan cluster-test clean install
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -54,6 +57,18 @@ $(OUT)/gen/openapi_yaml.c: openapi.yaml
 	xxd -i -n openapi_yaml $< >$@.tmp && mv $@.tmp $@
 
 $(OUT)/gen/openapi_yaml.o: $(OUT)/gen/openapi_yaml.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The list of files as a prerequisite too, so that removing one rebuilds.
+$(OUT)/gen/dashboard_files.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DASHBOARD_FILES)' | cmp -s - $@ || echo '$(DASHBOARD_FILES)' > $@
+
+$(OUT)/gen/dashboard_files.c: $(DASHBOARD_FILES) $(OUT)/gen/dashboard_files.list tools/embed.sh
+	@mkdir -p $(dir $@)
+	tools/embed.sh dashboard_files $(DASHBOARD_FILES) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/dashboard_files.o: $(OUT)/gen/dashboard_files.c include/embedded.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OUT)/libadstats.a: $(LIB_OBJ)
@@ -162,3 +177,6 @@ test-hostile: all
 
 test-valgrind: $(UNIT_BIN)
 	@tests/run-valgrind.sh $(UNIT_BIN)
+
+# FORCE: a prerequisite that is always out of date.
+FORCE:

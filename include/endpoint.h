@@ -6,10 +6,18 @@
  * all of them: routing, 404/405, reading the query string or form body,
  * missing and invalid parameters, the admin token where the method needs it,
  * and sending the response. The handler runs only for a request that passed
- * all of that. */
+ * all of that.
+ *
+ * Most endpoints answer one exact path; a `subtree` endpoint also answers
+ * every path below it (path + "/..."), and reads which one with
+ * request_path(). `headers` are added to every response the endpoint sends,
+ * errors included (e.g. the dashboard's Content-Security-Policy). `init`
+ * and `cleanup` run once, before the first request and after the last
+ * (e.g. to build shared responses). */
 #ifndef ADSTATS_ENDPOINT_H
 #define ADSTATS_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "params.h"
@@ -27,14 +35,24 @@ enum http_method {
     METHOD_OTHER = 1 << 7,
 };
 
+/* One response header; arrays of them end with {NULL, NULL}. */
+struct http_header {
+    const char *name;
+    const char *value;
+};
+
 struct endpoint {
     const char *path;
+    bool subtree;           /* also answers path + "/anything" */
     unsigned methods;       /* METHOD_* mask */
     uint32_t permitted;     /* PARAM_BIT mask: parameters read and validated */
     uint32_t required;      /* all of these must be present */
     uint32_t required_one;  /* at least one of these must be present */
     uint32_t required_one_shown; /* which of those the 400 message names (0: all) */
     unsigned admin_methods; /* METHOD_* mask that needs the admin token (admin.h) */
+    const struct http_header *headers; /* on every response; NULL: none */
+    bool (*init)(void);     /* NULL: nothing to set up; false stops start-up */
+    void (*cleanup)(void);
     void (*handle)(struct request *req);
 };
 
@@ -46,6 +64,8 @@ extern const struct endpoint endpoint_metrics;
 extern const struct endpoint endpoint_healthz;
 extern const struct endpoint endpoint_readyz;
 extern const struct endpoint endpoint_openapi;
+extern const struct endpoint endpoint_root;
+extern const struct endpoint endpoint_dashboard;
 
 /* The routing table, NULL-terminated (routes.c). */
 extern const struct endpoint *const endpoints[];

@@ -43,6 +43,7 @@ struct request {
     /* -- private to the pipeline (request.c) -- */
     struct MHD_Connection *conn;
     const struct endpoint *ep;
+    const char *path;               /* libmicrohttpd's, valid until completion */
     int state;
     unsigned status;
     struct MHD_Response *response;
@@ -82,6 +83,21 @@ void request_reply_shared(struct request *req, unsigned status, struct MHD_Respo
 
 /* Adds a header to the response already answered. */
 void request_add_header(struct request *req, const char *name, const char *value);
+
+/* The request's path, without the query string (for `subtree` endpoints). */
+const char *request_path(const struct request *req);
+
+/* The value of a request header (case-insensitive name), or NULL. */
+const char *request_header(const struct request *req, const char *name);
+
+/* A response over `len` bytes of static data (never copied or freed), of
+ * the given type (NULL: no Content-Type), with `headers` (may be NULL), for
+ * request_reply_shared. NULL when out of memory. */
+struct MHD_Response *response_new_static(const void *data, size_t len, const char *content_type,
+                                         const struct http_header *headers);
+
+/* Adds `headers` (may be NULL) to a response; false when out of memory. */
+bool response_add_headers(struct MHD_Response *r, const struct http_header *headers);
 
 /* Sends req->batch to Redis; `finish` runs with req->store_status set. */
 void request_await_store(struct request *req, request_fn *finish);

@@ -138,17 +138,40 @@ void request_add_header(struct request *req, const char *name, const char *value
     if (req->response != NULL) MHD_add_response_header(req->response, name, value);
 }
 
+const char *request_path(const struct request *req) {
+    return req->path;
+}
+
+const char *request_header(const struct request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+bool response_add_headers(struct MHD_Response *r, const struct http_header *headers) {
+    for (const struct http_header *h = headers; h != NULL && h->name != NULL; h++) {
+        if (MHD_add_response_header(r, h->name, h->value) != MHD_YES) return false;
+    }
+    return true;
+}
+
+struct MHD_Response *response_new_static(const void *data, size_t len, const char *content_type,
+                                         const struct http_header *headers) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data,
+                                                             MHD_RESPMEM_PERSISTENT);
+    if (r == NULL) return NULL;
+    bool ok = content_type == NULL
+              || MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
+    if (ok && response_add_headers(r, headers)) return r;
+    MHD_destroy_response(r);
+    return NULL;
+}
+
 struct MHD_Response *response_success_fetched(void) {
     return success_fetched;
 }
 
 static struct MHD_Response *static_json(const char *body) {
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-                                                             MHD_RESPMEM_PERSISTENT);
-    if (r != NULL) {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        cors_add_headers(r);
-    }
+    struct MHD_Response *r = response_new_static(body, strlen(body), "application/json", NULL);
+    if (r != NULL) cors_add_headers(r);
     return r;
 }
 
@@ -360,6 +383,7 @@ static bool path_has_control(const char *uri) {
 
 static void route(struct request *req, const char *url, const char *method,
                   const char *version) {
+    req->path = url;
     if (lacks_host(req->conn, version))
         reject(req, MHD_HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
     req->method = server_method(method);
@@ -468,6 +492,13 @@ static enum MHD_Result send_response(struct request *req, const char *method, co
     if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
     if (req->close_after && !req->response_shared)
         MHD_add_response_header(req->response, MHD_HTTP_HEADER_CONNECTION, "close");
+    /* Shared responses were built with their endpoint's headers. */
+    if (req->ep != NULL && !req->response_shared
+        && !response_add_headers(req->response, req->ep->headers)) {
+        MHD_destroy_response(req->response);
+        req->response = NULL;
+        return MHD_NO;
+    }
     ret = MHD_queue_response(req->conn, req->status, req->response);
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
@@ -538,7 +569,14 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 
 bool request_pipeline_init(void) {
     success_fetched = static_json(SUCCESS_FETCHED);
-    return success_fetched != NULL;
+    if (success_fetched == NULL) return false;
+    for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
+        if ((*ep)->init != NULL && !(*ep)->init()) {
+            log_error("start-up: %s could not be set up", (*ep)->path);
+            return false;
+        }
+    }
+    return true;
 }
 
 void request_pipeline_drain(void) {
@@ -549,7 +587,11 @@ int request_pipeline_awaiting(void) {
     return atomic_load(&awaiting);
 }
 
+/* Safe after a failed or partial request_pipeline_init. */
 void request_pipeline_free(void) {
+    for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
+        if ((*ep)->cleanup != NULL) (*ep)->cleanup();
+    }
     if (success_fetched) MHD_destroy_response(success_fetched);
     success_fetched = NULL;
 }

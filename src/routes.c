@@ -10,5 +10,7 @@ const struct endpoint *const endpoints[] = {
     &endpoint_healthz,
     &endpoint_readyz,
     &endpoint_openapi,
+    &endpoint_root,
+    &endpoint_dashboard,
     NULL,
 };

@@ -164,11 +164,17 @@ enum http_method server_method(const char *method) {
     return METHOD_OTHER;
 }
 
+/* An exact match wins over a subtree that holds the path. */
 const struct endpoint *server_find_endpoint(const char *path) {
+    const struct endpoint *below = NULL;
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
+        size_t n = strlen((*ep)->path);
         if (strcmp((*ep)->path, path) == 0) return *ep;
+        if ((*ep)->subtree && below == NULL && strncmp((*ep)->path, path, n) == 0
+            && path[n] == '/')
+            below = *ep;
     }
-    return NULL;
+    return below;
 }
 
 const char *server_allow_header(const struct endpoint *ep) {

@@ -5,7 +5,8 @@
 # processes, the reliability suites (Redis faults,
 # the hostile request corpus, slow and greedy clients, hostile upstream
 # XML, graceful shutdown), then the Postman collection with newman against
-# a live stack, the cluster test (nginx, two adstats nodes, twemproxy, three
+# a live stack, the dashboard in headless Chromium (tests/browser.sh),
+# the cluster test (nginx, two adstats nodes, twemproxy, three
 # Redis shards: deploy/local-cluster.sh test, about 40 s), a short fuzzing
 # pass (FUZZ_SECONDS per target, default 60),
 # and finally all of it again against the AddressSanitizer + UBSan build
@@ -41,6 +42,7 @@ suite hostile python3 tests/reliability/test_hostile.py
 suite clients python3 tests/reliability/test_clients.py
 suite upstream-xml python3 tests/reliability/test_upstream_xml.py
 suite shutdown python3 tests/reliability/test_shutdown.py
+suite browser tests/browser.sh
 [ $postman -eq 0 ] || suite postman tests/postman.sh
 suite cluster deploy/local-cluster.sh test
 [ $release -eq 0 ] || suite fuzz make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"

@@ -36,8 +36,15 @@ wait_for_port() {
   done
 }
 
+# Prints the scratch directory.
 stack_dir() {
   echo "$STACK_DIR"
+}
+
+# Remakes the scratch directory if stack_cleanup removed it (start_* call
+# this in the calling shell, never in a $(...) subshell).
+stack_ensure_dir() {
+  [ -n "$STACK_DIR" ] || STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 }
 
 # start_redis PORT [extra redis-server args...]

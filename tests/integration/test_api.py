@@ -442,8 +442,9 @@ class MethodPathAndSizeTests(StackTestCase):
     def test_unknown_paths_are_404_json(self):
         query = raw_event_query(unique(), unique_version())
         before = self.redis.dbsize()
-        for path in ("/no-such-path", "/impressions", "/", "/ad/", "/AD", "/statistics/x",
-                     "/impression.json"):
+        # "/" is the dashboard now (test_dashboard.py).
+        for path in ("/no-such-path", "/impressions", "/ad/", "/AD", "/statistics/x",
+                     "/impression.json", "/dashboardx"):
             for method in ("GET", "POST"):
                 with self.subTest(path=path, method=method):
                     resp = request(self.app.port, method, path, query)

@@ -1,0 +1,71 @@
+/* test_routes.c -- unit tests for routing (server_find_endpoint) with the
+ * real routing table: exact paths, the dashboard's subtree (a path and
+ * everything below it, but not a longer name), and the embedded dashboard
+ * files (embedded.h) the Makefile compiles in. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "embedded.h"
+#include "endpoint.h"
+#include "server.h"
+
+static void test_exact_paths(void **state) {
+    (void)state;
+    assert_ptr_equal(server_find_endpoint("/statistics"), &endpoint_statistics);
+    assert_ptr_equal(server_find_endpoint("/statistics/top"), &endpoint_top);
+    assert_ptr_equal(server_find_endpoint("/"), &endpoint_root);
+    assert_null(server_find_endpoint("/statistics/other"));
+    assert_null(server_find_endpoint("/statistics/"));
+    assert_null(server_find_endpoint(""));
+}
+
+static void test_subtree_holds_its_path_and_below(void **state) {
+    (void)state;
+    assert_ptr_equal(server_find_endpoint("/dashboard"), &endpoint_dashboard);
+    assert_ptr_equal(server_find_endpoint("/dashboard/"), &endpoint_dashboard);
+    assert_ptr_equal(server_find_endpoint("/dashboard/app.js"), &endpoint_dashboard);
+    assert_ptr_equal(server_find_endpoint("/dashboard/a/b"), &endpoint_dashboard);
+}
+
+static void test_subtree_is_not_a_prefix_of_names(void **state) {
+    (void)state;
+    assert_null(server_find_endpoint("/dashboardx"));
+    assert_null(server_find_endpoint("/dashboard.js"));
+    assert_null(server_find_endpoint("/dash"));
+}
+
+static const struct embedded_file *embedded(const char *name) {
+    for (const struct embedded_file *f = dashboard_files; f->name != NULL; f++) {
+        if (strcmp(f->name, name) == 0) return f;
+    }
+    return NULL;
+}
+
+static void test_dashboard_files_are_embedded(void **state) {
+    (void)state;
+    static const char *const names[] = {"index.html", "app.js", "style.css"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const struct embedded_file *f = embedded(names[i]);
+        assert_non_null(f);
+        assert_true(f->len > 0);
+        assert_int_equal(f->data[f->len], '\0');
+        assert_int_equal(strlen((const char *)f->data), f->len); /* text, no NUL inside */
+    }
+    const struct embedded_file *page = embedded("index.html");
+    assert_memory_equal(page->data, "<!doctype html>", 15);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_paths),
+        cmocka_unit_test(test_subtree_holds_its_path_and_below),
+        cmocka_unit_test(test_subtree_is_not_a_prefix_of_names),
+        cmocka_unit_test(test_dashboard_files_are_embedded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
