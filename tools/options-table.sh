@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the Markdown table of adstats' options, generated from --help, for
-# docs/README-ops.md (tests/integration/test_ops.py checks the two agree).
+# README.md (tests/integration/test_ops.py checks the two agree).
 #   usage: tools/options-table.sh [path/to/adstats]   (default: bin/adstats)
 set -euo pipefail
 bin=${1:-bin/adstats}
