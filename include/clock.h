@@ -1,6 +1,8 @@
-/* clock.h -- the wall clock that decides which day an event belongs to.
+/* clock.h -- adstats' two clocks.
  *
- * Normally the system's real-time clock. For tests, `--now` freezes it at
+ * clock_monotonic_us measures durations (timeouts, latencies): it never
+ * jumps. The wall clock decides which day an event belongs to: normally
+ * the system's real-time clock. For tests, `--now` freezes it at
  * a given instant (clock_freeze, called once at start-up before any thread
  * runs), so that a test can place events on either side of midnight UTC by
  * restarting adstats with another --now. */
@@ -17,5 +19,8 @@ void clock_freeze(long long epoch_s);
 
 long long clock_now_ms(void);
 long clock_today(void);
+
+/* Microseconds on CLOCK_MONOTONIC, for durations only. */
+long long clock_monotonic_us(void);
 
 #endif

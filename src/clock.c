@@ -41,3 +41,9 @@ long long clock_now_ms(void) {
 long clock_today(void) {
     return day_of_epoch(clock_now_ms() / 1000);
 }
+
+long long clock_monotonic_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

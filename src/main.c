@@ -34,17 +34,11 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until `count` returns 0 or `budget_ms` passes. */
 static bool wait_for_zero(int (*count)(void), long budget_ms) {
-    long long deadline = now_ms() + budget_ms;
+    long long deadline = (clock_monotonic_us() / 1000) + budget_ms;
     while (count() > 0) {
-        if (now_ms() >= deadline) return false;
+        if ((clock_monotonic_us() / 1000) >= deadline) return false;
         sleep_ms(5);
     }
     return true;

@@ -43,6 +43,7 @@
 
 #include "access_log.h"
 #include "admin.h"
+#include "clock.h"
 #include "connections.h"
 #include "cors.h"
 #include "json.h"
@@ -59,12 +60,6 @@ static atomic_bool draining;
 
 #define SUCCESS_FETCHED "{\"success\": true, \"message\": \"Successfully fetched\"}"
 static struct MHD_Response *success_fetched;
-
-static long long now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -463,7 +458,7 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     if (q && !too_long) memcpy(req->query, q + 1, query_len);
     req->query[req->query_len] = '\0';
     buf_init(&req->body);
-    req->started_us = now_us();
+    req->started_us = clock_monotonic_us();
     if (connections_over_limit(conn)) {
         req->close_after = true;
         reject(req, MHD_HTTP_SERVICE_UNAVAILABLE, "too many open connections, retry later");
@@ -503,7 +498,7 @@ static enum MHD_Result send_response(struct request *req, const char *method, co
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
     req->state = REQ_ANSWERED;
-    long long latency_us = now_us() - req->started_us;
+    long long latency_us = clock_monotonic_us() - req->started_us;
     server_count_response(req->ep, req->status, latency_us);
     if (access_log_enabled()) log_access(req, method, url, latency_us);
     return ret;

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "combine.h"
 #include "log.h"
 #include "metrics.h"
@@ -64,12 +65,6 @@ struct store {
     struct event *flush;
     struct combiner *combiner;
 };
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- building batches -------------------------------------------------- */
 
@@ -288,7 +283,7 @@ static void connect_now(struct store *s) {
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     s->ac = ac;
     s->state = CONN_CONNECTING;
-    s->connect_started_ms = now_ms();
+    s->connect_started_ms = (clock_monotonic_us() / 1000);
     send_handshake(s);
 }
 
@@ -311,7 +306,7 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
     struct store *s = arg;
     (void)fd;
     (void)what;
-    long long now = now_ms();
+    long long now = (clock_monotonic_us() / 1000);
     bool stuck_batch = s->head != NULL && now - s->head->sent_ms > s->timeout_ms;
     bool stuck_connect = s->state == CONN_CONNECTING
                       && now - s->connect_started_ms > s->timeout_ms;
@@ -359,7 +354,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata) {
 }
 
 static void start_batch(struct store *s, struct store_batch *b) {
-    b->sent_ms = now_ms();
+    b->sent_ms = (clock_monotonic_us() / 1000);
     fifo_push(s, b);
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -41,12 +42,6 @@ struct socket_watch {
     struct event *ev;
     struct upstream *up;
 };
-
-static long long now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 const char *upstream_outcome_name(enum upstream_outcome outcome) {
     switch (outcome) {
@@ -102,7 +97,7 @@ static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
     f->outcome = classify(f, code);
     if (code != CURLE_OK && f->error[0] == '\0')
         snprintf(f->error, sizeof(f->error), "%s", curl_easy_strerror(code));
-    long long latency_us = now_us() - f->started_us;
+    long long latency_us = clock_monotonic_us() - f->started_us;
     f->latency_ms = latency_us / 1000;
     release_easy(up, f->easy);
     f->easy = NULL;
@@ -250,7 +245,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, f);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, f->error);
     f->easy = easy;
-    f->started_us = now_us();
+    f->started_us = clock_monotonic_us();
     if (curl_multi_add_handle(up->multi, easy) != CURLM_OK) {
         curl_easy_cleanup(easy);
         f->easy = NULL;
