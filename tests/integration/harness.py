@@ -62,6 +62,40 @@ def free_port():
         return s.getsockname()[1]
 
 
+
+def run_processes(target, jobs, timeout):
+    """Runs target(conn, args) in one forked process per job and returns
+    what each sends on its pipe, in order. Bounded: a process that has not
+    answered within `timeout` s is killed and reported as a crash."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    procs = []
+    try:
+        for args in jobs:
+            parent_end, child_end = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=target, args=(child_end, args), daemon=True)
+            p.start()
+            child_end.close()
+            procs.append((p, parent_end))
+        deadline = time.monotonic() + timeout
+        results = []
+        for p, end in procs:
+            if end.poll(max(0.0, deadline - time.monotonic())):
+                try:
+                    results.append(end.recv())
+                except EOFError:
+                    results.append({"crash": "client exited with %s" % p.exitcode})
+            else:
+                results.append({"crash": "client gave no result within %.0f s" % timeout})
+        return results
+    finally:
+        for p, end in procs:
+            end.close()
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join(5)
+
 def port_open(port, timeout=0.2):
     try:
         with socket.create_connection((LOOPBACK, port), timeout=timeout):

@@ -10,7 +10,6 @@ and every SDK version, and every request must have got a 200.
 
 import collections
 import http.client
-import multiprocessing
 import os
 import random
 import signal
@@ -21,7 +20,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import StackTestCase, event_params  # noqa: E402
+from harness import StackTestCase, event_params, run_processes  # noqa: E402
 
 CLIENTS = 8
 TOTAL_REQUESTS = 40000
@@ -88,36 +87,12 @@ def _client_process(conn, args):
         conn.close()
 
 
+
+
 def run_clients(jobs, timeout):
-    """Runs one process per job; returns their results. Bounded: a client
-    that has not answered within `timeout` s is killed and reported."""
-    ctx = multiprocessing.get_context("fork")
-    procs = []
-    try:
-        for args in jobs:
-            parent_end, child_end = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_client_process, args=(child_end, args), daemon=True)
-            p.start()
-            child_end.close()
-            procs.append((p, parent_end))
-        deadline = time.monotonic() + timeout
-        results = []
-        for p, end in procs:
-            if end.poll(max(0.0, deadline - time.monotonic())):
-                try:
-                    results.append(end.recv())
-                except EOFError:
-                    results.append({"crash": "client exited with %s" % p.exitcode})
-            else:
-                results.append({"crash": "client gave no result within %.0f s" % timeout})
-        return results
-    finally:
-        for p, end in procs:
-            end.close()
-            p.join(5)
-            if p.is_alive():
-                p.kill()
-                p.join(5)
+    """One client process per job (see _client_process); the cluster test
+    uses it too."""
+    return run_processes(_client_process, jobs, timeout)
 
 
 class ConcurrentIncrementTests(StackTestCase):

@@ -12,7 +12,6 @@ stream length must equal the tallies exactly.
 
 import collections
 import http.client
-import multiprocessing
 import os
 import random
 import signal
@@ -23,7 +22,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import StackTestCase, event_params  # noqa: E402
+from harness import StackTestCase, event_params, run_processes  # noqa: E402
 
 CLIENTS = 8
 TOTAL_REQUESTS = 16000
@@ -86,35 +85,6 @@ def _client_process(conn, args):
         conn.close()
 
 
-def run_clients(jobs, timeout):
-    """One process per job; a client silent for `timeout` s is killed."""
-    ctx = multiprocessing.get_context("fork")
-    procs = []
-    try:
-        for args in jobs:
-            parent_end, child_end = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_client_process, args=(child_end, args), daemon=True)
-            p.start()
-            child_end.close()
-            procs.append((p, parent_end))
-        deadline = time.monotonic() + timeout
-        results = []
-        for p, end in procs:
-            if end.poll(max(0.0, deadline - time.monotonic())):
-                try:
-                    results.append(end.recv())
-                except EOFError:
-                    results.append({"crash": "client exited with %s" % p.exitcode})
-            else:
-                results.append({"crash": "client gave no result within %.0f s" % timeout})
-        return results
-    finally:
-        for p, end in procs:
-            end.close()
-            p.join(5)
-            if p.is_alive():
-                p.kill()
-                p.join(5)
 
 
 class ConcurrentDimensionTests(StackTestCase):
@@ -129,7 +99,7 @@ class ConcurrentDimensionTests(StackTestCase):
         per_client = TOTAL_REQUESTS // CLIENTS
         jobs = [(self.app.port, c, per_client, values, 500 + c) for c in range(CLIENTS)]
         started = time.monotonic()
-        results = run_clients(jobs, DEADLINE_S + 20)
+        results = run_processes(_client_process, jobs, DEADLINE_S + 20)
         elapsed = time.monotonic() - started
         self.assertEqual([r["crash"] for r in results if "crash" in r], [])
         ok, statuses, errors = collections.Counter(), collections.Counter(), []
