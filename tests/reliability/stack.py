@@ -20,8 +20,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import RedisClient, RedisError  # noqa: E402,F401  (the one RESP client of the tests)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOST = "127.0.0.1"
@@ -130,55 +134,6 @@ signal.signal(signal.SIGTERM, lambda signum, frame: exit(128 + signum))
 
 
 # ---- Redis -------------------------------------------------------------------
-
-class RedisError(Exception):
-    pass
-
-
-class RedisClient:
-    """A minimal RESP client: enough to read counters and run a command."""
-
-    def __init__(self, port, timeout=5.0):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.rfile = self.sock.makefile("rb")
-
-    def close(self):
-        self.rfile.close()
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def command(self, *args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-        return self._read()
-
-    def _read(self):
-        line = self.rfile.readline()
-        if not line.endswith(b"\r\n"):
-            raise RedisError("connection closed")
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            raise RedisError(rest.decode("utf-8", "replace"))
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self.rfile.read(n + 2)[:-2]
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self._read() for _ in range(n)]
-        raise RedisError("unexpected reply %r" % line)
-
 
 class Redis:
     """A private redis-server on a fixed port; `aof=True` turns on
