@@ -111,6 +111,5 @@ struct store *store_new(struct event_base *base, const struct redis_endpoint *ep
 void store_free(struct store *s);
 void store_send(struct store *s, struct store_batch *b);
 void store_disconnect(struct store *s);
-bool store_connected(const struct store *s);
 
 #endif

@@ -473,10 +473,6 @@ void store_send(struct store *s, struct store_batch *b) {
     send_now(s, b);
 }
 
-bool store_connected(const struct store *s) {
-    return s->state == CONN_UP;
-}
-
 void store_disconnect(struct store *s) {
     s->closing = true;
     evtimer_del(s->retry_timer);
