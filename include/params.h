@@ -37,6 +37,7 @@ enum param_id {
 
 #define PARAM_BIT(id) (1u << (id))
 #define PARAMS_MAX_PAIRS 64
+#define PARAMS_TOO_MANY_MESSAGE "too many parameters (at most 64)"
 
 struct param_value {
     char *data;      /* decoded, NUL-terminated; NULL when absent */

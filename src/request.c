@@ -5,8 +5,7 @@
  *   on_uri        the request line is in: allocate the request, keep a copy
  *                 of the raw query string (we decode it ourselves, so that
  *                 bad escapes and encoded NULs are seen, not smoothed over);
- *                 refuse a connection past --max-connections (503) and
- *                 control characters in the raw path
+ *                 refuse control characters in the raw path
  *   on_access #1  headers are in: check Host, route, check the method and
  *                 body framing and size; answer nothing yet (answering on
  *                 the first call would cost keep-alive, as libmicrohttpd's
@@ -44,15 +43,14 @@
 #include "access_log.h"
 #include "admin.h"
 #include "clock.h"
-#include "connections.h"
 #include "cors.h"
+#include "headcheck.h"
 #include "json.h"
 #include "log.h"
 #include "server.h"
 
 enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };
 
-#define QUERY_MAX 8192
 #define BODY_MAX 16384
 
 static atomic_int awaiting;
@@ -259,7 +257,7 @@ static bool parse_params(struct request *req) {
         return false;
     }
     if (st == FORM_TOO_MANY) {
-        request_reply_error(req, MHD_HTTP_BAD_REQUEST, "too many parameters (at most 64)");
+        request_reply_error(req, MHD_HTTP_BAD_REQUEST, PARAMS_TOO_MANY_MESSAGE);
         return false;
     }
     return true;
@@ -446,9 +444,11 @@ static void receive_body(struct request *req, const char *data, size_t len) {
 
 void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     (void)cls;
+    /* The acceptor held a connection's first request to the same limit;
+     * later ones on it reach libmicrohttpd unscreened. */
     const char *q = strchr(uri, '?');
     size_t query_len = q ? strlen(q + 1) : 0;
-    bool too_long = query_len > QUERY_MAX;
+    bool too_long = query_len > HEADCHECK_QUERY_MAX;
     struct request *req = malloc(sizeof(*req) + (too_long ? 0 : query_len) + 1);
     if (req == NULL) return NULL;
     memset(req, 0, sizeof(*req));
@@ -459,11 +459,7 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     req->query[req->query_len] = '\0';
     buf_init(&req->body);
     req->started_us = clock_monotonic_us();
-    if (connections_over_limit(conn)) {
-        req->close_after = true;
-        reject(req, MHD_HTTP_SERVICE_UNAVAILABLE, "too many open connections, retry later");
-    }
-    if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, "request URI too long (at most 8192 bytes of query)");
+    if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, HEADCHECK_QUERY_TOO_LONG);
     if (path_has_control(uri))
         reject(req, MHD_HTTP_BAD_REQUEST, "the request path must not contain control characters");
     server_request_started();

@@ -3,19 +3,21 @@
  * Each worker thread runs its own daemon in libmicrohttpd's external-loop
  * mode (MHD_USE_EPOLL, no internal thread): the daemon's epoll descriptor is
  * one more event in the worker's libevent loop, next to its Redis and
- * upstream sockets. All daemons bind the same port with SO_REUSEPORT, so the
- * kernel spreads new connections over the workers by hash, instead of
- * whichever thread wakes first taking a whole burst. Suspend/resume lets
- * requests that wait on Redis or the upstream hold no stack.
+ * upstream sockets. The daemon has no listening socket of its own: the
+ * worker's acceptor (acceptor.h) accepts, screens each new connection's
+ * request head so that malformed ones get adstats' JSON answer rather than
+ * libmicrohttpd's, and hands the rest over with MHD_add_connection. All
+ * workers listen on the same port with SO_REUSEPORT, so the kernel spreads
+ * new connections over them by hash, instead of whichever thread wakes
+ * first taking a whole burst. Suspend/resume lets requests that wait on
+ * Redis or the upstream hold no stack.
  *
- * The connection limit sits a little above --max-connections, and every
- * connection is counted across workers (connections.c), so that the ones
- * past the limit get a JSON 503 instead of a silent close.
  * The bare responder in bench/ starts through http_start() too, so the
  * benchmark's HTTP ceiling is measured with these very settings. */
 #include "server.h"
 
 #include <event2/event.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +27,20 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "acceptor.h"
 #include "connections.h"
 #include "log.h"
 #include "metrics.h"
 
 static atomic_int in_flight;
 
+/* libmicrohttpd's per-connection memory pool, which headcheck.h's limits
+ * are sized for: stated here so that a new default cannot move it. */
+#define MHD_POOL_BYTES (32 * 1024)
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    struct acceptor *acceptor;
     struct event *ready; /* the daemon's epoll set has something to do */
     struct event *timer; /* the daemon's next timeout */
     bool kicked;         /* a connection was resumed since the last run */
@@ -69,30 +77,28 @@ static void on_daemon_event(evutil_socket_t fd, short what, void *arg) {
 static struct MHD_Daemon *start_daemon(const struct http_settings *s,
                                        MHD_AccessHandlerCallback access, http_uri_fn *uri_cb,
                                        MHD_RequestCompletedCallback completed_cb) {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    if (inet_pton(AF_INET, s->bind, &addr.sin_addr) != 1) {
-        log_error("http: bind address \"%s\" is not an IPv4 address", s->bind);
-        return NULL;
-    }
-    unsigned threads = http_thread_count(s);
-    unsigned limit = connections_mhd_limit(s->max_connections) / threads;
-    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    connections_set_max(s->max_connections);
-    struct MHD_OptionItem options[10];
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME
+                     | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem options[8];
     size_t n = 0;
 #define OPTION(opt, value, ptr) options[n++] = (struct MHD_OptionItem){opt, (intptr_t)(value), ptr}
-    OPTION(MHD_OPTION_SOCK_ADDR, 0, &addr);
-    OPTION(MHD_OPTION_CONNECTION_LIMIT, limit > 0 ? limit : 1, NULL);
+    OPTION(MHD_OPTION_CONNECTION_LIMIT, connections_mhd_limit(s->max_connections), NULL);
+    OPTION(MHD_OPTION_CONNECTION_MEMORY_LIMIT, MHD_POOL_BYTES, NULL);
     OPTION(MHD_OPTION_NOTIFY_CONNECTION, connections_notify, NULL);
     OPTION(MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, NULL);
-    OPTION(MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL);
-    OPTION(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL); /* SO_REUSEPORT */
     if (uri_cb) OPTION(MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL);
     if (completed_cb) OPTION(MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL);
     OPTION(MHD_OPTION_END, 0, NULL);
 #undef OPTION
-    return MHD_start_daemon(flags, (uint16_t)s->port, NULL, NULL, access, NULL,
-                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    return MHD_start_daemon(flags, 0, NULL, NULL, access, NULL, MHD_OPTION_ARRAY, options,
+                            MHD_OPTION_END);
+}
+
+/* acceptor_handoff_fn: the head passed; libmicrohttpd reads it from here. */
+static void hand_over(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen) {
+    struct http_server *h = cls;
+    if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES)
+        log_warn("http: libmicrohttpd refused a connection: %s", strerror(errno));
 }
 
 bool http_port_free(const struct http_settings *s) {
@@ -110,8 +116,14 @@ bool http_port_free(const struct http_settings *s) {
 struct http_server *http_start(const struct http_settings *s, struct event_base *base,
                                MHD_AccessHandlerCallback access, http_uri_fn *uri_cb,
                                MHD_RequestCompletedCallback completed_cb) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    if (inet_pton(AF_INET, s->bind, &addr.sin_addr) != 1) {
+        log_error("http: bind address \"%s\" is not an IPv4 address", s->bind);
+        return NULL;
+    }
     struct http_server *h = calloc(1, sizeof(*h));
     if (h == NULL) return NULL;
+    connections_set_max(s->max_connections);
     h->daemon = start_daemon(s, access, uri_cb, completed_cb);
     if (h->daemon == NULL) goto fail;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -119,6 +131,8 @@ struct http_server *http_start(const struct http_settings *s, struct event_base 
     h->ready = event_new(base, info->epoll_fd, EV_READ | EV_PERSIST, on_daemon_event, h);
     h->timer = evtimer_new(base, on_daemon_event, h);
     if (h->ready == NULL || h->timer == NULL || event_add(h->ready, NULL) != 0) goto fail;
+    h->acceptor = acceptor_start(base, &addr, s->idle_timeout_s, hand_over, h);
+    if (h->acceptor == NULL) goto fail;
     struct timeval now = {0, 0};
     evtimer_add(h->timer, &now);
     return h;
@@ -134,12 +148,12 @@ void http_kick(struct http_server *h) {
 }
 
 void http_quiesce(struct http_server *h) {
-    MHD_socket fd = MHD_quiesce_daemon(h->daemon);
-    if (fd != MHD_INVALID_SOCKET) close(fd);
+    acceptor_quiesce(h->acceptor);
     run_daemon(h);
 }
 
 void http_stop(struct http_server *h) {
+    acceptor_free(h->acceptor);
     if (h->ready) event_free(h->ready);
     if (h->timer) event_free(h->timer);
     if (h->daemon) MHD_stop_daemon(h->daemon);

@@ -4,7 +4,9 @@
     JSON 503 (Retry-After, Connection: close) and counts nothing, while the
     connections already open keep being served; once some close, new ones
     are served again.
-  - A connection that sends nothing is closed after --idle-timeout-s.
+  - A connection that sends nothing is closed after --idle-timeout-s; one
+    whose request head is not whole by then gets a JSON 408, however busily
+    it dribbles (the deadline runs from the accept).
   - 1,000 connections dribbling their headers one byte at a time
     (slowloris) do not keep a normal client from getting /impression
     answers in under 100 ms.
@@ -106,6 +108,40 @@ class IdleTimeout(unittest.TestCase):
                 waited = time.monotonic() - started
             self.assertGreater(waited, 0.5)
             self.assertLess(waited, 3.5)
+            adstats.assert_healthy(self)
+            adstats.stop_clean()
+        finally:
+            adstats.stop()
+            redis.stop()
+
+
+class HeadDeadline(unittest.TestCase):
+    def test_dribbled_head_gets_408_at_the_deadline(self):
+        redis = Redis().start()
+        adstats = Adstats(redis.url, args=["--idle-timeout-s", "1"])
+        try:
+            with socket.create_connection((HOST, adstats.port), timeout=5) as s:
+                started = time.monotonic()
+                s.sendall(b"GET /impression?" + event_query("slow").encode() + b" HTTP/1.1\r\n")
+                raw = b""
+                while not raw and time.monotonic() - started < 4:
+                    try:
+                        s.sendall(b"X")  # a byte of header every 0.1 s
+                    except OSError:
+                        break
+                    s.settimeout(0.1)
+                    try:
+                        raw = s.recv(4096)
+                    except socket.timeout:
+                        pass
+                waited = time.monotonic() - started
+            (status, headers, body), = parse_responses(raw)[0]
+            self.assertEqual(status, 408, raw)
+            self.assertEqual(headers.get("content-type"), "application/json")
+            self.assertIn(b"request head not received in time", body)
+            self.assertGreater(waited, 0.9)
+            self.assertLess(waited, 2.5)
+            self.assertEqual(redis.command("DBSIZE"), 0)
             adstats.assert_healthy(self)
             adstats.stop_clean()
         finally:
