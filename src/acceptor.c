@@ -36,6 +36,7 @@
 #define PAUSE_MS 100       /* out of descriptors: stop accepting this long */
 #define LINGER_MS 1000
 #define LINGER_MAX 1024
+#define DRAIN_MAX (64 * 1024)
 #define PEEK_MAX (2 * HEADCHECK_HEAD_MAX) /* a head and what is pipelined behind it */
 
 struct held {
@@ -112,15 +113,19 @@ static void send_answer(int fd, unsigned status, const char *message) {
     buf_free(&body);
 }
 
-/* Reads and drops whatever the client has sent; true once it has closed
- * (or reset) its side. */
+/* Reads and drops what the client has sent, at most DRAIN_MAX bytes a
+ * time so that a client streaming at full speed cannot hold the loop (its
+ * next segment brings the next edge, and the deadline ends it anyway);
+ * true once it has closed (or reset) its side. */
 static bool client_gone(int fd) {
     char sink[4096];
-    for (;;) {
+    for (size_t drained = 0; drained < DRAIN_MAX;) {
         ssize_t n = recv(fd, sink, sizeof(sink), 0);
-        if (n > 0 || (n < 0 && errno == EINTR)) continue;
-        return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+        if (n > 0) drained += (size_t)n;
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+        else if (errno != EINTR) return false;
     }
+    return false;
 }
 
 static void linger(struct held *h) {

@@ -162,7 +162,10 @@ static enum headcheck_verdict scan_request_line(struct scan *sc) {
 static enum headcheck_verdict read_length(struct scan *sc, const unsigned char *v, size_t n,
                                           struct framing *f) {
     while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
-    while (n > 0 && (*v == ' ' || *v == '\t')) v++, n--;
+    while (n > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        n--;
+    }
     unsigned long long value = 0;
     for (size_t i = 0; i < n; i++) {
         if (v[i] < '0' || v[i] > '9') return reject(sc, 400, "Content-Length is not a number");
