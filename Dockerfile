@@ -3,6 +3,8 @@
 # The first stage compiles (and embeds openapi.yaml with xxd); the second
 # holds only the runtime libraries and `make install`'s output, and runs as
 # an unprivileged user. curl is there for health checks (/healthz, /readyz).
+# The libraries are the Makefile's PKGS.adstats and PKGS.vastmock: jansson
+# is the mock upstream's only (docker-compose.yml runs it from this image).
 FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends make gcc libc6-dev pkg-config \

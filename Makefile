@@ -7,11 +7,12 @@
 #
 # Builds go to build/$(MODE)/ with MODE=release (default) or MODE=asan
 # (AddressSanitizer + UndefinedBehaviorSanitizer); binaries to bin/ (release)
-# or build/asan/bin/.
+# or build/asan/bin/. Each object has a .d file next to it (the compiler's
+# -MMD): it depends on exactly the headers it includes.
 
 MODE ?= release
 CC ?= cc
-PKGS := libmicrohttpd hiredis libcurl libxml-2.0 libevent jansson
+PKG_CONFIG ?= pkg-config
 
 ifeq ($(MODE),asan)
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -23,22 +24,29 @@ endif
 
 OUT := build/$(MODE)
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-          -Iinclude $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+          -Iinclude $(OPT)
+DEPFLAGS := -MMD -MP
 LDFLAGS += $(OPT)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+# ---- sources and objects -------------------------------------------------
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard endpoints/*.c)
 LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o \
            $(OUT)/gen/dashboard_files.o
+MAIN_OBJ := $(OUT)/src/main.o
+BENCH_OBJ := $(OUT)/bench/ceiling.o
+VASTMOCK_OBJ := $(OUT)/tools/vastmock.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(UNIT_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 # The dashboard's files, compiled into the binary (include/embedded.h).
 DASHBOARD_FILES := $(sort $(wildcard dashboard/*.html dashboard/*.js dashboard/*.css dashboard/*.svg))
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: FORCE all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit test-integration test-postman test-asan cluster-test clean install
+.PHONY: FORCE all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit \
+        test-integration test-postman test-asan cluster-test clean install
 
 all: $(BIN)/adstats $(BIN)/vastmock
 
@@ -47,17 +55,60 @@ build: all
 deps:
 	@tools/deps.sh build
 
-$(OUT)/%.o: %.c $(wildcard include/*.h)
+# ---- libraries -----------------------------------------------------------
+# The pkg-config packages each binary needs, and the Debian package of each
+# (tools/deps.sh installs them). Only the mock upstream uses jansson.
+
+PKGS.adstats := libmicrohttpd hiredis libcurl libxml-2.0 libevent
+PKGS.vastmock := libevent jansson
+PKGS.unit := $(PKGS.adstats) cmocka
+PKGS.fuzz := libxml-2.0
+
+DEBIAN.libmicrohttpd := libmicrohttpd-dev
+DEBIAN.hiredis := libhiredis-dev
+DEBIAN.libcurl := libcurl4-openssl-dev
+DEBIAN.libxml-2.0 := libxml2-dev
+DEBIAN.libevent := libevent-dev
+DEBIAN.jansson := libjansson-dev
+DEBIAN.cmocka := libcmocka-dev
+DEBIAN.pkg-config := pkg-config
+
+# $(call pkg_cflags,NAME), pkg_libs: the compiler and linker flags of
+# PKGS.NAME; pkg_missing: those of its packages pkg-config cannot find (or
+# pkg-config itself); pkg_message: what to tell the user about them.
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(PKGS.$(1)) 2>/dev/null)
+pkg_libs = $(shell $(PKG_CONFIG) --libs $(PKGS.$(1)) 2>/dev/null)
+pkg_missing = $(strip $(if $(shell command -v $(PKG_CONFIG)), \
+              $(foreach p,$(PKGS.$(1)),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))), \
+              pkg-config))
+pkg_message = $(1): missing libraries: $(2) (Debian: $(foreach p,$(2),$(DEBIAN.$(p)))). \
+              Run `make deps` (as root) or install them
+
+# libs-NAME stops the build, before any compiler error, if a package of
+# PKGS.NAME is not installed. Objects depend on it order-only: it runs first
+# but never makes them out of date. Its recipe is empty (`:`) when all is there.
+LIBS_CHECKS := libs-adstats libs-vastmock libs-unit libs-fuzz
+.PHONY: $(LIBS_CHECKS)
+
+$(LIBS_CHECKS): libs-%:
+	@$(if $(call pkg_missing,$*),$(error $(call pkg_message,$*,$(call pkg_missing,$*)))):
+
+# Each group of objects gets the compiler flags of its binary's libraries.
+$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ): PKG_CFLAGS := $(call pkg_cflags,adstats)
+$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ): | libs-adstats
+$(VASTMOCK_OBJ): PKG_CFLAGS := $(call pkg_cflags,vastmock)
+$(VASTMOCK_OBJ): | libs-vastmock
+$(UNIT_OBJ): PKG_CFLAGS := $(call pkg_cflags,unit)
+$(UNIT_OBJ): | libs-unit
+
+$(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # The API description, embedded so that GET /openapi.yaml reads no file.
 $(OUT)/gen/openapi_yaml.c: openapi.yaml
 	@mkdir -p $(dir $@)
 	xxd -i -n openapi_yaml $< >$@.tmp && mv $@.tmp $@
-
-$(OUT)/gen/openapi_yaml.o: $(OUT)/gen/openapi_yaml.c
-	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The list of files as a prerequisite too, so that removing one rebuilds.
 $(OUT)/gen/dashboard_files.list: FORCE
@@ -68,27 +119,31 @@ $(OUT)/gen/dashboard_files.c: $(DASHBOARD_FILES) $(OUT)/gen/dashboard_files.list
 	@mkdir -p $(dir $@)
 	tools/embed.sh dashboard_files $(DASHBOARD_FILES) > $@.tmp && mv $@.tmp $@
 
-$(OUT)/gen/dashboard_files.o: $(OUT)/gen/dashboard_files.c include/embedded.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+$(OUT)/gen/%.o: $(OUT)/gen/%.c
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# Rebuilt from scratch, so that an object whose source is gone leaves too.
 $(OUT)/libadstats.a: $(LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/adstats: $(OUT)/src/main.o $(OUT)/libadstats.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# ---- binaries ------------------------------------------------------------
 
-$(BIN)/vastmock: $(OUT)/tools/vastmock.o
+$(BIN)/adstats: $(MAIN_OBJ) $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
 
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libadstats.a
+$(BIN)/vastmock: $(VASTMOCK_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libadstats.a $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,vastmock)
 
-$(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
+$(UNIT_BIN): $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,unit) -lpthread -lm
+
+$(BIN)/bench-ceiling: $(BENCH_OBJ) $(OUT)/libadstats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
 
 # ---- run and test --------------------------------------------------------
 
@@ -113,7 +168,7 @@ bench-callgrind:
 	@bench/callgrind.sh
 
 # Two nodes behind nginx, three Redis shards behind twemproxy: see
-# deploy/local-cluster.sh and docs/README-scaling.md.
+# deploy/local-cluster.sh and README.md's Scaling section.
 bench-cluster:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
@@ -148,26 +203,37 @@ clean:
 
 # ---- reliability: faults, hostile input, fuzzing, valgrind ---------------
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target for N seconds (clang,
-# ASan + UBSan); the other targets run one suite of tests/run-all.sh.
+# ASan + UBSan); the other targets run one suite of tests/run-all.sh. Fuzz
+# objects go to build/fuzz/, built with fuzzer coverage; only the link adds
+# libFuzzer's main.
 
 FUZZ_TARGETS := params json vast hll headcheck
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
-               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-               $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+               -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LIB := src/params.c src/day.c src/utf8.c src/buf.c src/json.c src/vast.c src/hll.c \
             src/headcheck.c
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB))
+FUZZ_OBJ := $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 .PHONY: fuzz test-faults test-hostile test-valgrind
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) $(wildcard include/*.h)
+$(FUZZ_LIB_OBJ) $(FUZZ_OBJ): PKG_CFLAGS := $(call pkg_cflags,fuzz)
+$(FUZZ_LIB_OBJ) $(FUZZ_OBJ): | libs-fuzz
+
+build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(shell pkg-config --libs libxml-2.0) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BIN): build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(call pkg_libs,fuzz) -lm
 
 fuzz:
 	@tools/deps.sh test
-	@$(MAKE) --no-print-directory $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 test-faults: all
@@ -181,3 +247,8 @@ test-valgrind: $(UNIT_BIN)
 
 # FORCE: a prerequisite that is always out of date.
 FORCE:
+
+# The header dependencies the compiler wrote (-MMD); -MP adds an empty rule
+# for each header, so that deleting one does not break the build.
+-include $(patsubst %.o,%.d,$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VASTMOCK_OBJ) $(UNIT_OBJ) \
+           $(FUZZ_LIB_OBJ) $(FUZZ_OBJ))

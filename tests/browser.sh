@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The dashboard's end-to-end tests in headless Chromium (Debian package
 # chromium), driven by playwright-core from npm: an exact version, named in
-# tests/browser/package.json, with no dependencies of its own, installed
-# locally into tests/browser/node_modules (not tracked by git). It downloads
-# no browser.
+# tests/browser/package.json and locked in its package-lock.json, with no
+# dependencies of its own, installed by tools/npm.sh into
+# tests/browser/node_modules (not tracked by git). It downloads no browser.
 #   tests/browser.sh           the tests (part of `make test`)
 #   tests/browser.sh --demo    demo data and the screenshots in docs/
 # Screenshots of each run go to tests/artifacts/ (not tracked either).
@@ -14,9 +14,6 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   echo "browser.sh: /usr/bin/chromium not found (tools/deps.sh test installs it)" >&2
   exit 1
 fi
-if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
-  command -v npm >/dev/null || { echo "browser.sh: npm not found (tools/deps.sh test installs it)" >&2; exit 1; }
-  echo "browser.sh: installing playwright-core into tests/browser/node_modules" >&2
-  npm install --no-audit --no-fund --no-package-lock --prefix tests/browser >&2
-fi
+. tools/npm.sh
+npm_install tests/browser
 exec python3 tests/browser/run.py "$@"

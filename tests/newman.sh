@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the adstats Postman collection with newman against a running server.
 #   usage: tests/newman.sh BASE_URL        e.g. tests/newman.sh http://127.0.0.1:5000
-# newman is installed locally into tests/.node (no global install); that
-# directory is a cache and is not tracked by git.
+# newman is the version locked in tests/newman/package-lock.json, installed
+# into tests/newman/node_modules by tools/npm.sh (not tracked by git).
 set -euo pipefail
 
 if [ "$#" -ne 1 ] || [ -z "$1" ]; then
@@ -12,28 +12,15 @@ fi
 BASE_URL="${1%/}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NODE_DIR="$ROOT/tests/.node"
-NEWMAN="$NODE_DIR/node_modules/.bin/newman"
 COLLECTION="$ROOT/postman/adstats.postman_collection.json"
 ENVIRONMENT="$ROOT/postman/adstats.postman_environment.json"
-
-if [ ! -x "$NEWMAN" ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    echo "newman.sh: npm not found, installing nodejs and npm with apt-get" >&2
-    $SUDO apt-get update
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y nodejs npm
-  fi
-  echo "newman.sh: installing newman@6 into $NODE_DIR" >&2
-  mkdir -p "$NODE_DIR"
-  npm install --no-audit --no-fund --prefix "$NODE_DIR" newman@6
-fi
+. "$ROOT/tools/npm.sh"
+npm_install "$ROOT/tests/newman"
 
 # Per-request timeout 10 s, whole run 5 min: a hung server fails the run
 # instead of blocking it.
 set +e
-"$NEWMAN" run "$COLLECTION" \
+"$ROOT/tests/newman/node_modules/.bin/newman" run "$COLLECTION" \
   --environment "$ENVIRONMENT" \
   --env-var "baseUrl=$BASE_URL" \
   --reporters cli \
