@@ -517,14 +517,14 @@ static bool scan(struct run *r) {
 static void line(const char *label, const char *detail, long long n) {
     char text[96];
     snprintf(text, sizeof(text), "%s%s:", label, detail);
-    printf("%-52s %lld\n", text, n);
+    printf("%-56s %lld\n", text, n);
 }
 
 static void print_dimension(const struct report *rep, enum dimension d) {
     static const char *const what[OUT__COUNT] = {
         [OUT_IMPORTED] = " imported", [OUT_SAME] = " already imported",
         [OUT_INVALID] = " skipped: not a valid name",
-        [OUT_LOWER] = " skipped: Flask count below the imported",
+        [OUT_LOWER] = " skipped: Flask count below imported",
         [OUT_RACED] = " skipped: changed by a concurrent import",
         [OUT_FAILED] = " failed"};
     for (int o = 0; o < OUT__COUNT; o++) line(dim_label[d], what[o], rep->outcome[d][o]);
