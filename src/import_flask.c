@@ -264,13 +264,13 @@ static bool is_adstats_key(const redisReply *key) {
     return key->len >= 3 && memcmp(key->str, "as:", 3) == 0;
 }
 
-static void send_probe(struct run *r, const redisReply *key) {
+static bool send_probe(struct run *r, const redisReply *key) {
     const char *hlen[] = {"HLEN", key->str};
     const char *hmget[] = {"HMGET", key->str, FLASK_FIELD_IMPRESSIONS, FLASK_FIELD_AD_REQUESTS};
     size_t hlen_len[] = {4, key->len};
     size_t hmget_len[] = {5, key->len, strlen(hmget[2]), strlen(hmget[3])};
-    redisAppendCommandArgv(r->redis, 2, hlen, hlen_len);
-    redisAppendCommandArgv(r->redis, 4, hmget, hmget_len);
+    return redisAppendCommandArgv(r->redis, 2, hlen, hlen_len) == REDIS_OK
+        && redisAppendCommandArgv(r->redis, 4, hmget, hmget_len) == REDIS_OK;
 }
 
 /* Reads the HLEN and HMGET replies of one key. Returns false on a Redis
@@ -321,7 +321,10 @@ done:
  * -1 on a Redis error. */
 static long find_counters(struct run *r, const redisReply *keys, struct source *out) {
     for (size_t i = 0; i < keys->elements; i++) {
-        if (!is_adstats_key(keys->element[i])) send_probe(r, keys->element[i]);
+        if (!is_adstats_key(keys->element[i]) && !send_probe(r, keys->element[i])) {
+            redis_failed(r, "reading a key");
+            return -1;
+        }
     }
     long n = 0;
     for (size_t i = 0; i < keys->elements; i++) {
@@ -496,7 +499,8 @@ static bool scan_reply_valid(const redisReply *reply) {
 static bool scan(struct run *r) {
     char cursor[32] = "0";
     do {
-        redisAppendCommand(r->redis, "SCAN %s COUNT " SCAN_COUNT, cursor);
+        if (redisAppendCommand(r->redis, "SCAN %s COUNT " SCAN_COUNT, cursor) != REDIS_OK)
+            return redis_failed(r, "scanning the keys");
         redisReply *reply = next_ok_reply(r, "scanning the keys");
         if (reply == NULL) return false;
         bool ok = scan_reply_valid(reply) && reply->element[0]->len < sizeof(cursor);

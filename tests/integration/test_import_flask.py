@@ -209,6 +209,25 @@ class ImportFlaskTest(StackTestCase):
         self.assertIn('sdk  "2.0": +3 impressions, +5 ad requests', out)
         self.assertIn('skip "session:42": not a hash', out)
 
+    def test_many_keys_take_several_scan_batches(self):
+        users = ["u%04d" % i for i in range(1200)]
+        for i, user in enumerate(users):
+            self.redis.command("HINCRBY", user, "ad_requests_count", i + 1)
+        for i in range(300):
+            self.redis.command("SET", "other:%d" % i, "x")
+        report = self.imported()
+        # SCAN also meets the keys the import writes meanwhile (and skips
+        # them), and may return a key twice: the record makes that harmless.
+        self.assertEqual(report["keys scanned"],
+                         report["skipped: adstats keys (as:*)"] + report["Flask counters found"]
+                         + report["skipped: not a hash"])
+        self.assertReport(report, {"users imported": 1200,
+                                   "users: ad requests added": 1200 * 1201 // 2})
+        self.assertEqual(self.totals(username="u0999"), (0, 1000))
+        self.assertEqual(self.top("username", "ad_requests")[:2], [("u1199", 1200),
+                                                                   ("u1198", 1199)])
+        self.assertEqual(self.imported()["users already imported"], 1200)
+
     # -- where names go --
     def test_as_both_puts_every_name_in_both_dimensions(self):
         write_flask_data(self.redis)
