@@ -16,6 +16,9 @@
  *       no scope of a value key, so no value can forge these)
  *   as:e:i:<event_id>, as:e:r:<event_id> event ids already counted, per
  *       event type (impression, ad request); "e" is no dimension letter.
+ *   as:import:flask:<dim>:<value>  what `adstats import-flask` has added to
+ *       that value's all-time counters from the Flask service's hash of the
+ *       same name: hash {imp, req} ("import" is no dimension letter).
  *
  * The hash fields are `imp` (impressions) and `req` (ad requests). */
 #ifndef ADSTATS_KEYS_H
@@ -49,6 +52,7 @@ void key_sessions(struct buf *b, enum dimension dim, const char *value, size_t l
 void key_sessions_day(struct buf *b, enum dimension dim, long day, const char *value,
                       size_t len);
 void key_event_id(struct buf *b, enum metric m, const char *id, size_t len);
+void key_flask_import(struct buf *b, enum dimension dim, const char *value, size_t len);
 
 /* Static strings. */
 const char *key_top(enum dimension dim, enum metric m);

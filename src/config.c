@@ -304,6 +304,7 @@ static bool apply_environment(struct config *cfg, FILE *err) {
 
 static void print_help(FILE *out) {
     fprintf(out, "Usage: adstats [OPTION]...\n"
+                 "       adstats import-flask [OPTION]...\n"
                  "Ad-event statistics API: counts ad requests and impressions in Redis\n"
                  "and serves VAST ads from an upstream ad server.\n\n"
                  "Options (flag, environment variable, default); flags win over the\n"
@@ -315,6 +316,9 @@ static void print_help(FILE *out) {
     }
     fprintf(out, "  --help                                 show this help and exit\n"
                  "  --version                              show the version and exit\n");
+    fprintf(out, "\nCommands:\n"
+                 "  import-flask [OPTION]...               add the Flask service's counters to\n"
+                 "                                         adstats' (adstats import-flask --help)\n");
 }
 
 /* Accepts --name=value and --name value. */

@@ -82,6 +82,13 @@ void key_event_id(struct buf *b, enum metric m, const char *id, size_t len) {
     buf_append(b, id, len);
 }
 
+void key_flask_import(struct buf *b, enum dimension dim, const char *value, size_t len) {
+    buf_append_str(b, "as:import:flask:");
+    buf_append_char(b, dim_letter[dim]);
+    buf_append_char(b, ':');
+    buf_append(b, value, len);
+}
+
 const char *key_top(enum dimension dim, enum metric m) {
     return top_keys[dim][m];
 }

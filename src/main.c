@@ -7,12 +7,16 @@
  * most --drain-ms), fails whatever still waits on Redis or the upstream,
  * and exits 0. /readyz answers 503 from the signal on, so load balancers
  * stop sending traffic while the drain runs. Redis being unreachable at
- * start-up is not fatal: the store keeps retrying (and /readyz says so). */
+ * start-up is not fatal: the store keeps retrying (and /readyz says so).
+ *
+ * `adstats import-flask ...` runs a one-shot command instead of the server
+ * (import_flask.h). */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "access_log.h"
@@ -22,6 +26,7 @@
 #include "config.h"
 #include "cors.h"
 #include "events.h"
+#include "import_flask.h"
 #include "ioloop.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -126,6 +131,8 @@ static int wait_for_signal(const sigset_t *set) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "import-flask") == 0)
+        return import_flask_main(argc - 1, argv + 1);
     struct config cfg;
     switch (config_load(&cfg, argc, argv, ".env", stdout, stderr)) {
     case CONFIG_OK: break;
