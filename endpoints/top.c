@@ -51,7 +51,7 @@ static void reply_list(struct request *req, const struct top_list *t) {
         buf_append_str(&body, i == 0 ? "{\"value\": " : ", {\"value\": ");
         json_append_string(&body, t->rows[i].value, t->rows[i].len);
         buf_append_str(&body, ", ");
-        stats_append_members(&body, &t->rows[i].counts, true);
+        stats_append_members(&body, &t->rows[i].counts, STATS_SESSIONS);
         buf_append_char(&body, '}');
     }
     buf_append_str(&body, "]}");
