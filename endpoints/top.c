@@ -80,7 +80,8 @@ static void rows_read(struct request *req) {
 static void read_rows(struct request *req) {
     struct top_list *t = req->scratch;
     size_t cmds = t->n * STATS_TOTAL_CMDS(true);
-    if (!store_batch_init_large(&req->batch, cmds, cmds * 4, cmds * KEY_MAX, row_reply, NULL)) {
+    if (!store_batch_init_large(&req->batch, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX,
+                                row_reply, NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }

@@ -29,6 +29,10 @@ enum stats_member {
     STATS_SESSIONS = 2,        /* "unique_sessions" (unique_sessions=1) */
 };
 
+/* Arguments of the longest command added here (HMGET key imp req nof),
+ * for sizing a large batch. */
+#define STATS_CMD_ARGS_MAX 5
+
 /* Commands per value added by stats_add_totals. */
 #define STATS_TOTAL_CMDS(sessions) ((sessions) ? 2u : 1u)
 

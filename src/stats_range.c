@@ -50,7 +50,8 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
                          const char *value, size_t len, store_reply_fn *on_reply,
                          store_done_fn *on_done) {
     size_t cmds = 1 + n_days(r) * cmds_per_day(r);
-    if (!store_batch_init_large(b, cmds, cmds * 4, cmds * KEY_MAX, on_reply, on_done))
+    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX, on_reply,
+                                on_done))
         return false;
     stats_add_totals(b, dim, value, len, false);
     for (long day = r->from; day <= r->to; day++) {
