@@ -81,9 +81,10 @@ static void reply_no_fill(struct request *req) {
 }
 
 /* If the no-fill could not be counted (Redis failed meanwhile), the player
- * still gets its answer: the ad request itself was counted and
- * acknowledged, and a 503 would only make the client retry an ad request
- * whose retry is not counted. The loss is counted in /metrics
+ * still gets its answer: the ad request itself was counted, and a 503 would
+ * make the client retry it, counting it twice (or, with an event_id,
+ * getting a duplicate whose no-fill is not counted either). The loss is
+ * counted in /metrics
  * (adstats_events_lost_total), not logged: one line per event would let an
  * outage flood the log, and the store already reports the outage itself. */
 static void no_fill_counted(struct request *req) {
