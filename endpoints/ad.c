@@ -8,7 +8,15 @@
  * but the ad is still fetched and returned (the client still needs one),
  * marked with the header `Adstats-Duplicate: true`. Each step waits with
  * the connection suspended, so a slow upstream holds no thread. Every
- * upstream failure is written to the backend error log. */
+ * upstream failure is written to the backend error log.
+ *
+ * A no-fill -- the upstream has no ad for this request: it answers 204, or
+ * a VAST document (any version, 1.0 included) without an <Ad> -- is no
+ * failure: real ad servers answer so to a good share of requests. It is
+ * counted (a `nof` in the ad request's counters, events.h; a retry's was
+ * counted with the first) and answered 200 with a VAST document for the
+ * player: the upstream's own, byte for byte (its <Error> URLs must reach the
+ * player), or, for a 204, an empty VAST 3.0 document. Nothing is logged. */
 #include <microhttpd.h>
 #include <stdio.h>
 
@@ -55,28 +63,62 @@ static void reply_failure(struct request *req, unsigned status, const char *outc
     request_reply_error(req, status, message);
 }
 
-static void answer_fetched(struct request *req) {
+/* What a 204 from the upstream is answered with: VAST's own no-fill. */
+static const char empty_vast[] = "<VAST version=\"3.0\"/>";
+
+static void mark_duplicate(struct request *req) {
+    if (req->duplicate) request_add_header(req, "Adstats-Duplicate", "true");
+}
+
+static void reply_no_fill(struct request *req) {
+    struct upstream_fetch *f = &req->fetch;
+    if (f->http_status == MHD_HTTP_NO_CONTENT)
+        request_reply_static(req, MHD_HTTP_OK, "application/xml", empty_vast,
+                             sizeof(empty_vast) - 1);
+    else
+        request_reply_body(req, MHD_HTTP_OK, "application/xml", &f->body);
+    mark_duplicate(req);
+}
+
+/* If the no-fill could not be counted (Redis failed meanwhile), the player
+ * still gets its answer: the ad request itself was counted, and a 503 would
+ * make the client retry it, counting it twice (or, with an event_id,
+ * getting a duplicate whose no-fill is not counted either). The loss is
+ * counted in /metrics
+ * (adstats_events_lost_total), not logged: one line per event would let an
+ * outage flood the log, and the store already reports the outage itself. */
+static void no_fill_counted(struct request *req) {
+    if (!req->duplicate) metrics_no_fill(req->store_status == STORE_OK);
+    reply_no_fill(req);
+}
+
+/* Answers the fetch, or returns false for a no-fill (a 204, or VAST
+ * without an ad), which the caller counts first. */
+static bool answer_fetched(struct request *req) {
     struct upstream_fetch *f = &req->fetch;
     char message[512];
     if (f->outcome != UPSTREAM_OK) {
         describe_failure(f, message, sizeof(message));
         reply_failure(req, failure_status(f->outcome), upstream_outcome_name(f->outcome), message);
-        return;
+        return true;
     }
+    if (f->http_status == MHD_HTTP_NO_CONTENT) return false;
     enum vast_status vast = vast_check(f->body.data, f->body.len);
+    if (vast == VAST_NO_AD) return false;
     if (vast != VAST_OK) {
         snprintf(message, sizeof(message), "upstream ad is not valid VAST: %s",
                  vast_status_text(vast));
         reply_failure(req, MHD_HTTP_BAD_GATEWAY, vast == VAST_WRONG_ROOT ? "not_vast" : "malformed_xml",
                       message);
-        return;
+        return true;
     }
     request_reply_body(req, MHD_HTTP_OK, "application/xml", &f->body);
+    return true;
 }
 
 static void ad_fetched(struct request *req) {
-    answer_fetched(req);
-    if (req->duplicate) request_add_header(req, "Adstats-Duplicate", "true");
+    if (answer_fetched(req)) mark_duplicate(req);
+    else event_count_no_fill(req, no_fill_counted);
 }
 
 static void ad_counted(struct request *req) {

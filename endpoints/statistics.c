@@ -8,11 +8,13 @@
  * byte for byte the Flask message (country and platform are documented
  * instead). Optional:
  *   unique_sessions=1  adds "unique_sessions" (a HyperLogLog estimate)
+ *   no_fills=1         adds "no_fills": ad requests the upstream had no ad
+ *                      for (fill_rate stays impressions / ad_requests)
  *   from=, to=         restrict the counts to those UTC days (inclusive)
  *   interval=day       adds a per-day "series"
  * A range defaults to the 30 days up to `to`, and `to` to today; it may
- * span at most 400 days. Without those options the answer is exactly the
- * Flask one: {"success": true, "<value>": {"impressions": I,
+ * span at most 400 days. The flags apply to the totals and to every day of
+ * a series. Without those options the answer is exactly the Flask one: {"success": true, "<value>": {"impressions": I,
  * "ad_requests": R, "fill_rate": F}}. */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@
 #define RANGE_PARAMS \
     (PARAM_BIT(PARAM_FROM) | PARAM_BIT(PARAM_TO) | PARAM_BIT(PARAM_INTERVAL))
 
-enum { VALUE_IMPRESSIONS, VALUE_AD_REQUESTS, VALUE_SESSIONS };
+enum { VALUE_IMPRESSIONS, VALUE_AD_REQUESTS, VALUE_SESSIONS, VALUE_NO_FILLS };
 
 /* ---- the answer -------------------------------------------------------- */
 
@@ -47,16 +49,22 @@ static void reply_not_found(struct request *req, const struct param_value *who) 
     request_reply_json(req, MHD_HTTP_NOT_FOUND, &body);
 }
 
+/* The optional members (enum stats_member) the query asks for. */
+static unsigned members_asked(const struct request *req) {
+    return (params_flag(&req->params, PARAM_NO_FILLS) ? STATS_NO_FILLS : 0)
+         | (params_flag(&req->params, PARAM_UNIQUE_SESSIONS) ? STATS_SESSIONS : 0);
+}
+
 /* {"success": true, "<value>": {<members>, then `extra`}} */
 static void reply_counts(struct request *req, const struct param_value *who,
-                         const struct stats_counts *c, bool sessions,
+                         const struct stats_counts *c,
                          void (*extra)(struct buf *, const void *), const void *arg) {
     struct buf body;
     buf_init(&body);
     buf_append_str(&body, "{\"success\": true, ");
     json_append_string(&body, who->data, who->len);
     buf_append_str(&body, ": {");
-    stats_append_members(&body, c, sessions);
+    stats_append_members(&body, c, members_asked(req));
     if (extra != NULL) extra(&body, arg);
     buf_append_str(&body, "}}");
     request_reply_json(req, MHD_HTTP_OK, &body);
@@ -71,6 +79,7 @@ static void append_date(struct buf *body, const char *name, long day) {
 struct range_answer {
     const struct stats_range *range;
     bool series;
+    unsigned members;  /* of every day */
 };
 
 static void append_range(struct buf *body, const void *arg) {
@@ -84,7 +93,7 @@ static void append_range(struct buf *body, const void *arg) {
         char date[DAY_ISO_LEN + 1];
         day_format_iso(day, date);
         buf_printf(body, "%s{\"date\": \"%s\", ", day == r->from ? "" : ", ", date);
-        stats_append_members(body, &r->days[day - r->from].counts, r->sessions);
+        stats_append_members(body, &r->days[day - r->from].counts, a->members);
         buf_append_char(body, '}');
     }
     buf_append_char(body, ']');
@@ -94,14 +103,18 @@ static void append_range(struct buf *body, const void *arg) {
 
 /* The all-time counts live in req->values while the reply comes in. */
 static struct stats_counts load_counts(const struct request *req) {
-    return (struct stats_counts){req->values[VALUE_IMPRESSIONS], req->values[VALUE_AD_REQUESTS],
-                                 req->values[VALUE_SESSIONS], req->found};
+    return (struct stats_counts){.impressions = req->values[VALUE_IMPRESSIONS],
+                                 .ad_requests = req->values[VALUE_AD_REQUESTS],
+                                 .no_fills = req->values[VALUE_NO_FILLS],
+                                 .unique_sessions = req->values[VALUE_SESSIONS],
+                                 .found = req->found};
 }
 
 static void save_counts(struct request *req, const struct stats_counts *c) {
     req->values[VALUE_IMPRESSIONS] = c->impressions;
     req->values[VALUE_AD_REQUESTS] = c->ad_requests;
     req->values[VALUE_SESSIONS] = c->unique_sessions;
+    req->values[VALUE_NO_FILLS] = c->no_fills;
     req->found = c->found;
 }
 
@@ -122,7 +135,7 @@ static void total_read(struct request *req) {
     else if (!c.found)
         reply_not_found(req, who);
     else
-        reply_counts(req, who, &c, params_flag(&req->params, PARAM_UNIQUE_SESSIONS), NULL, NULL);
+        reply_counts(req, who, &c, NULL, NULL);
 }
 
 static void read_total(struct request *req, enum dimension dim, const struct param_value *who) {
@@ -185,8 +198,8 @@ static void range_read(struct request *req) {
                             "unique sessions could not be read (corrupt HyperLogLog)");
         return;
     }
-    struct range_answer a = {r, r->series};
-    reply_counts(req, who, &r->total, r->sessions, append_range, &a);
+    struct range_answer a = {r, r->series, members_asked(req)};
+    reply_counts(req, who, &r->total, append_range, &a);
 }
 
 static void read_range(struct request *req, enum dimension dim, const struct param_value *who) {
@@ -222,7 +235,8 @@ static void handle_statistics(struct request *req) {
 const struct endpoint endpoint_statistics = {
     .path = "/statistics",
     .methods = METHOD_GET | METHOD_DELETE,
-    .permitted = DIMENSION_FILTERS | RANGE_PARAMS | PARAM_BIT(PARAM_UNIQUE_SESSIONS),
+    .permitted = DIMENSION_FILTERS | RANGE_PARAMS | PARAM_BIT(PARAM_UNIQUE_SESSIONS)
+               | PARAM_BIT(PARAM_NO_FILLS),
     .required_one = DIMENSION_FILTERS,
     .required_one_shown = PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_SDK),
     .admin_methods = METHOD_DELETE,

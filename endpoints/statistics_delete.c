@@ -1,6 +1,7 @@
 /* statistics_delete.c -- DELETE /statistics?username=X (or sdk=, country=,
  * platform=): forget one subject's statistics -- all-time counters, unique
- * sessions, day buckets and top-list entries (events.h lists the keys).
+ * sessions, day buckets and top-list entries (events.h lists the keys; the
+ * no-fill counters are fields of the counter hashes, so they go with them).
  * Admin only: the pipeline has checked the bearer token before we run.
  * Answers {"success": true, "message": "...", "deleted": N}, N counting the
  * keys and top-list members removed (0 when there was nothing: deleting is
@@ -18,7 +19,7 @@
 
 #define DELETE_REFUSED \
     (PARAM_BIT(PARAM_FROM) | PARAM_BIT(PARAM_TO) | PARAM_BIT(PARAM_INTERVAL) \
-     | PARAM_BIT(PARAM_UNIQUE_SESSIONS))
+     | PARAM_BIT(PARAM_UNIQUE_SESSIONS) | PARAM_BIT(PARAM_NO_FILLS))
 
 static void count_deleted(struct store_batch *b, size_t index, const redisReply *reply) {
     (void)index;

@@ -51,7 +51,7 @@ static void reply_list(struct request *req, const struct top_list *t) {
         buf_append_str(&body, i == 0 ? "{\"value\": " : ", {\"value\": ");
         json_append_string(&body, t->rows[i].value, t->rows[i].len);
         buf_append_str(&body, ", ");
-        stats_append_members(&body, &t->rows[i].counts, true);
+        stats_append_members(&body, &t->rows[i].counts, STATS_SESSIONS);
         buf_append_char(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -80,7 +80,8 @@ static void rows_read(struct request *req) {
 static void read_rows(struct request *req) {
     struct top_list *t = req->scratch;
     size_t cmds = t->n * STATS_TOTAL_CMDS(true);
-    if (!store_batch_init_large(&req->batch, cmds, cmds * 4, cmds * KEY_MAX, row_reply, NULL)) {
+    if (!store_batch_init_large(&req->batch, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX,
+                                row_reply, NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }

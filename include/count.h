@@ -17,4 +17,10 @@
  * counted again). */
 void event_count(struct request *req, enum event_type type, request_fn *then);
 
+/* Counts a no-fill of the ad request that event_count counted in `req`
+ * (events.h), in the day it was counted; `then` runs with
+ * req->store_status. A duplicate (req->duplicate) was counted before, its
+ * no-fill with it: nothing is sent, and `then` runs at once with STORE_OK. */
+void event_count_no_fill(struct request *req, request_fn *then);
+
 #endif

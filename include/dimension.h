@@ -23,6 +23,13 @@ enum dimension {
     DIM__COUNT
 };
 
+/* No-fills (keys.h) are deliberately no metric: they have no top list. A
+ * ranking by no-fill count would mostly repeat the ad-request ranking (the
+ * values with most requests have most no-fills), what tells a bad fill is
+ * the rate, which /statistics?no_fills=1 gives per value; and leaving them
+ * out keeps a no-fill at 12 commands and every METRIC__COUNT loop (top
+ * lists, event ids, reset) as it is. /statistics/top?metric=no_fills is a
+ * 400 like any unknown metric. */
 enum metric {
     METRIC_IMPRESSIONS,
     METRIC_AD_REQUESTS,

@@ -22,7 +22,19 @@
  * a first round trip claims the id with `SET as:e:<t>:<id> 1 NX PX <ms>`;
  * only if that succeeds is the event counted, and the count batch then
  * extends the claim to 24 hours. A claim whose count fails lapses after
- * the short PX (twice --redis-timeout-ms), so a retry is counted. */
+ * the short PX (twice --redis-timeout-ms), so a retry is counted.
+ *
+ * No-fills: when the upstream has no ad for a counted ad request, a second
+ * batch adds the no-fill to the same hashes, per dimension value:
+ *
+ *   HINCRBY  all-time counters   nof, +1
+ *   HINCRBY  that day's counters nof, +1
+ *   EXPIRE   that day's counters --retention-days
+ *
+ * 12 commands, one round trip. The day is the ad request's, so that a day's
+ * no-fills never outnumber its ad requests. A no-fill has no top list, no
+ * session count and no stream entry: it is an outcome of an ad request,
+ * which was counted (and streamed) already. */
 #ifndef ADSTATS_EVENTS_H
 #define ADSTATS_EVENTS_H
 
@@ -56,6 +68,10 @@ void events_configure(const struct config *cfg);
  * `p` must outlive the batch (arguments point into it). */
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms);
+
+/* Adds the commands that count a no-fill of the ad request `p`, counted
+ * at `counted_ms`. `p` must outlive the batch. */
+void event_add_no_fill(struct store_batch *b, const struct params *p, long long counted_ms);
 
 /* Adds the command that claims the event's id: its reply is a status
  * (claimed) or nil (the id was counted, or is being counted, already). */

@@ -2,8 +2,8 @@
  *
  * Every key of a dimension value is `as:<dim>:<scope>:<value>`:
  *   dim    u (username), s (SDK version), c (country), p (platform)
- *   scope  t          all-time counters       hash {imp, req}
- *          YYYYMMDD   that UTC day's counters hash {imp, req}, with a TTL
+ *   scope  t          all-time counters       hash {imp, req, nof}
+ *          YYYYMMDD   that UTC day's counters hash {imp, req, nof}, with a TTL
  *          h          all-time session ids    HyperLogLog
  *          hYYYYMMDD  that day's session ids  HyperLogLog, with a TTL
  *   value  the parameter's value, last, so no value can forge another key
@@ -20,7 +20,9 @@
  *       that value's all-time counters from the Flask service's hash of the
  *       same name: hash {imp, req} ("import" is no dimension letter).
  *
- * The hash fields are `imp` (impressions) and `req` (ad requests). */
+ * The hash fields are `imp` (impressions), `req` (ad requests) and `nof`
+ * (no-fills: ad requests the upstream had no ad for). A no-fill is a
+ * counter, not a metric of its own: no top list, no event id key. */
 #ifndef ADSTATS_KEYS_H
 #define ADSTATS_KEYS_H
 
@@ -31,6 +33,7 @@
 
 #define FIELD_IMPRESSIONS "imp"
 #define FIELD_AD_REQUESTS "req"
+#define FIELD_NO_FILLS "nof"
 
 /* Longest key: "as:u:hYYYYMMDD:" plus the longest value any dimension or
  * event id allows (64 bytes). */

@@ -55,6 +55,10 @@ void metrics_redis_connected(bool up, bool reconnect);
 /* An event counted in Redis. */
 void metrics_event(enum event_type type);
 
+/* A no-fill answered to a counted (not duplicate) ad request: `counted` in
+ * Redis, or not (Redis failed; the no-fill is lost, the answer is not). */
+void metrics_no_fill(bool counted);
+
 /* Appends every metric in the Prometheus text format. */
 void metrics_render(struct buf *out, const struct metrics_gauges *g);
 

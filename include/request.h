@@ -39,6 +39,7 @@ struct request {
     request_fn *then;               /* continuation of a multi-step helper (count.c) */
     int event_type;                 /* count.c: the event being counted */
     bool duplicate;                 /* count.c: its event_id was counted before */
+    long long counted_ms;           /* count.c: when it was counted */
 
     /* -- private to the pipeline (request.c) -- */
     struct MHD_Connection *conn;

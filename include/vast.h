@@ -5,17 +5,21 @@
 #include <stddef.h>
 
 enum vast_status {
-    VAST_OK,
+    VAST_OK,          /* a VAST document with at least one <Ad>: an ad */
+    VAST_NO_AD,       /* a VAST document without an <Ad>: a no-fill (it may
+                         carry <Error> URLs for the player to call) */
     VAST_EMPTY,       /* no body at all */
     VAST_MALFORMED,   /* not well-formed XML (or refused: DTD, entities, depth) */
-    VAST_WRONG_ROOT,  /* well-formed, but the root element is not <VAST> */
+    VAST_WRONG_ROOT,  /* well-formed, but the root element is neither <VAST>
+                         nor VAST 1.0's <VideoAdServingTemplate> */
 };
 
 /* Call once at start-up, before any thread checks a document. */
 void vast_init(void);
 
-/* Checks that body[0..len) is well-formed XML whose root element is VAST.
- * Never touches the network or the file system, loads no DTD, expands no
+/* Checks that body[0..len) is well-formed XML whose root element is VAST
+ * (any version, 1.0's <VideoAdServingTemplate> included), and whether the
+ * root has an <Ad> child (VAST_OK) or not (VAST_NO_AD). Never touches the network or the file system, loads no DTD, expands no
  * entity. Thread-safe. */
 enum vast_status vast_check(const char *body, size_t len);
 

@@ -6,8 +6,9 @@
 static void send_count(struct request *req) {
     store_batch_init(&req->batch, NULL, NULL);
     store_batch_combinable(&req->batch);
+    req->counted_ms = clock_now_ms();
     event_add_commands(&req->batch, (enum event_type)req->event_type, &req->params,
-                       clock_now_ms());
+                       req->counted_ms);
     request_await_store(req, req->then);
 }
 
@@ -36,4 +37,16 @@ void event_count(struct request *req, enum event_type type, request_fn *then) {
     store_batch_init(&req->batch, on_claim_reply, NULL);
     event_add_claim(&req->batch, type, &req->params);
     request_await_store(req, claimed);
+}
+
+void event_count_no_fill(struct request *req, request_fn *then) {
+    if (req->duplicate) {
+        req->store_status = STORE_OK;
+        then(req);
+        return;
+    }
+    store_batch_init(&req->batch, NULL, NULL);
+    store_batch_combinable(&req->batch);
+    event_add_no_fill(&req->batch, &req->params, req->counted_ms);
+    request_await_store(req, then);
 }

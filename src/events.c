@@ -54,12 +54,10 @@ static void add_expire(struct store_batch *b, const struct key_ref *key) {
     store_arg_static(c, retention_ttl);
 }
 
-static void add_dimension(struct store_batch *b, enum dimension dim, enum metric m,
-                          const struct params *p, const char *date) {
-    const struct param_value *v = &p->v[dimension_spec(dim)->event_param];
-    const struct param_value *session = &p->v[PARAM_SESSION_ID];
-    const char *field = metric_field(m);
-    struct key_ref day_key, day_sessions;
+/* +1 to `field` of the value's all-time and day counters. */
+static void add_counters(struct store_batch *b, enum dimension dim, const char *field,
+                         const struct param_value *v, const char *date) {
+    struct key_ref day_key;
     struct store_cmd *c;
 
     c = add_keyed(b, "HINCRBY", dim, SCOPE_TOTAL, date, v, NULL);
@@ -70,6 +68,20 @@ static void add_dimension(struct store_batch *b, enum dimension dim, enum metric
     store_arg_static(c, field);
     store_arg_static(c, "1");
     add_expire(b, &day_key);
+}
+
+static const struct param_value *dimension_value(const struct params *p, enum dimension dim) {
+    return &p->v[dimension_spec(dim)->event_param];
+}
+
+static void add_dimension(struct store_batch *b, enum dimension dim, enum metric m,
+                          const struct params *p, const char *date) {
+    const struct param_value *v = dimension_value(p, dim);
+    const struct param_value *session = &p->v[PARAM_SESSION_ID];
+    struct key_ref day_sessions;
+    struct store_cmd *c;
+
+    add_counters(b, dim, metric_field(m), v, date);
 
     c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS, date, v, NULL);
     store_arg_ref(c, session->data, session->len);
@@ -124,11 +136,16 @@ static struct store_cmd *add_id_set(struct store_batch *b, enum metric m, const 
     return c;
 }
 
+/* The UTC day of a time in ms, as YYYYMMDD. */
+static void format_day(long long ms, char date[DAY_COMPACT_LEN + 1]) {
+    day_format_compact(day_of_epoch(ms / 1000), date);
+}
+
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms) {
     enum metric m = (enum metric)type;
     char date[DAY_COMPACT_LEN + 1];
-    day_format_compact(day_of_epoch(now_ms / 1000), date);
+    format_day(now_ms, date);
     for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, date);
     if (stream != NULL) add_stream_entry(b, m, p, now_ms);
     if (p->v[PARAM_EVENT_ID].data != NULL) {
@@ -136,6 +153,14 @@ void event_add_commands(struct store_batch *b, enum event_type type, const struc
         store_arg_static(c, "EX");
         store_arg_static(c, EVENT_ID_TTL_S_TEXT);
     }
+}
+
+void event_add_no_fill(struct store_batch *b, const struct params *p, long long counted_ms) {
+    char date[DAY_COMPACT_LEN + 1];
+    format_day(counted_ms, date);
+    for (int dim = 0; dim < DIM__COUNT; dim++)
+        add_counters(b, (enum dimension)dim, FIELD_NO_FILLS, dimension_value(p, (enum dimension)dim),
+                     date);
 }
 
 void event_add_claim(struct store_batch *b, enum event_type type, const struct params *p) {

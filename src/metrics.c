@@ -43,6 +43,7 @@ struct shard {
     counter redis_reconnects;
     counter redis_ups, redis_downs; /* connections made and lost */
     counter events[MAX_EVENT_TYPES];
+    counter no_fills, no_fills_lost;
     struct shard *next;
 };
 
@@ -131,6 +132,11 @@ void metrics_redis_connected(bool up, bool reconnect) {
 
 void metrics_event(enum event_type type) {
     if ((unsigned)type < MAX_EVENT_TYPES) bump(&shard()->events[type], 1);
+}
+
+void metrics_no_fill(bool counted) {
+    struct shard *s = shard();
+    bump(counted ? &s->no_fills : &s->no_fills_lost, 1);
 }
 
 /* ---- start and stop ---------------------------------------------------- */
@@ -285,6 +291,15 @@ static void render_events(struct buf *out) {
         else snprintf(labels, sizeof(labels), "type=\"%zu\"", t);
         prom_sample(out, "adstats_events_total", labels, n);
     }
+    /* A no-fill is no event type (it is counted in the ad request's hashes)
+     * but is counted in Redis all the same. */
+    prom_sample(out, "adstats_events_total", "type=\"no_fill\"",
+                total(offsetof(struct shard, no_fills)));
+    prom_family(out, "adstats_events_lost_total", "counter",
+                "Events that could not be counted in Redis and were not refused: no-fills "
+                "(their ad request was counted and answered already).");
+    prom_sample(out, "adstats_events_lost_total", "type=\"no_fill\"",
+                total(offsetof(struct shard, no_fills_lost)));
 }
 
 static void render_process(struct buf *out, const struct metrics_gauges *g) {

@@ -61,6 +61,7 @@ static const struct param_spec specs[PARAM__COUNT] = {
     [PARAM_LIMIT] = {.name = "limit", .max_len = 3, .rule = RULE_INTEGER,
                      .problem = "must be a whole number from 1 to 100", .min = 1, .max = 100},
     [PARAM_EVENT_ID] = SPEC("event_id", 64, RULE_ASCII),
+    [PARAM_NO_FILLS] = SPEC("no_fills", 5, RULE_FLAG),
 };
 
 const char *param_name(enum param_id id) {

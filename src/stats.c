@@ -22,17 +22,22 @@ static void add_keyed(struct store_batch *b, const char *cmd,
 void stats_add_totals(struct store_batch *b, enum dimension dim, const char *value, size_t len,
                       bool sessions) {
     add_keyed(b, "HMGET", key_total, dim, value, len);
-    struct store_cmd *c = &b->cmds[b->n_cmds - 1];
-    store_arg_static(c, FIELD_IMPRESSIONS);
-    store_arg_static(c, FIELD_AD_REQUESTS);
+    stats_add_fields(&b->cmds[b->n_cmds - 1]);
     if (sessions) add_keyed(b, "PFCOUNT", key_sessions, dim, value, len);
 }
 
-bool stats_read_hmget(const redisReply *reply, long long *impressions, long long *ad_requests) {
-    long long *out[2] = {impressions, ad_requests};
+void stats_add_fields(struct store_cmd *hmget) {
+    store_arg_static(hmget, FIELD_IMPRESSIONS);
+    store_arg_static(hmget, FIELD_AD_REQUESTS);
+    store_arg_static(hmget, FIELD_NO_FILLS);
+}
+
+bool stats_read_hmget(const redisReply *reply, struct stats_counts *c) {
+    long long *out[] = {&c->impressions, &c->ad_requests, &c->no_fills};
+    const size_t n = sizeof(out) / sizeof(out[0]);
     bool found = false;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return false;
-    for (size_t i = 0; i < 2; i++) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) return false;
+    for (size_t i = 0; i < n; i++) {
         const redisReply *e = reply->element[i];
         if (e->type != REDIS_REPLY_STRING) continue;
         *out[i] = strtoll(e->str, NULL, 10);
@@ -43,13 +48,13 @@ bool stats_read_hmget(const redisReply *reply, long long *impressions, long long
 
 void stats_read_total(struct stats_counts *c, size_t k, const redisReply *reply) {
     if (k == 0) {
-        c->found = stats_read_hmget(reply, &c->impressions, &c->ad_requests);
+        c->found = stats_read_hmget(reply, c);
     } else if (reply->type == REDIS_REPLY_INTEGER) {
         c->unique_sessions = reply->integer;
     }
 }
 
-void stats_append_members(struct buf *body, const struct stats_counts *c, bool sessions) {
+void stats_append_members(struct buf *body, const struct stats_counts *c, unsigned members) {
     buf_append_str(body, "\"impressions\": ");
     buf_append_ll(body, c->impressions);
     buf_append_str(body, ", \"ad_requests\": ");
@@ -59,7 +64,11 @@ void stats_append_members(struct buf *body, const struct stats_counts *c, bool s
         json_append_double(body, (double)c->impressions / (double)c->ad_requests);
     else
         buf_append_char(body, '0');
-    if (sessions) {
+    if (members & STATS_NO_FILLS) {
+        buf_append_str(body, ", \"no_fills\": ");
+        buf_append_ll(body, c->no_fills);
+    }
+    if (members & STATS_SESSIONS) {
         buf_append_str(body, ", \"unique_sessions\": ");
         buf_append_ll(body, c->unique_sessions);
     }

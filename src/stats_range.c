@@ -50,14 +50,13 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
                          const char *value, size_t len, store_reply_fn *on_reply,
                          store_done_fn *on_done) {
     size_t cmds = 1 + n_days(r) * cmds_per_day(r);
-    if (!store_batch_init_large(b, cmds, cmds * 4, cmds * KEY_MAX, on_reply, on_done))
+    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX, on_reply,
+                                on_done))
         return false;
     stats_add_totals(b, dim, value, len, false);
     for (long day = r->from; day <= r->to; day++) {
         add_day_key(b, "HMGET", key_day, dim, day, value, len);
-        struct store_cmd *c = &b->cmds[b->n_cmds - 1];
-        store_arg_static(c, FIELD_IMPRESSIONS);
-        store_arg_static(c, FIELD_AD_REQUESTS);
+        stats_add_fields(&b->cmds[b->n_cmds - 1]);
         if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
     }
     return true;
@@ -65,14 +64,14 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
 
 void stats_range_reply(struct stats_range *r, size_t index, const redisReply *reply) {
     if (index == 0) {
-        long long unused;
-        r->total.found = stats_read_hmget(reply, &unused, &unused);
+        struct stats_counts all_time = {0}; /* only whether it exists matters */
+        r->total.found = stats_read_hmget(reply, &all_time);
         return;
     }
     size_t k = index - 1;
     struct stats_day *d = &r->days[k / cmds_per_day(r)];
     if (k % cmds_per_day(r) == 0) {
-        stats_read_hmget(reply, &d->counts.impressions, &d->counts.ad_requests);
+        stats_read_hmget(reply, &d->counts);
     } else if (reply->type == REDIS_REPLY_STRING && reply->len > 0) {
         d->hll = malloc(reply->len);
         if (d->hll == NULL) {
@@ -114,6 +113,7 @@ void stats_range_finish(struct stats_range *r) {
     for (size_t i = 0; i < n_days(r); i++) {
         r->total.impressions += r->days[i].counts.impressions;
         r->total.ad_requests += r->days[i].counts.ad_requests;
+        r->total.no_fills += r->days[i].counts.no_fills;
     }
     if (r->sessions) count_sessions(r);
 }

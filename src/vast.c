@@ -18,10 +18,16 @@
  *    of nesting, and bounded names and text nodes. The body itself is
  *    capped by --vast-max-bytes before it gets here.
  *
- * The check only needs well-formedness and the root element's name, so it
- * parses with SAX and builds no tree: the only callback that does anything
- * notes the first element's name. (With a DOM, allocating and freeing the
- * tree was most of the cost of an /ad.) */
+ * The check only needs well-formedness, the root element's name and whether
+ * the root has an <Ad> child, so it parses with SAX and builds no tree: two
+ * callbacks keep the element depth, note the root's name and look for an
+ * <Ad> one level below it. (With a DOM, allocating and freeing the tree was
+ * most of the cost of an /ad.) The parse runs to the end even after an <Ad>
+ * is seen: a document is only passed on whole and well-formed.
+ *
+ * Roots: <VAST> (VAST 2.0 to 4.x) and <VideoAdServingTemplate> (VAST 1.0),
+ * whose ads are <Ad> children of the root too. Names are compared without
+ * their namespace prefix, as VAST 4 documents declare a default namespace. */
 #include "vast.h"
 
 #include <libxml/parser.h>
@@ -43,8 +49,10 @@ void vast_init(void) {
 }
 
 struct check {
+    unsigned depth;    /* elements open now; the root is depth 1 */
     bool seen_root;
     bool root_is_vast;
+    bool has_ad;       /* an <Ad> child of the root */
 };
 
 static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
@@ -57,15 +65,30 @@ static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *extern
     xmlStopParser(ctxt);
 }
 
-static void note_root(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-                      const xmlChar *uri, int n_namespaces, const xmlChar **namespaces,
-                      int n_attributes, int n_defaulted, const xmlChar **attributes) {
+static bool is_vast_root(const xmlChar *name) {
+    return xmlStrcmp(name, BAD_CAST "VAST") == 0
+        || xmlStrcmp(name, BAD_CAST "VideoAdServingTemplate") == 0;
+}
+
+static void open_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                         const xmlChar *uri, int n_namespaces, const xmlChar **namespaces,
+                         int n_attributes, int n_defaulted, const xmlChar **attributes) {
     struct check *check = ((xmlParserCtxtPtr)ctx)->_private;
     (void)prefix, (void)uri, (void)n_namespaces, (void)namespaces;
     (void)n_attributes, (void)n_defaulted, (void)attributes;
+    check->depth++;
+    if (check->depth == 2 && !check->has_ad)
+        check->has_ad = xmlStrcmp(localname, BAD_CAST "Ad") == 0;
     if (check->seen_root) return;
     check->seen_root = true;
-    check->root_is_vast = xmlStrcmp(localname, BAD_CAST "VAST") == 0;
+    check->root_is_vast = is_vast_root(localname);
+}
+
+static void close_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                          const xmlChar *uri) {
+    struct check *check = ((xmlParserCtxtPtr)ctx)->_private;
+    (void)localname, (void)prefix, (void)uri;
+    if (check->depth > 0) check->depth--;
 }
 
 /* A failed check is an outcome, not news: nothing goes to stderr. */
@@ -78,7 +101,8 @@ static void ignore_error(void *ctx, xmlErrorPtr error) {
  * and dropped: no callback, no tree. Shared by all threads, read-only. */
 static const xmlSAXHandler vast_sax = {
     .internalSubset = refuse_doctype,
-    .startElementNs = note_root,
+    .startElementNs = open_element,
+    .endElementNs = close_element,
     .serror = ignore_error,
     .initialized = XML_SAX2_MAGIC,
 };
@@ -91,7 +115,7 @@ enum vast_status vast_check(const char *body, size_t len) {
     if (ctxt == NULL) return VAST_MALFORMED;
     /* Options first: they edit the context's own handler, never ours. */
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    struct check check = {false, false};
+    struct check check = {0, false, false, false};
     xmlSAXHandlerPtr own_sax = ctxt->sax;
     ctxt->sax = (xmlSAXHandlerPtr)&vast_sax; /* libxml2 only reads it from here on */
     ctxt->userData = ctxt; /* SAX callbacks get the context, as with SAX2 */
@@ -103,12 +127,14 @@ enum vast_status vast_check(const char *body, size_t len) {
     xmlFreeParserCtxt(ctxt);
 
     if (!well_formed || !check.seen_root) return VAST_MALFORMED;
-    return check.root_is_vast ? VAST_OK : VAST_WRONG_ROOT;
+    if (!check.root_is_vast) return VAST_WRONG_ROOT;
+    return check.has_ad ? VAST_OK : VAST_NO_AD;
 }
 
 const char *vast_status_text(enum vast_status status) {
     switch (status) {
     case VAST_OK: return "valid VAST";
+    case VAST_NO_AD: return "valid VAST without an ad";
     case VAST_EMPTY: return "empty body";
     case VAST_MALFORMED: return "malformed XML";
     case VAST_WRONG_ROOT: return "root element is not VAST";

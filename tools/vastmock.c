@@ -18,6 +18,10 @@
  *
  *   POST /setscenario  [["BODY", STATUS, DELAY_MS], ...]  replaces the
  *                      remaining scenario and clears the request log.
+ *                      BODY is sent as it is, any XML at all (an empty
+ *                      <VAST/>, VAST 1.0...); a 204 or 304 goes without
+ *                      one, as HTTP wants (evhttp drops it), so
+ *                      ["", 204, 0] is an ad server's no-fill.
  *   POST /setdelay     {"delay_ms": N}  changes the default delay.
  *   GET  /requests     receive timestamps (ms since the epoch) of the ad
  *                      requests since the last scenario, in order.

@@ -167,7 +167,8 @@ class OpenapiExamplesTest(unittest.TestCase):
         if target is not self.up:  # both have the admin token; `up` has none
             case.headers.setdefault("Authorization", "Bearer " + ADMIN_TOKEN)
         scenario = {"upstream-error": [["", 500, 0]],
-                    "upstream-slow": [["<VAST/>", 200, 1500]]}.get(case.requires)
+                    "upstream-slow": [["<VAST/>", 200, 1500]],
+                    "upstream-no-fill": [["", 204, 0]]}.get(case.requires)
         if case.requires not in (None, "redis-down", "admin-token") and scenario is None:
             self.fail(f"unknown x-requires: {case.requires}")
         if scenario:

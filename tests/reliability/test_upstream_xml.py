@@ -9,7 +9,8 @@ and without any fetch besides the ad itself (the external DTD points at
 vastmock, which logs every request). Documents that merely look dangerous
 (XInclude, which libxml2 only processes on request, and `<!DOCTYPE html>`
 inside CDATA, which HTML companion ads carry) are valid VAST and pass
-through unchanged.
+through unchanged (those without an <Ad> as no-fills, answered 200 all the
+same: see tests/integration/test_nofill.py).
 """
 
 import json

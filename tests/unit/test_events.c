@@ -1,7 +1,7 @@
 /* test_events.c -- unit tests for events.c and the batch building of
  * store.c: the exact commands that count one event (per dimension, all-time
  * and daily, HyperLogLogs, top lists), the stream entry and the event-id
- * commands, that the largest possible event fits the inline batch, the
+ * commands, the commands of a no-fill (counters only, in the day given), that the largest possible event fits the inline batch, the
  * commands that forget a value, and the batch rules (arguments only on the
  * last command, overflow, heap storage). */
 #include <setjmp.h>
@@ -127,6 +127,31 @@ static void test_day_follows_the_clock(void **state) {
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689600000LL);
     assert_string_equal(command(&b, 1), "HINCRBY as:u:20250101:u imp 1");
+}
+
+static void test_no_fill_commands(void **state) {
+    (void)state;
+    configure(400, "adstats:events"); /* no stream entry, no event id for a no-fill */
+    struct parsed r;
+    parse(&r, "event_id=ev-1&sdk_version=1.0&session_id=s1&platform=ios&username=alice"
+              "&country_code=us");
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_no_fill(&b, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999: the request's day */
+    assert_false(b.overflow);
+    static const char *const expected[] = {
+        "HINCRBY as:u:t:alice nof 1", "HINCRBY as:u:20241231:alice nof 1",
+        "EXPIRE as:u:20241231:alice 34560000",
+        "HINCRBY as:s:t:1.0 nof 1", "HINCRBY as:s:20241231:1.0 nof 1",
+        "EXPIRE as:s:20241231:1.0 34560000",
+        "HINCRBY as:c:t:US nof 1", "HINCRBY as:c:20241231:US nof 1",
+        "EXPIRE as:c:20241231:US 34560000",
+        "HINCRBY as:p:t:ios nof 1", "HINCRBY as:p:20241231:ios nof 1",
+        "EXPIRE as:p:20241231:ios 34560000",
+    };
+    size_t n = sizeof(expected) / sizeof(expected[0]);
+    assert_int_equal(b.n_cmds, n);
+    for (size_t i = 0; i < n; i++) assert_string_equal(command(&b, i), expected[i]);
 }
 
 static void test_stream_and_event_id(void **state) {
@@ -273,6 +298,7 @@ int main(void) {
         cmocka_unit_test(test_impression_commands),
         cmocka_unit_test(test_ad_request_counts_req),
         cmocka_unit_test(test_day_follows_the_clock),
+        cmocka_unit_test(test_no_fill_commands),
         cmocka_unit_test(test_stream_and_event_id),
         cmocka_unit_test(test_largest_event_fits_inline),
         cmocka_unit_test(test_forget),

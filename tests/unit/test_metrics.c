@@ -83,6 +83,9 @@ static void test_gauges_and_other_families(void **state) {
     metrics_redis_connected(false, false);
     metrics_redis_connected(true, true);
     metrics_event(EVENT_IMPRESSION);
+    metrics_no_fill(true);
+    metrics_no_fill(true);
+    metrics_no_fill(false);
     char *t = render();
     assert_int_equal(sample(t, "adstats_http_open_connections"), 3);
     assert_int_equal(sample(t, "adstats_upstream_fetches_total{outcome=\"timeout\"}"), 1);
@@ -96,6 +99,8 @@ static void test_gauges_and_other_families(void **state) {
     assert_int_equal(sample(t, "adstats_redis_connected"), 1);
     assert_int_equal(sample(t, "adstats_events_total{type=\"impression\"}"), 1);
     assert_int_equal(sample(t, "adstats_events_total{type=\"ad_request\"}"), 0);
+    assert_int_equal(sample(t, "adstats_events_total{type=\"no_fill\"}"), 2);
+    assert_int_equal(sample(t, "adstats_events_lost_total{type=\"no_fill\"}"), 1);
     assert_int_equal(sample(t, "adstats_http_requests_in_flight"), 2);
     assert_int_equal(sample(t, "adstats_log_lines_dropped_total{log=\"access\"}"), 5);
     assert_int_equal(sample(t, "adstats_ready"), 1);

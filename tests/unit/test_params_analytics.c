@@ -53,6 +53,7 @@ static void test_names(void **state) {
     assert_string_equal(param_name(PARAM_METRIC), "metric");
     assert_string_equal(param_name(PARAM_LIMIT), "limit");
     assert_string_equal(param_name(PARAM_EVENT_ID), "event_id");
+    assert_string_equal(param_name(PARAM_NO_FILLS), "no_fills");
 }
 
 static void test_flask_messages_unchanged(void **state) {
@@ -154,6 +155,16 @@ static void test_flags(void **state) {
     validate_is("unique_sessions=yes", "invalid parameters: unique_sessions must be 1, 0, true or false");
     validate_is("unique_sessions=TRUE", "invalid parameters: unique_sessions must be 1, 0, true or false");
     validate_is("unique_sessions=1111111", "invalid parameters: unique_sessions must be 1, 0, true or false");
+    /* no_fills is the same kind of flag */
+    struct parsed r;
+    parse(&r, "no_fills=true");
+    struct buf msg;
+    buf_init(&msg);
+    assert_true(params_validate(&r.p, PARAM_BIT(PARAM_NO_FILLS), &msg));
+    assert_true(params_flag(&r.p, PARAM_NO_FILLS));
+    assert_false(params_flag(&r.p, PARAM_UNIQUE_SESSIONS));
+    buf_free(&msg);
+    validate_is("no_fills=yes", "invalid parameters: no_fills must be 1, 0, true or false");
 }
 
 static void test_limit(void **state) {

@@ -1,5 +1,7 @@
 /* test_vast.c -- unit tests for vast_check: a valid VAST 3.0 document is
- * accepted; empty, malformed, truncated and wrong-root bodies are told
+ * accepted, and so is VAST 1.0's <VideoAdServingTemplate>; a VAST document
+ * is told apart by whether its root has an <Ad> child (an ad) or not (a
+ * no-fill, <Error> children or not, <Ad> deeper down or not); empty, malformed, truncated and wrong-root bodies are told
  * apart; hostile documents (billion laughs, XXE, a DOCTYPE hidden in UTF-16,
  * 10,000-deep nesting) are refused quickly without touching the file system
  * or crashing; only body[0..len) is read; concurrent checks agree; every
@@ -74,25 +76,73 @@ static void test_valid_vast3_document_is_ok(void **state) {
     assert_int_equal(CHECK(valid_vast), VAST_OK);
 }
 
-static void test_minimal_vast_without_prolog_is_ok(void **state) {
+static void test_minimal_vast_with_an_ad_is_ok(void **state) {
     (void)state;
-    assert_int_equal(CHECK("<VAST version=\"3.0\"/>"), VAST_OK);
-    assert_int_equal(CHECK("<VAST></VAST>"), VAST_OK);
+    assert_int_equal(CHECK("<VAST version=\"3.0\"><Ad/></VAST>"), VAST_OK);
+    assert_int_equal(CHECK("<VAST><Ad id=\"1\"></Ad><Ad id=\"2\"/></VAST>"), VAST_OK);
+    /* VAST 4: a default namespace, or a prefix, changes no local name */
+    assert_int_equal(CHECK("<VAST version=\"4.2\" xmlns=\"http://www.iab.com/VAST\"><Ad/></VAST>"),
+                     VAST_OK);
+    assert_int_equal(CHECK("<v:VAST xmlns:v=\"http://www.iab.com/VAST\"><v:Ad/></v:VAST>"),
+                     VAST_OK);
+}
+
+static void test_vast1_document_is_ok(void **state) {
+    (void)state;
+    assert_int_equal(CHECK("<?xml version=\"1.0\"?>\n"
+                           "<VideoAdServingTemplate xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n"
+                           "  <Ad id=\"v1\"><InLine><AdSystem>s</AdSystem><AdTitle>t</AdTitle>\n"
+                           "    <Video><Duration>00:00:15</Duration></Video></InLine></Ad>\n"
+                           "</VideoAdServingTemplate>\n"),
+                     VAST_OK);
+}
+
+/* ---- no ad: a no-fill ---------------------------------------------------- */
+
+static void test_vast_without_ad_is_no_ad(void **state) {
+    (void)state;
+    assert_int_equal(CHECK("<VAST version=\"3.0\"/>"), VAST_NO_AD);
+    assert_int_equal(CHECK("<VAST></VAST>"), VAST_NO_AD);
+    assert_int_equal(CHECK("<?xml version=\"1.0\"?>\n<VAST version=\"3.0\">\n"
+                           "  <Error><![CDATA[https://example.com/error?code=303]]></Error>\n"
+                           "  <Error>https://example.com/e2</Error>\n</VAST>\n"),
+                     VAST_NO_AD);
+    assert_int_equal(CHECK("<VideoAdServingTemplate/>"), VAST_NO_AD);
+}
+
+static void test_only_an_ad_child_of_the_root_counts(void **state) {
+    (void)state;
+    /* deeper down, or with another name, it is not an ad */
+    assert_int_equal(CHECK("<VAST><Extensions><Ad/></Extensions></VAST>"), VAST_NO_AD);
+    assert_int_equal(CHECK("<VAST><Ads/><AD/><ad/></VAST>"), VAST_NO_AD);
+    assert_int_equal(CHECK("<VAST><Error>x</Error><Ad/></VAST>"), VAST_OK);
+    /* after a closed sibling the depth is 2 again */
+    assert_int_equal(CHECK("<VAST><Error><x/></Error><Ad/></VAST>"), VAST_OK);
+    /* the root itself is not its own child */
+    assert_int_equal(CHECK("<Ad/>"), VAST_WRONG_ROOT);
 }
 
 static void test_only_len_bytes_are_checked(void **state) {
     (void)state;
     static const char body[] = "<VAST/>this tail is not part of the body";
-    assert_int_equal(vast_check(body, strlen("<VAST/>")), VAST_OK);
+    assert_int_equal(vast_check(body, strlen("<VAST/>")), VAST_NO_AD);
     assert_int_equal(vast_check(body, sizeof(body) - 1), VAST_MALFORMED);
 }
 
-static void test_moderate_nesting_is_ok(void **state) {
+static void test_moderate_nesting_is_accepted(void **state) {
     (void)state;
     size_t n;
     char *doc = nested_doc(100, &n);
-    assert_int_equal(vast_check(doc, n), VAST_OK);
+    assert_int_equal(vast_check(doc, n), VAST_NO_AD);
     free(doc);
+}
+
+/* An <Ad> does not make a broken document acceptable. */
+static void test_ad_in_a_malformed_document_is_malformed(void **state) {
+    (void)state;
+    assert_int_equal(CHECK("<VAST><Ad/></VAST>junk"), VAST_MALFORMED);
+    assert_int_equal(CHECK("<VAST><Ad/>"), VAST_MALFORMED);
+    assert_int_equal(CHECK("<!DOCTYPE VAST><VAST><Ad/></VAST>"), VAST_MALFORMED);
 }
 
 /* ---- empty --------------------------------------------------------------- */
@@ -154,6 +204,7 @@ static void test_nul_byte_inside_body_is_malformed(void **state) {
 static void test_html_root_is_wrong_root(void **state) {
     (void)state;
     assert_int_equal(CHECK("<html><body>no ad</body></html>"), VAST_WRONG_ROOT);
+    assert_int_equal(CHECK("<html><Ad/></html>"), VAST_WRONG_ROOT);
 }
 
 static void test_lower_case_vast_root_is_wrong_root(void **state) {
@@ -229,16 +280,16 @@ static void test_utf16_billion_laughs_is_malformed_quickly(void **state) {
     free(doc);
 }
 
-static void test_utf16_vast_without_doctype_is_ok(void **state) {
+static void test_utf16_vast_without_doctype_is_accepted(void **state) {
     (void)state;
-    static const char ascii[] = "<VAST version=\"3.0\"></VAST>";
+    static const char ascii[] = "<VAST version=\"3.0\"></VAST>"; /* no <Ad>: a no-fill */
     char doc[2 + 2 * sizeof(ascii)];
     doc[0] = '\xFF', doc[1] = '\xFE';
     for (size_t i = 0; i < sizeof(ascii) - 1; i++) {
         doc[2 + 2 * i] = ascii[i];
         doc[3 + 2 * i] = '\0';
     }
-    assert_int_equal(vast_check(doc, 2 + 2 * (sizeof(ascii) - 1)), VAST_OK);
+    assert_int_equal(vast_check(doc, 2 + 2 * (sizeof(ascii) - 1)), VAST_NO_AD);
 }
 
 static void test_ten_thousand_deep_nesting_is_malformed(void **state) {
@@ -258,6 +309,7 @@ static void *check_many(void *arg) {
     for (int i = 0; i < 200; i++) {
         if (CHECK(valid_vast) != VAST_OK) ++*bad;
         if (CHECK("<html/>") != VAST_WRONG_ROOT) ++*bad;
+        if (CHECK("<VAST><Error>e</Error></VAST>") != VAST_NO_AD) ++*bad;
         if (CHECK("<VAST>") != VAST_MALFORMED) ++*bad;
     }
     return NULL;
@@ -280,14 +332,16 @@ static void test_concurrent_checks_agree(void **state) {
 
 static void test_every_status_has_distinct_nonempty_text(void **state) {
     (void)state;
-    const enum vast_status all[] = {VAST_OK, VAST_EMPTY, VAST_MALFORMED, VAST_WRONG_ROOT};
-    for (size_t i = 0; i < 4; i++) {
+    const enum vast_status all[] = {VAST_OK, VAST_NO_AD, VAST_EMPTY, VAST_MALFORMED,
+                                    VAST_WRONG_ROOT};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         const char *text = vast_status_text(all[i]);
         assert_non_null(text);
         assert_true(strlen(text) > 0);
         for (size_t j = 0; j < i; j++) assert_string_not_equal(text, vast_status_text(all[j]));
     }
     assert_string_equal(vast_status_text(VAST_OK), "valid VAST");
+    assert_string_equal(vast_status_text(VAST_NO_AD), "valid VAST without an ad");
     assert_string_equal(vast_status_text(VAST_EMPTY), "empty body");
     assert_string_equal(vast_status_text(VAST_MALFORMED), "malformed XML");
     assert_string_equal(vast_status_text(VAST_WRONG_ROOT), "root element is not VAST");
@@ -296,9 +350,13 @@ static void test_every_status_has_distinct_nonempty_text(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_vast3_document_is_ok),
-        cmocka_unit_test(test_minimal_vast_without_prolog_is_ok),
+        cmocka_unit_test(test_minimal_vast_with_an_ad_is_ok),
+        cmocka_unit_test(test_vast1_document_is_ok),
+        cmocka_unit_test(test_vast_without_ad_is_no_ad),
+        cmocka_unit_test(test_only_an_ad_child_of_the_root_counts),
         cmocka_unit_test(test_only_len_bytes_are_checked),
-        cmocka_unit_test(test_moderate_nesting_is_ok),
+        cmocka_unit_test(test_moderate_nesting_is_accepted),
+        cmocka_unit_test(test_ad_in_a_malformed_document_is_malformed),
         cmocka_unit_test(test_null_body_is_empty),
         cmocka_unit_test(test_zero_length_body_is_empty),
         cmocka_unit_test(test_unclosed_tag_is_malformed),
@@ -313,7 +371,7 @@ int main(void) {
         cmocka_unit_test(test_xxe_document_is_malformed),
         cmocka_unit_test(test_empty_internal_doctype_is_refused),
         cmocka_unit_test(test_utf16_billion_laughs_is_malformed_quickly),
-        cmocka_unit_test(test_utf16_vast_without_doctype_is_ok),
+        cmocka_unit_test(test_utf16_vast_without_doctype_is_accepted),
         cmocka_unit_test(test_ten_thousand_deep_nesting_is_malformed),
         cmocka_unit_test(test_concurrent_checks_agree),
         cmocka_unit_test(test_every_status_has_distinct_nonempty_text),
