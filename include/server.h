@@ -54,13 +54,6 @@ enum http_method server_method(const char *method);
 const struct endpoint *server_find_endpoint(const char *path);
 const char *server_allow_header(const struct endpoint *ep);
 
-void server_request_started(void);
-void server_request_finished(void);
-int server_requests_in_flight(void);
-/* `ep` is NULL when no endpoint matched; latency runs from the request
- * line to the response being queued. */
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us);
-
 /* The request pipeline (request.c). */
 void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
 enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const char *url,

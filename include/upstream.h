@@ -24,6 +24,7 @@ enum upstream_outcome {
     UPSTREAM_TIMEOUT,     /* no complete answer within the timeout */
     UPSTREAM_HTTP_STATUS, /* answered with a status other than 2xx */
     UPSTREAM_TOO_LARGE,   /* body above the size cap */
+    UPSTREAM__COUNT
 };
 
 struct upstream_fetch;
@@ -55,6 +56,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *fetch);
 void upstream_abort_all(struct upstream *up);
 
 const char *upstream_url(const struct upstream *up);
+/* The outcome's name, in /metrics, the JSON error and the backend log. */
 const char *upstream_outcome_name(enum upstream_outcome outcome);
 
 #endif

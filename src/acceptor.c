@@ -144,7 +144,7 @@ static void linger(struct held *h) {
 
 static void answer(struct held *h, unsigned status, const char *message) {
     send_answer(h->fd, status, message);
-    metrics_http_response(NULL, status, clock_monotonic_us() - h->accepted_us);
+    metrics_http_response(METRICS_NO_ROUTE, status, clock_monotonic_us() - h->accepted_us);
     log_debug("acceptor: answered %u: %s", status, message);
     linger(h);
 }

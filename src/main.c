@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "access_log.h"
+#include "accounting.h"
 #include "admin.h"
 #include "backend_log.h"
 #include "clock.h"
@@ -154,7 +155,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     vast_init();
-    metrics_init();
+    metrics_init(accounting_metric_names());
     cors_configure(cfg.cors_origin);
     backend_log_open(cfg.error_log, cfg.vast_url);
     if (!access_log_open(cfg.access_log)) return 1;

@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "access_log.h"
+#include "accounting.h"
 #include "admin.h"
 #include "clock.h"
 #include "cors.h"

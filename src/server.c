@@ -1,4 +1,4 @@
-/* server.c -- libmicrohttpd set-up, routing and request accounting.
+/* server.c -- libmicrohttpd set-up and routing.
  *
  * Each worker thread runs its own daemon in libmicrohttpd's external-loop
  * mode (MHD_USE_EPOLL, no internal thread): the daemon's epoll descriptor is
@@ -18,7 +18,6 @@
 
 #include <event2/event.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +29,6 @@
 #include "acceptor.h"
 #include "connections.h"
 #include "log.h"
-#include "metrics.h"
-
-static atomic_int in_flight;
 
 /* libmicrohttpd's per-connection memory pool, which headcheck.h's limits
  * are sized for: stated here so that a new default cannot move it. */
@@ -201,22 +197,4 @@ const char *server_allow_header(const struct endpoint *ep) {
                                 methods[i].name);
     }
     return allow;
-}
-
-/* ---- accounting -------------------------------------------------------- */
-
-void server_request_started(void) {
-    atomic_fetch_add_explicit(&in_flight, 1, memory_order_relaxed);
-}
-
-void server_request_finished(void) {
-    atomic_fetch_sub_explicit(&in_flight, 1, memory_order_relaxed);
-}
-
-int server_requests_in_flight(void) {
-    return atomic_load(&in_flight);
-}
-
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us) {
-    metrics_http_response(ep, status, latency_us);
 }

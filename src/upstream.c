@@ -51,6 +51,7 @@ const char *upstream_outcome_name(enum upstream_outcome outcome) {
     case UPSTREAM_TIMEOUT: return "timeout";
     case UPSTREAM_HTTP_STATUS: return "http_status";
     case UPSTREAM_TOO_LARGE: return "too_large";
+    case UPSTREAM__COUNT: break;
     }
     return "unknown";
 }
