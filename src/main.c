@@ -27,6 +27,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "request.h"
 #include "server.h"
 #include "vast.h"
 

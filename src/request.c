@@ -48,6 +48,7 @@
 #include "headcheck.h"
 #include "json.h"
 #include "log.h"
+#include "routing.h"
 #include "server.h"
 
 enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };
