@@ -86,6 +86,11 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libadstats.a $(LDLIBS) -lcmocka
 
+# Allocation-failure tests: adstats' malloc & co. go through tests/unit/failalloc.c.
+$(OUT)/tests/test_oom_%: tests/unit/test_oom_%.c tests/unit/failalloc.c tests/unit/failalloc.h $(OUT)/libadstats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup -o $@ $< tests/unit/failalloc.c $(OUT)/libadstats.a $(LDLIBS) -lcmocka
+
 $(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
