@@ -71,39 +71,53 @@ static void test_buf_static(void **state) {
     assert_int_equal(failalloc_each(buf_static_body, NULL), 1);
 }
 
-static void json_body(void *ctx) {
-    (void)ctx;
-    char message[600];
-    memset(message, 'x', sizeof(message));
+/* Appends something made of 600 bytes (a NUL-terminated string) into a
+ * heap buffer. */
+struct long_append {
+    void (*append)(struct buf *b, const char *s, size_t len);
+    const char *starts;
+};
+
+static void long_append_body(void *ctx) {
+    const struct long_append *k = ctx;
+    char value[601];
+    memset(value, 'x', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
     struct buf b;
     buf_init(&b);
-    json_append_error(&b, message, sizeof(message));
+    k->append(&b, value, sizeof(value) - 1);
     assert_int_equal(b.failed, failalloc_fired());
-    if (!b.failed) assert_int_equal(strncmp(b.data, "{\"success\": false", 17), 0);
+    if (!b.failed) assert_int_equal(strncmp(b.data, k->starts, strlen(k->starts)), 0);
     buf_free(&b);
 }
 
 static void test_json(void **state) {
     (void)state;
-    assert_true(failalloc_each(json_body, NULL) >= 1);
+    struct long_append k = {json_append_error, "{\"success\": false"};
+    assert_true(failalloc_each(long_append_body, &k) >= 1);
 }
 
 /* A key too long for the stack buffer is built on the heap. */
-static void key_body(void *ctx) {
-    (void)ctx;
-    char value[600];
-    memset(value, 'u', sizeof(value));
-    struct buf b;
-    buf_init(&b);
-    key_total(&b, DIM_USER, value, sizeof(value));
-    assert_int_equal(b.failed, failalloc_fired());
-    if (!b.failed) assert_true(b.len > sizeof(value));
-    buf_free(&b);
+static void append_user_key(struct buf *b, const char *value, size_t len) {
+    key_total(b, DIM_USER, value, len);
 }
 
 static void test_keys(void **state) {
     (void)state;
-    assert_true(failalloc_each(key_body, NULL) >= 2);
+    struct long_append k = {append_user_key, "as:u:t:xxx"};
+    assert_true(failalloc_each(long_append_body, &k) >= 2);
+}
+
+static void append_answer(struct buf *b, const char *message, size_t len) {
+    (void)len;
+    acceptor_format_answer(b, 400, message);
+}
+
+/* A message past the acceptor's stack storage for the body. */
+static void test_acceptor_answer(void **state) {
+    (void)state;
+    struct long_append k = {append_answer, "HTTP/1.1 400 Bad Request\r\n"};
+    assert_true(failalloc_each(long_append_body, &k) >= 2);
 }
 
 /* A thread whose shard cannot be allocated records into the shared
@@ -305,6 +319,7 @@ int main(void) {
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_stats_range),
         cmocka_unit_test(test_acceptor),
+        cmocka_unit_test(test_acceptor_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
