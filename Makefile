@@ -39,6 +39,8 @@ VASTMOCK_OBJ := $(OUT)/tools/vastmock.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(UNIT_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
+OOM_BIN := $(filter $(OUT)/tests/test_oom_%,$(UNIT_BIN))
+FAILALLOC_OBJ := $(OUT)/tests/unit/failalloc.o
 # The dashboard's files, compiled into the binary (include/embedded.h).
 DASHBOARD_FILES := $(sort $(wildcard dashboard/*.html dashboard/*.js dashboard/*.css dashboard/*.svg))
 
@@ -98,8 +100,8 @@ $(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ): PKG_CFLAGS := $(call pkg_cflags,adstats)
 $(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ): | libs-adstats
 $(VASTMOCK_OBJ): PKG_CFLAGS := $(call pkg_cflags,vastmock)
 $(VASTMOCK_OBJ): | libs-vastmock
-$(UNIT_OBJ): PKG_CFLAGS := $(call pkg_cflags,unit)
-$(UNIT_OBJ): | libs-unit
+$(UNIT_OBJ) $(FAILALLOC_OBJ): PKG_CFLAGS := $(call pkg_cflags,unit)
+$(UNIT_OBJ) $(FAILALLOC_OBJ): | libs-unit
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -136,6 +138,12 @@ $(BIN)/adstats: $(MAIN_OBJ) $(OUT)/libadstats.a
 $(BIN)/vastmock: $(VASTMOCK_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,vastmock)
+
+# Allocation-failure tests (test_oom_*): adstats' malloc & co. go through
+# tests/unit/failalloc.c, which fails the Nth call.
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+$(OOM_BIN): $(FAILALLOC_OBJ)
+$(OOM_BIN): LDFLAGS += $(WRAP_ALLOC)
 
 $(UNIT_BIN): $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
@@ -250,5 +258,5 @@ FORCE:
 
 # The header dependencies the compiler wrote (-MMD); -MP adds an empty rule
 # for each header, so that deleting one does not break the build.
--include $(patsubst %.o,%.d,$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VASTMOCK_OBJ) $(UNIT_OBJ) \
+-include $(patsubst %.o,%.d,$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VASTMOCK_OBJ) $(UNIT_OBJ) $(FAILALLOC_OBJ) \
            $(FUZZ_LIB_OBJ) $(FUZZ_OBJ))

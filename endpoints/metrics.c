@@ -4,13 +4,13 @@
 #include <microhttpd.h>
 
 #include "access_log.h"
+#include "accounting.h"
 #include "backend_log.h"
 #include "connections.h"
 #include "endpoint.h"
 #include "lifecycle.h"
 #include "metrics.h"
 #include "request.h"
-#include "server.h"
 
 static void handle_metrics(struct request *req) {
     struct metrics_gauges g = {

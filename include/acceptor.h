@@ -29,8 +29,16 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "buf.h"
+
 struct event_base;
 struct acceptor;
+
+/* Appends the whole HTTP/1.1 answer the acceptor sends a refused
+ * connection: `status`, a JSON error body with `message`, Connection:
+ * close, and Retry-After for a 503. False (and `out` failed) when out of
+ * memory. */
+bool acceptor_format_answer(struct buf *out, unsigned status, const char *message);
 
 /* Takes over `fd`, whose first request head has passed: it owns it from
  * now on, and closes it even if it fails. */

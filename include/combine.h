@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-#include "store.h"
+#include "batch.h"
 
 struct combiner;
 

@@ -57,6 +57,11 @@ enum event_type {
     EVENT_AD_REQUEST = METRIC_AD_REQUESTS,
 };
 
+#define EVENT__COUNT METRIC__COUNT /* event types are numbered below this */
+
+/* The event type's name in /metrics ("ad_request"). */
+const char *event_type_name(enum event_type type);
+
 #define EVENT_ID_TTL_S_TEXT "86400" /* how long a counted id is remembered */
 
 /* Takes the settings that shape the commands: --retention-days,

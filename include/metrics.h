@@ -6,16 +6,24 @@
  * relaxed atomic loads and stores (plain moves on x86-64). Rendering takes
  * the registry mutex -- which no recorder holds after registration -- and
  * sums the shards. Shards live until metrics_free at exit, so the counts of
- * threads that ended are kept. */
+ * threads that ended are kept.
+ *
+ * A utility: metrics knows no endpoint, upstream outcome or event type.
+ * The layers above count them by number and name the numbers once, at
+ * metrics_init (struct metrics_names, which accounting.c fills in). */
 #ifndef ADSTATS_METRICS_H
 #define ADSTATS_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "buf.h"
-#include "endpoint.h"
-#include "events.h"
-#include "upstream.h"
+
+/* How many of each numbered thing are counted apart. */
+#define METRICS_NO_ROUTE 0      /* the route of requests no endpoint matched */
+#define METRICS_MAX_ROUTES 32   /* including METRICS_NO_ROUTE */
+#define METRICS_MAX_OUTCOMES 16
+#define METRICS_MAX_EVENT_TYPES 8
 
 enum redis_error_kind {
     REDIS_ERR_REPLY,       /* Redis answered a command with an error */
@@ -35,17 +43,32 @@ struct metrics_gauges {
     bool ready;
 };
 
-/* Records the process start time; call once at start-up. */
-void metrics_init(void);
+/* The labels of numbered things, given by the layers that number them.
+ * Route r (1..n_routes) is shown as endpoint=routes[r - 1], route 0 as
+ * endpoint="unmatched"; every outcome is shown, zero or not; an event type
+ * whose name is NULL (or past n_event_types) is shown by its number, and
+ * only once counted. The arrays must outlive metrics_free. */
+struct metrics_names {
+    const char *const *routes;
+    size_t n_routes;
+    const char *const *outcomes;
+    size_t n_outcomes;
+    const char *const *event_types;
+    size_t n_event_types;
+};
+
+/* Records the process start time and the names; call once at start-up. */
+void metrics_init(const struct metrics_names *names);
 /* Frees every shard; no thread may record afterwards. */
 void metrics_free(void);
 
-/* HTTP: one answered request (`ep` NULL when no endpoint matched). */
-void metrics_http_response(const struct endpoint *ep, unsigned status, long long latency_us);
+/* HTTP: one answered request on `route` (METRICS_NO_ROUTE when no
+ * endpoint matched). */
+void metrics_http_response(size_t route, unsigned status, long long latency_us);
 
 /* Upstream: a transfer started, and a fetch finished (started or refused). */
 void metrics_upstream_started(void);
-void metrics_upstream_done(enum upstream_outcome outcome, bool was_started, long long latency_us);
+void metrics_upstream_done(unsigned outcome, bool was_started, long long latency_us);
 
 /* Redis. */
 void metrics_redis_error(enum redis_error_kind kind);
@@ -53,7 +76,7 @@ void metrics_redis_error(enum redis_error_kind kind);
 void metrics_redis_connected(bool up, bool reconnect);
 
 /* An event counted in Redis. */
-void metrics_event(enum event_type type);
+void metrics_event(unsigned type);
 
 /* A no-fill answered to a counted (not duplicate) ad request: `counted` in
  * Redis, or not (Redis failed; the no-fill is lost, the answer is not). */

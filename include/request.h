@@ -9,6 +9,7 @@
 #ifndef ADSTATS_REQUEST_H
 #define ADSTATS_REQUEST_H
 
+#include <microhttpd.h>
 #include <stdbool.h>
 
 #include "buf.h"
@@ -112,5 +113,20 @@ void request_await_fetch(struct request *req, request_fn *finish);
 
 /* Shared, precomputed responses. */
 struct MHD_Response *response_success_fetched(void);
+
+/* ---- the request pipeline: libmicrohttpd's callbacks (server.h's
+ * http_start takes them) and its start-up and shutdown, for main.c ---- */
+
+void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls);
+void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                          enum MHD_RequestTerminationCode toe);
+bool request_pipeline_init(void);
+void request_pipeline_drain(void);
+int request_pipeline_awaiting(void);
+void request_pipeline_free(void);
 
 #endif

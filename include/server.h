@@ -1,13 +1,12 @@
-/* server.h -- the HTTP server: libmicrohttpd's daemon as adstats
- * configures it, routing, and the request pipeline's entry points. */
+/* server.h -- the HTTP daemon: libmicrohttpd as adstats configures it,
+ * one per worker, driven by the worker's event loop. It knows nothing of
+ * endpoints: its caller passes the callbacks (request.h's pipeline entry
+ * points, or the benchmark's bare responder). */
 #ifndef ADSTATS_SERVER_H
 #define ADSTATS_SERVER_H
 
 #include <microhttpd.h>
 #include <stdbool.h>
-
-#include "endpoint.h"
-
 
 struct event_base;
 
@@ -49,29 +48,5 @@ void http_kick(struct http_server *h);
 /* On the loop's thread: stop accepting; stop and free. */
 void http_quiesce(struct http_server *h);
 void http_stop(struct http_server *h);
-
-enum http_method server_method(const char *method);
-const struct endpoint *server_find_endpoint(const char *path);
-const char *server_allow_header(const struct endpoint *ep);
-
-void server_request_started(void);
-void server_request_finished(void);
-int server_requests_in_flight(void);
-/* `ep` is NULL when no endpoint matched; latency runs from the request
- * line to the response being queued. */
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us);
-
-/* The request pipeline (request.c). */
-void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
-enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls);
-void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                          enum MHD_RequestTerminationCode toe);
-bool request_pipeline_init(void);
-void request_pipeline_drain(void);
-int request_pipeline_awaiting(void);
-void request_pipeline_free(void);
 
 #endif

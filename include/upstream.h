@@ -10,6 +10,7 @@
 #define ADSTATS_UPSTREAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "buf.h"
 
@@ -24,6 +25,7 @@ enum upstream_outcome {
     UPSTREAM_TIMEOUT,     /* no complete answer within the timeout */
     UPSTREAM_HTTP_STATUS, /* answered with a status other than 2xx */
     UPSTREAM_TOO_LARGE,   /* body above the size cap */
+    UPSTREAM__COUNT
 };
 
 struct upstream_fetch;
@@ -55,6 +57,13 @@ void upstream_start(struct upstream *up, struct upstream_fetch *fetch);
 void upstream_abort_all(struct upstream *up);
 
 const char *upstream_url(const struct upstream *up);
+/* The outcome of a finished transfer: curl's result code (a CURLcode),
+ * the HTTP status, the body's length (past the cap when the body callback
+ * refused it) and --vast-max-bytes. Pure; exposed for the unit tests. */
+enum upstream_outcome upstream_classify(int curl_code, long http_status, size_t body_len,
+                                        long max_bytes);
+
+/* The outcome's name, in /metrics, the JSON error and the backend log. */
 const char *upstream_outcome_name(enum upstream_outcome outcome);
 
 #endif

@@ -38,6 +38,7 @@
 #define LINGER_MAX 1024
 #define DRAIN_MAX (64 * 1024)
 #define PEEK_MAX (2 * HEADCHECK_HEAD_MAX) /* a head and what is pipelined behind it */
+#define ANSWER_STACK 256   /* an answer's JSON body fits here: no allocation */
 
 struct held {
     struct held *prev, *next;
@@ -92,25 +93,33 @@ static bool set_deadline(struct held *h, long long us) {
 
 /* ---- answering --------------------------------------------------------- */
 
+bool acceptor_format_answer(struct buf *out, unsigned status, const char *message) {
+    char storage[ANSWER_STACK];
+    struct buf body;
+    buf_init_static(&body, storage, sizeof(storage));
+    json_append_error(&body, message, strlen(message));
+    buf_printf(out,
+               "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+               "Content-Length: %zu\r\nConnection: close\r\n%s\r\n",
+               status, MHD_get_reason_phrase_for(status), body.len,
+               status == MHD_HTTP_SERVICE_UNAVAILABLE ? "Retry-After: 1\r\n" : "");
+    buf_append(out, body.data, body.len);
+    if (body.failed) out->failed = true; /* not the answer asked for */
+    buf_free(&body);
+    return !out->failed;
+}
+
 /* Writes the whole answer; it is a few hundred bytes into an empty socket,
  * so one send does it or the client is gone. */
 static void send_answer(int fd, unsigned status, const char *message) {
-    struct buf body;
-    buf_init(&body);
-    json_append_error(&body, message, strlen(message));
-    char head[256];
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n%s\r\n",
-                     status, MHD_get_reason_phrase_for(status), body.len,
-                     status == MHD_HTTP_SERVICE_UNAVAILABLE ? "Retry-After: 1\r\n" : "");
-    if (!body.failed && n > 0 && (size_t)n < sizeof(head)) {
-        struct iovec iov[2] = {{head, (size_t)n}, {body.data, body.len}};
-        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-        if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET)
-            log_debug("acceptor: cannot send a %u: %s", status, strerror(errno));
-    }
-    buf_free(&body);
+    char storage[2 * ANSWER_STACK];
+    struct buf answer;
+    buf_init_static(&answer, storage, sizeof(storage));
+    if (acceptor_format_answer(&answer, status, message)
+        && send(fd, answer.data, answer.len, MSG_NOSIGNAL) < 0 && errno != EPIPE
+        && errno != ECONNRESET)
+        log_debug("acceptor: cannot send a %u: %s", status, strerror(errno));
+    buf_free(&answer);
 }
 
 /* Reads and drops what the client has sent, at most DRAIN_MAX bytes a
@@ -144,7 +153,7 @@ static void linger(struct held *h) {
 
 static void answer(struct held *h, unsigned status, const char *message) {
     send_answer(h->fd, status, message);
-    metrics_http_response(NULL, status, clock_monotonic_us() - h->accepted_us);
+    metrics_http_response(METRICS_NO_ROUTE, status, clock_monotonic_us() - h->accepted_us);
     log_debug("acceptor: answered %u: %s", status, message);
     linger(h);
 }

@@ -24,6 +24,14 @@ void events_configure(const struct config *cfg) {
     snprintf(claim_ms, sizeof(claim_ms), "%d", 2 * cfg->redis_timeout_ms);
 }
 
+const char *event_type_name(enum event_type type) {
+    switch (type) {
+    case EVENT_IMPRESSION: return "impression";
+    case EVENT_AD_REQUEST: return "ad_request";
+    }
+    return NULL;
+}
+
 struct key_ref {
     const char *data;
     size_t len;

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "access_log.h"
+#include "accounting.h"
 #include "admin.h"
 #include "backend_log.h"
 #include "clock.h"
@@ -31,6 +32,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "request.h"
 #include "server.h"
 #include "vast.h"
 
@@ -161,7 +163,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     vast_init();
-    metrics_init();
+    metrics_init(accounting_metric_names());
     cors_configure(cfg.cors_origin);
     backend_log_open(cfg.error_log, cfg.vast_url);
     if (!access_log_open(cfg.access_log)) return 1;

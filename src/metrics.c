@@ -1,7 +1,8 @@
 /* metrics.c -- the metrics registry; see metrics.h.
  *
- * A shard is a plain struct of counters. Requests are counted per endpoint
- * (its index in the routing table, slot 0 for requests no endpoint matched)
+ * A shard is a plain struct of counters. Requests are counted per route
+ * (the endpoint's index in the routing table + 1, 0 for requests no
+ * endpoint matched)
  * and per status code (100-599, one slot each), so recording a response is
  * two array indexings and a few increments on one thread's own cache lines.
  * Gauges that go up and down (fetches in flight, Redis connections) are kept
@@ -20,11 +21,8 @@
 #include "prom.h"
 #include "version.h"
 
-#define MAX_ENDPOINTS 32 /* slot 0: no endpoint matched */
 #define STATUS_MIN 100
 #define STATUS_SLOTS 500
-#define MAX_EVENT_TYPES 8
-#define N_OUTCOMES (UPSTREAM_TOO_LARGE + 1)
 
 typedef _Atomic unsigned long long counter;
 
@@ -34,15 +32,15 @@ struct histogram {
 };
 
 struct shard {
-    counter http[MAX_ENDPOINTS][STATUS_SLOTS];
-    struct histogram http_latency[MAX_ENDPOINTS];
-    counter upstream[N_OUTCOMES];
+    counter http[METRICS_MAX_ROUTES][STATUS_SLOTS];
+    struct histogram http_latency[METRICS_MAX_ROUTES];
+    counter upstream[METRICS_MAX_OUTCOMES];
     struct histogram upstream_latency;
     counter upstream_started, upstream_finished;
     counter redis_errors[REDIS_ERR__COUNT];
     counter redis_reconnects;
     counter redis_ups, redis_downs; /* connections made and lost */
-    counter events[MAX_EVENT_TYPES];
+    counter events[METRICS_MAX_EVENT_TYPES];
     counter no_fills, no_fills_lost;
     struct shard *next;
 };
@@ -53,6 +51,7 @@ static struct shard fallback; /* for threads whose shard could not be allocated 
 static bool fallback_listed;
 static _Thread_local struct shard *mine;
 static double start_time;
+static struct metrics_names names; /* set by metrics_init, read-only after */
 
 /* ---- recording --------------------------------------------------------- */
 
@@ -85,23 +84,15 @@ static inline struct shard *shard(void) {
     return mine;
 }
 
-static size_t endpoint_slot(const struct endpoint *ep) {
-    if (ep == NULL) return 0;
-    for (size_t i = 0; endpoints[i] != NULL && i + 1 < MAX_ENDPOINTS; i++) {
-        if (endpoints[i] == ep) return i + 1;
-    }
-    return 0;
-}
-
 static void observe(struct histogram *h, long long us) {
     if (us < 0) us = 0;
     bump(&h->buckets[prom_bucket(us)], 1);
     bump(&h->sum_us, (unsigned long long)us);
 }
 
-void metrics_http_response(const struct endpoint *ep, unsigned status, long long latency_us) {
+void metrics_http_response(size_t route, unsigned status, long long latency_us) {
     struct shard *s = shard();
-    size_t slot = endpoint_slot(ep);
+    size_t slot = route < METRICS_MAX_ROUTES ? route : 0;
     if (status >= STATUS_MIN && status < STATUS_MIN + STATUS_SLOTS)
         bump(&s->http[slot][status - STATUS_MIN], 1);
     observe(&s->http_latency[slot], latency_us);
@@ -111,9 +102,9 @@ void metrics_upstream_started(void) {
     bump(&shard()->upstream_started, 1);
 }
 
-void metrics_upstream_done(enum upstream_outcome outcome, bool was_started, long long latency_us) {
+void metrics_upstream_done(unsigned outcome, bool was_started, long long latency_us) {
     struct shard *s = shard();
-    if ((unsigned)outcome < N_OUTCOMES) bump(&s->upstream[outcome], 1);
+    if (outcome < METRICS_MAX_OUTCOMES) bump(&s->upstream[outcome], 1);
     if (was_started) {
         bump(&s->upstream_finished, 1);
         observe(&s->upstream_latency, latency_us);
@@ -130,8 +121,8 @@ void metrics_redis_connected(bool up, bool reconnect) {
     if (up && reconnect) bump(&s->redis_reconnects, 1);
 }
 
-void metrics_event(enum event_type type) {
-    if ((unsigned)type < MAX_EVENT_TYPES) bump(&shard()->events[type], 1);
+void metrics_event(unsigned type) {
+    if (type < METRICS_MAX_EVENT_TYPES) bump(&shard()->events[type], 1);
 }
 
 void metrics_no_fill(bool counted) {
@@ -141,15 +132,24 @@ void metrics_no_fill(bool counted) {
 
 /* ---- start and stop ---------------------------------------------------- */
 
-void metrics_init(void) {
+void metrics_init(const struct metrics_names *n) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-    size_t n = 0;
-    while (endpoints[n] != NULL) n++;
-    if (n + 1 > MAX_ENDPOINTS)
-        log_error("metrics: %zu endpoints, only %d are counted apart; raise MAX_ENDPOINTS", n,
-                  MAX_ENDPOINTS - 1);
+    names = *n;
+    if (names.n_routes + 1 > METRICS_MAX_ROUTES) {
+        log_error("metrics: %zu endpoints, only %d are counted apart; raise METRICS_MAX_ROUTES",
+                  names.n_routes, METRICS_MAX_ROUTES - 1);
+        names.n_routes = METRICS_MAX_ROUTES - 1;
+    }
+    if (names.n_outcomes > METRICS_MAX_OUTCOMES) {
+        log_error("metrics: %zu upstream outcomes; raise METRICS_MAX_OUTCOMES", names.n_outcomes);
+        names.n_outcomes = METRICS_MAX_OUTCOMES;
+    }
+    if (names.n_event_types > METRICS_MAX_EVENT_TYPES) {
+        log_error("metrics: %zu event types; raise METRICS_MAX_EVENT_TYPES", names.n_event_types);
+        names.n_event_types = METRICS_MAX_EVENT_TYPES;
+    }
 }
 
 void metrics_free(void) {
@@ -192,13 +192,11 @@ static bool total_histogram(size_t off, unsigned long long counts[PROM_BUCKETS +
 }
 
 static const char *endpoint_label(size_t slot) {
-    return slot == 0 ? "unmatched" : endpoints[slot - 1]->path;
+    return slot == 0 ? "unmatched" : names.routes[slot - 1];
 }
 
 static size_t endpoint_slots(void) {
-    size_t n = 1;
-    while (n < MAX_ENDPOINTS && endpoints[n - 1] != NULL) n++;
-    return n;
+    return names.n_routes + 1;
 }
 
 static void endpoint_labels(struct buf *labels, size_t slot) {
@@ -238,10 +236,10 @@ static void render_upstream(struct buf *out) {
     char labels[64];
     prom_family(out, "adstats_upstream_fetches_total", "counter",
                 "Upstream ad fetches, by outcome (busy: refused at the in-flight limit).");
-    for (int o = 0; o < N_OUTCOMES; o++) {
-        snprintf(labels, sizeof(labels), "outcome=\"%s\"", upstream_outcome_name(o));
+    for (size_t o = 0; o < names.n_outcomes; o++) {
+        snprintf(labels, sizeof(labels), "outcome=\"%s\"", names.outcomes[o]);
         prom_sample(out, "adstats_upstream_fetches_total", labels,
-                    total(offsetof(struct shard, upstream) + (size_t)o * sizeof(counter)));
+                    total(offsetof(struct shard, upstream) + o * sizeof(counter)));
     }
     unsigned long long counts[PROM_BUCKETS + 1], sum;
     total_histogram(offsetof(struct shard, upstream_latency), counts, &sum);
@@ -279,15 +277,13 @@ static void render_redis(struct buf *out) {
 }
 
 static void render_events(struct buf *out) {
-    static const char *const names[] = {[EVENT_AD_REQUEST] = "ad_request",
-                                        [EVENT_IMPRESSION] = "impression"};
     char labels[64];
     prom_family(out, "adstats_events_total", "counter", "Events counted in Redis, by type.");
-    for (size_t t = 0; t < MAX_EVENT_TYPES; t++) {
+    for (size_t t = 0; t < METRICS_MAX_EVENT_TYPES; t++) {
         unsigned long long n = total(offsetof(struct shard, events) + t * sizeof(counter));
-        bool named = t < sizeof(names) / sizeof(names[0]) && names[t] != NULL;
-        if (!named && n == 0) continue;
-        if (named) snprintf(labels, sizeof(labels), "type=\"%s\"", names[t]);
+        const char *name = t < names.n_event_types ? names.event_types[t] : NULL;
+        if (name == NULL && n == 0) continue;
+        if (name != NULL) snprintf(labels, sizeof(labels), "type=\"%s\"", name);
         else snprintf(labels, sizeof(labels), "type=\"%zu\"", t);
         prom_sample(out, "adstats_events_total", labels, n);
     }

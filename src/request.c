@@ -41,12 +41,14 @@
 #include <time.h>
 
 #include "access_log.h"
+#include "accounting.h"
 #include "admin.h"
 #include "clock.h"
 #include "cors.h"
 #include "headcheck.h"
 #include "json.h"
 #include "log.h"
+#include "routing.h"
 #include "server.h"
 
 enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };

@@ -1,4 +1,5 @@
-/* server.c -- libmicrohttpd set-up, routing and request accounting.
+/* server.c -- the HTTP daemon: libmicrohttpd set up and driven by a
+ * worker's event loop.
  *
  * Each worker thread runs its own daemon in libmicrohttpd's external-loop
  * mode (MHD_USE_EPOLL, no internal thread): the daemon's epoll descriptor is
@@ -18,7 +19,6 @@
 
 #include <event2/event.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +30,6 @@
 #include "acceptor.h"
 #include "connections.h"
 #include "log.h"
-#include "metrics.h"
-
-static atomic_int in_flight;
 
 /* libmicrohttpd's per-connection memory pool, which headcheck.h's limits
  * are sized for: stated here so that a new default cannot move it. */
@@ -158,65 +155,4 @@ void http_stop(struct http_server *h) {
     if (h->timer) event_free(h->timer);
     if (h->daemon) MHD_stop_daemon(h->daemon);
     free(h);
-}
-
-/* ---- routing ----------------------------------------------------------- */
-
-static const struct {
-    const char *name;
-    enum http_method method;
-} methods[] = {
-    {"GET", METHOD_GET},       {"HEAD", METHOD_HEAD},     {"POST", METHOD_POST},
-    {"PUT", METHOD_PUT},       {"DELETE", METHOD_DELETE}, {"PATCH", METHOD_PATCH},
-    {"OPTIONS", METHOD_OPTIONS},
-};
-
-enum http_method server_method(const char *method) {
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        if (strcmp(methods[i].name, method) == 0) return methods[i].method;
-    }
-    return METHOD_OTHER;
-}
-
-/* An exact match wins over a subtree that holds the path. */
-const struct endpoint *server_find_endpoint(const char *path) {
-    const struct endpoint *below = NULL;
-    for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
-        size_t n = strlen((*ep)->path);
-        if (strcmp((*ep)->path, path) == 0) return *ep;
-        if ((*ep)->subtree && below == NULL && strncmp((*ep)->path, path, n) == 0
-            && path[n] == '/')
-            below = *ep;
-    }
-    return below;
-}
-
-const char *server_allow_header(const struct endpoint *ep) {
-    static _Thread_local char allow[64];
-    size_t len = 0;
-    allow[0] = '\0';
-    for (size_t i = 0; ep != NULL && i < sizeof(methods) / sizeof(methods[0]); i++) {
-        if (!(ep->methods & methods[i].method)) continue;
-        len += (size_t)snprintf(allow + len, sizeof(allow) - len, "%s%s", len ? ", " : "",
-                                methods[i].name);
-    }
-    return allow;
-}
-
-/* ---- accounting -------------------------------------------------------- */
-
-void server_request_started(void) {
-    atomic_fetch_add_explicit(&in_flight, 1, memory_order_relaxed);
-}
-
-void server_request_finished(void) {
-    atomic_fetch_sub_explicit(&in_flight, 1, memory_order_relaxed);
-}
-
-int server_requests_in_flight(void) {
-    return atomic_load(&in_flight);
-}
-
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us) {
-    metrics_http_response(ep, status, latency_us);
 }

@@ -51,6 +51,7 @@ const char *upstream_outcome_name(enum upstream_outcome outcome) {
     case UPSTREAM_TIMEOUT: return "timeout";
     case UPSTREAM_HTTP_STATUS: return "http_status";
     case UPSTREAM_TOO_LARGE: return "too_large";
+    case UPSTREAM__COUNT: break;
     }
     return "unknown";
 }
@@ -76,12 +77,12 @@ static void release_slot(void) {
 
 /* ---- finishing transfers ----------------------------------------------- */
 
-static enum upstream_outcome classify(struct upstream_fetch *f, CURLcode code) {
-    if (code == CURLE_OPERATION_TIMEDOUT) return UPSTREAM_TIMEOUT;
-    if (code == CURLE_WRITE_ERROR && (long)f->body.len > f->up->max_bytes)
-        return UPSTREAM_TOO_LARGE;
-    if (code != CURLE_OK) return UPSTREAM_CONNECT;
-    if (f->http_status < 200 || f->http_status > 299) return UPSTREAM_HTTP_STATUS;
+enum upstream_outcome upstream_classify(int curl_code, long http_status, size_t body_len,
+                                        long max_bytes) {
+    if (curl_code == CURLE_OPERATION_TIMEDOUT) return UPSTREAM_TIMEOUT;
+    if (curl_code == CURLE_WRITE_ERROR && (long)body_len > max_bytes) return UPSTREAM_TOO_LARGE;
+    if (curl_code != CURLE_OK) return UPSTREAM_CONNECT;
+    if (http_status < 200 || http_status > 299) return UPSTREAM_HTTP_STATUS;
     return UPSTREAM_OK;
 }
 
@@ -94,7 +95,7 @@ static void release_easy(struct upstream *up, CURL *easy) {
 static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
     struct upstream *up = f->up;
     curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &f->http_status);
-    f->outcome = classify(f, code);
+    f->outcome = upstream_classify(code, f->http_status, f->body.len, up->max_bytes);
     if (code != CURLE_OK && f->error[0] == '\0')
         snprintf(f->error, sizeof(f->error), "%s", curl_easy_strerror(code));
     long long latency_us = clock_monotonic_us() - f->started_us;
@@ -187,7 +188,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
     struct upstream_fetch *f = arg;
     size_t len = size * n;
     if ((long)(f->body.len + len) > f->up->max_bytes) {
-        f->body.len += len; /* remembered so classify() can tell why */
+        f->body.len += len; /* remembered so upstream_classify can tell why */
         return 0;
     }
     buf_append(&f->body, data, len);

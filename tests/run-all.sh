@@ -34,6 +34,7 @@ release=0
 [ "$build" = build/release ] && release=1
 
 suite unit tests/run-unit.sh "$build"/tests/test_*
+suite layering tools/include-graph.py
 [ $release -eq 0 ] || suite valgrind tests/run-valgrind.sh "$build"/tests/test_*
 suite openapi tests/openapi.sh
 suite integration python3 tests/integration/run.py

@@ -1,4 +1,5 @@
-/* test_metrics.c -- unit tests for metrics.c: what is recorded comes out
+/* test_metrics.c -- unit tests for metrics.c (with accounting.c's names
+ * and endpoint numbering, as adstats runs it): what is recorded comes out
  * of metrics_render in the Prometheus text format, with counts summed over
  * the shards of several threads, status codes and endpoints kept apart,
  * up/down gauges as differences, and histograms bucketed by latency. */
@@ -13,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounting.h"
+#include "events.h"
 #include "metrics.h"
+#include "upstream.h"
 
 /* The value of the sample line starting with `prefix` (name{labels} ),
  * or -1 if there is none. */
@@ -43,12 +47,12 @@ static int teardown(void **state) {
 
 static void test_http_responses_by_endpoint_and_code(void **state) {
     (void)state;
-    metrics_init();
-    metrics_http_response(&endpoint_impression, 200, 50);
-    metrics_http_response(&endpoint_impression, 200, 700);
-    metrics_http_response(&endpoint_impression, 400, 20000000);
-    metrics_http_response(NULL, 404, 10);
-    metrics_http_response(&endpoint_ad, 999, 10); /* out of range: latency only */
+    metrics_init(accounting_metric_names());
+    server_count_response(&endpoint_impression, 200, 50);
+    server_count_response(&endpoint_impression, 200, 700);
+    server_count_response(&endpoint_impression, 400, 20000000);
+    server_count_response(NULL, 404, 10);
+    server_count_response(&endpoint_ad, 999, 10); /* out of range: latency only */
     char *t = render();
     assert_int_equal(sample(t, "adstats_http_requests_total{endpoint=\"/impression\",code=\"200\"}"), 2);
     assert_int_equal(sample(t, "adstats_http_requests_total{endpoint=\"/impression\",code=\"400\"}"), 1);
@@ -115,7 +119,7 @@ static void test_gauges_and_other_families(void **state) {
 static void *record_many(void *arg) {
     (void)arg;
     for (int i = 0; i < PER_THREAD; i++) {
-        metrics_http_response(&endpoint_statistics, 200, i);
+        server_count_response(&endpoint_statistics, 200, i);
         metrics_event(EVENT_AD_REQUEST);
     }
     return NULL;

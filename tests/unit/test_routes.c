@@ -12,7 +12,7 @@
 
 #include "embedded.h"
 #include "endpoint.h"
-#include "server.h"
+#include "routing.h"
 
 static void test_exact_paths(void **state) {
     (void)state;

@@ -1,0 +1,20 @@
+/* routing.h -- from a request line to the endpoint that answers it:
+ * the method, the endpoint (routes.c's table), and the Allow header of a
+ * 405 or a preflight. */
+#ifndef ADSTATS_ROUTING_H
+#define ADSTATS_ROUTING_H
+
+#include "endpoint.h"
+
+/* METHOD_OTHER for a method adstats does not know. */
+enum http_method server_method(const char *method);
+
+/* The endpoint of `path` (without the query string), or NULL: an exact
+ * path wins over a subtree that holds it. */
+const struct endpoint *server_find_endpoint(const char *path);
+
+/* The methods `ep` answers, "GET, POST" (this thread's buffer, valid until
+ * the next call). */
+const char *server_allow_header(const struct endpoint *ep);
+
+#endif

@@ -1,0 +1,49 @@
+/* routing.c -- which endpoint answers a request; see routing.h.
+ *
+ * The table itself (endpoints[]) is the endpoint layer's: endpoints/routes.c.
+ * It is short, so a linear scan is as fast as anything cleverer. */
+#include "routing.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    enum http_method method;
+} methods[] = {
+    {"GET", METHOD_GET},       {"HEAD", METHOD_HEAD},     {"POST", METHOD_POST},
+    {"PUT", METHOD_PUT},       {"DELETE", METHOD_DELETE}, {"PATCH", METHOD_PATCH},
+    {"OPTIONS", METHOD_OPTIONS},
+};
+
+enum http_method server_method(const char *method) {
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if (strcmp(methods[i].name, method) == 0) return methods[i].method;
+    }
+    return METHOD_OTHER;
+}
+
+/* An exact match wins over a subtree that holds the path. */
+const struct endpoint *server_find_endpoint(const char *path) {
+    const struct endpoint *below = NULL;
+    for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
+        size_t n = strlen((*ep)->path);
+        if (strcmp((*ep)->path, path) == 0) return *ep;
+        if ((*ep)->subtree && below == NULL && strncmp((*ep)->path, path, n) == 0
+            && path[n] == '/')
+            below = *ep;
+    }
+    return below;
+}
+
+const char *server_allow_header(const struct endpoint *ep) {
+    static _Thread_local char allow[64];
+    size_t len = 0;
+    allow[0] = '\0';
+    for (size_t i = 0; ep != NULL && i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if (!(ep->methods & methods[i].method)) continue;
+        len += (size_t)snprintf(allow + len, sizeof(allow) - len, "%s%s", len ? ", " : "",
+                                methods[i].name);
+    }
+    return allow;
+}
