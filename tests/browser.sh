@@ -19,4 +19,6 @@ if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
   echo "browser.sh: installing playwright-core into tests/browser/node_modules" >&2
   npm install --no-audit --no-fund --no-package-lock --prefix tests/browser >&2
 fi
+# run.py imports the test harness package tests/harness.
+export PYTHONPATH=$PWD/tests${PYTHONPATH:+:$PYTHONPATH}
 exec python3 tests/browser/run.py "$@"

@@ -5,12 +5,9 @@ defaults)."""
 import os
 import re
 import socket
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import (  # noqa: E402
+from harness import (
     LOOPBACK, Adstats, Proc, RedisServer, binary, clean_env, free_port, make_tmpdir, port_open,
     remove_tmpdir, sanitizer_report)
 

@@ -14,12 +14,10 @@ through unchanged.
 
 import json
 import os
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stack import Adstats, Redis, VastMock, event_query, scratch_dir  # noqa: E402
+from harness import Adstats, RedisServer, VastMock, event_query, make_tmpdir
 
 RSS_GROWTH_LIMIT_KIB = 32 * 1024
 
@@ -64,11 +62,11 @@ def deep(levels):
 class HostileUpstream(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis = Redis().start()
-        cls.mock = VastMock()
-        cls.adstats = Adstats(cls.redis.url, cls.mock.url)
+        cls.redis = RedisServer().start()
+        cls.mock = VastMock().start()
+        cls.adstats = Adstats(cls.redis.url, cls.mock.url).start()
         cls.secret = "TOP-SECRET-%d" % os.getpid()
-        cls.secret_path = os.path.join(scratch_dir("adstats-xxe-"), "secret.txt")
+        cls.secret_path = os.path.join(make_tmpdir("adstats-xxe-"), "secret.txt")
         with open(cls.secret_path, "w") as f:
             f.write(cls.secret)
         cls.dtd_url = "http://127.0.0.1:%d/evil.dtd" % cls.mock.port
@@ -78,8 +76,8 @@ class HostileUpstream(unittest.TestCase):
         try:
             cls.adstats.stop_clean()
         finally:
-            cls.mock.stop()
-            cls.redis.stop()
+            cls.mock.close()
+            cls.redis.close()
 
     def fetch_ad(self, body):
         """Serves `body` once from the mock and asks adstats for an ad;
