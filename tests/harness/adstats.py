@@ -118,6 +118,9 @@ class Adstats:
     def alive(self):
         return self.proc is not None and self.proc.alive()
 
+    def stdout(self):
+        return self.proc.stdout() if self.proc else ""
+
     def stderr(self):
         return self.proc.stderr() if self.proc else ""
 

@@ -73,9 +73,6 @@ class Server(Adstats):
     def post(self, path, body=None, headers=None):
         return self.call("POST", path, body=body, headers=headers)
 
-    def stdout(self):
-        return self.proc.stdout() if self.proc else ""
-
 
 class OpsCase(unittest.TestCase):
     """Each test starts what it needs; everything is stopped at clean-up."""
