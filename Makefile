@@ -245,10 +245,10 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 test-faults: all
-	@python3 tests/reliability/test_faults.py
+	@PYTHONPATH=$(CURDIR)/tests python3 tests/reliability/test_faults.py
 
 test-hostile: all
-	@python3 tests/reliability/test_hostile.py
+	@PYTHONPATH=$(CURDIR)/tests python3 tests/reliability/test_hostile.py
 
 test-valgrind: $(UNIT_BIN)
 	@tests/run-valgrind.sh $(UNIT_BIN)

@@ -282,7 +282,7 @@ cmd_test() {
   export CLUSTER_STATE=$STATE
   check_compose_configs
   deploy/check-redis-commands.sh --redis-port "$(shard_port 1)" --proxy-port "$PROXY_PORT"
-  python3 tests/cluster/test_cluster.py
+  PYTHONPATH=$REPO/tests${PYTHONPATH:+:$PYTHONPATH} python3 tests/cluster/test_cluster.py  # tests/harness
   # A sanitizer build (ADSTATS_BIN=build/asan/bin) reports into the nodes' logs.
   if grep -l 'Sanitizer' "$CLUSTER_DIR"/adstats-*.log 2>/dev/null; then
     die "a sanitizer report in the adstats logs above"

@@ -16,4 +16,6 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
 fi
 . tools/npm.sh
 npm_install tests/browser
+# run.py imports the test harness package tests/harness.
+export PYTHONPATH=$PWD/tests${PYTHONPATH:+:$PYTHONPATH}
 exec python3 tests/browser/run.py "$@"

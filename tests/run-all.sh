@@ -17,6 +17,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export ADSTATS_BIN=${ADSTATS_BIN:-bin}
+# The Python suites import the test harness package tests/harness.
+export PYTHONPATH=$PWD/tests${PYTHONPATH:+:$PYTHONPATH}
 build=build/release
 [ "$ADSTATS_BIN" = bin ] || build=build/asan
 postman=1

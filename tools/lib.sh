@@ -13,18 +13,28 @@ STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adstats.XXXXXX")
 # starting point, so parallel runs rarely collide). Ports come from below
 # the kernel's ephemeral range: a port in that range may be the local end
 # of some client connection, which a connect probe cannot see but which
-# makes the server's bind fail.
+# makes the server's bind fail. The Python test harness follows the same
+# policy (tests/harness/ports.py) and holds an flock on
+# $TMPDIR/adstats-ports/PORT for each port it hands out: those are skipped.
 free_port() {
   local low=32768 _high
   read -r low _high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
   [ "$low" -gt 11000 ] || low=32768
   local span=$((low - 10000))
   local port=$((10000 + RANDOM % span)) tries=0
-  while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+  while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || port_held "$port"; do
     port=$((10000 + (port - 10000 + 1) % span)); tries=$((tries + 1))
     [ $tries -lt 1000 ] || { echo "no free port found" >&2; return 1; }
   done
   echo "$port"
+}
+
+# port_held PORT: true if a Python harness process holds the port's lock.
+port_held() {
+  local locks=${TMPDIR:-/tmp}/adstats-ports
+  [ -d "$locks" ] || return 1
+  flock -n -E 75 "$locks/$1" true 2>/dev/null
+  [ $? -eq 75 ]
 }
 
 # wait_for_port PORT [SECONDS]

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """run.py -- the dashboard's browser tests, and its documentation screenshots.
 
-    python3 tests/browser/run.py            # the end-to-end tests (tests/browser.sh)
-    python3 tests/browser/run.py --demo     # seeds 30 days of demo data and writes
-                                            # docs/dashboard.png and docs/dashboard-phone.png
+    tests/browser.sh            # the end-to-end tests
+    tests/browser.sh --demo     # seeds 30 days of demo data and writes
+                                # docs/dashboard.png and docs/dashboard-phone.png
 
-Starts a private Redis, the mock upstream and adstats (tests/integration/
-harness.py, which stops them whatever happens), sends events through the
-API, then runs the Node side (dashboard.test.mjs or screenshot.mjs), which
+(browser.sh installs playwright-core, then runs this file with tests/ on
+PYTHONPATH.) Starts a private Redis, the mock upstream and adstats (the
+test harness, tests/harness, which stops them whatever happens), sends
+events through the API, then runs the Node side (dashboard.test.mjs or screenshot.mjs), which
 drives Debian's Chromium with playwright-core against that adstats.
 Everything listens on 127.0.0.1 only; the number of requests is fixed.
 """
@@ -19,11 +20,10 @@ import random
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+import harness  # installs its clean-up hooks
 
-import harness  # noqa: E402  (installs its clean-up hooks)
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = harness.REPO
 
 HOSTILE_USER = "<img src=x onerror=alert(1)>"
 NODE_TIMEOUT_S = 240

@@ -45,12 +45,9 @@ import time
 import unittest
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from harness import REPO, HTTPClient, RedisClient, event_params
+from harness.concurrency import CLIENTS, DEADLINE_S, run_clients
 
-from harness import HTTPClient, RedisClient, event_params  # noqa: E402
-from test_concurrency import run_clients, CLIENTS, DEADLINE_S  # noqa: E402
 
 SCRIPT = os.path.join(REPO, "deploy", "local-cluster.sh")
 SPREAD_USERS = 3000

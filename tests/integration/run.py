@@ -5,6 +5,9 @@
     ADSTATS_BIN=build/asan/bin python3 tests/integration/run.py
     python3 tests/integration/run.py test_api   # only some modules (or -k PATTERN)
 
+The tests import the harness package (tests/harness) with tests/ on
+PYTHONPATH, which this runner sets when it is not.
+
 Prints unittest's verbose report, then a last line "N passed, N failed"
 (", N skipped" when some were), and exits 1 on any failure or error.
 """
@@ -16,7 +19,18 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+TESTS = os.path.dirname(HERE)
+
+
+def ensure_pythonpath():
+    """The test harness is the package tests/harness: every runner puts
+    tests/ on PYTHONPATH. Started by hand without it, this runner starts
+    itself again with it set (the one way the suites find the harness)."""
+    parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if any(os.path.abspath(p) == TESTS for p in parts):
+        return
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([TESTS] + parts))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def main():
@@ -25,8 +39,9 @@ def main():
     ap.add_argument("-k", dest="patterns", action="append", default=None,
                     help="only tests whose name contains this substring (repeatable)")
     args = ap.parse_args()
+    ensure_pythonpath()
 
-    import harness  # noqa: F401  (installs the clean-up hooks first)
+    import harness  # installs the clean-up hooks before any test module runs
 
     loader = unittest.TestLoader()
     if args.patterns:

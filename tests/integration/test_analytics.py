@@ -15,14 +15,11 @@ import collections
 import json
 import os
 import socket
-import sys
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import (HTTPClient, StackTestCase, event_params, request, unique,  # noqa: E402
+from harness import (HTTPClient, StackTestCase, event_params, request, unique,
                      unique_version)
 
 TOKEN = "t0ken-for-the-tests"

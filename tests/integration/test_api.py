@@ -1,23 +1,19 @@
 """test_api.py -- adstats' HTTP contract, end to end.
 
 Every endpoint and every error of the contract (postman/ shows it as tests),
-against a real adstats with its own Redis and mock upstream (harness.py).
+against a real adstats with its own Redis and mock upstream (tests/harness).
 Counters are checked both through /statistics and in Redis itself
 (as:u:t:<user> and as:s:t:<sdk>, fields imp and req).
 """
 
 import json
-import os
 import signal
-import sys
 import threading
 import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import (  # noqa: E402
+from harness import (
     HTTPClient, RedisServer, StackTestCase, VastMock, event_params, free_port, raw_exchange,
     request, unique, unique_version, wait_until)
 

@@ -9,90 +9,15 @@ and every SDK version, and every request must have got a 200.
 """
 
 import collections
-import http.client
 import os
-import random
-import signal
 import sys
 import time
 import unittest
-import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import StackTestCase
+from harness.concurrency import CLIENTS, DEADLINE_S, run_clients
 
-from harness import StackTestCase, event_params, run_processes  # noqa: E402
-
-CLIENTS = 8
 TOTAL_REQUESTS = 40000
-DEADLINE_S = 90.0  # each client stops sending after this, whatever is left
-
-
-def client_main(port, client_id, n_requests, users, sdks, seed):
-    """One client process: returns its tallies (plain dicts, picklable)."""
-    rng = random.Random(seed)
-    sent = collections.Counter()
-    ok = collections.Counter()
-    statuses = collections.Counter()
-    errors = []
-    # Encode each combination once.
-    queries = {}
-    for u in range(len(users)):
-        for s in range(len(sdks)):
-            params = event_params(users[u], sdks[s], session_id="c%d" % client_id,
-                                  platform=rng.choice(["ios", "android", "tv_os-2"]),
-                                  country_code=rng.choice(["US", "de", "Fr", "JP"]))
-            queries[u, s] = urllib.parse.urlencode(params)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    deadline = time.monotonic() + DEADLINE_S
-    for i in range(n_requests):
-        if time.monotonic() > deadline:
-            errors.append("client %d: deadline reached after %d requests" % (client_id, i))
-            break
-        kind = "ad" if rng.randrange(3) == 0 else "imp"
-        u, s = rng.randrange(len(users)), rng.randrange(len(sdks))
-        path = "/ad" if kind == "ad" else "/impression"
-        key = (kind, u, s)
-        sent[key] += 1
-        try:
-            if rng.randrange(5) == 0:
-                conn.request("POST", path, body=queries[u, s].encode(),
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-            else:
-                conn.request("GET", path + "?" + queries[u, s])
-            resp = conn.getresponse()
-            body = resp.read()
-        except (OSError, http.client.HTTPException) as e:
-            errors.append("client %d request %d %s: %s: %s"
-                          % (client_id, i, path, type(e).__name__, e))
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-            continue
-        statuses[resp.status] += 1
-        if resp.status == 200:
-            ok[key] += 1
-        elif len(errors) < 20:
-            errors.append("client %d request %d %s: %d %r"
-                          % (client_id, i, path, resp.status, body[:200]))
-    conn.close()
-    return {"sent": dict(sent), "ok": dict(ok), "statuses": dict(statuses), "errors": errors}
-
-
-def _client_process(conn, args):
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        conn.send(client_main(*args))
-    except BaseException as e:  # reported by the parent
-        conn.send({"crash": "%s: %s" % (type(e).__name__, e)})
-    finally:
-        conn.close()
-
-
-
-
-def run_clients(jobs, timeout):
-    """One client process per job (see _client_process); the cluster test
-    uses it too."""
-    return run_processes(_client_process, jobs, timeout)
 
 
 class ConcurrentIncrementTests(StackTestCase):

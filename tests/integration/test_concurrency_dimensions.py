@@ -20,9 +20,7 @@ import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import StackTestCase, event_params, run_processes  # noqa: E402
+from harness import StackTestCase, event_params, run_processes
 
 CLIENTS = 8
 TOTAL_REQUESTS = 16000

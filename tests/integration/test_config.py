@@ -5,12 +5,9 @@ defaults)."""
 import os
 import re
 import socket
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import (  # noqa: E402
+from harness import (
     LOOPBACK, Adstats, Proc, RedisServer, binary, clean_env, free_port, make_tmpdir, port_open,
     remove_tmpdir, sanitizer_report)
 
@@ -183,9 +180,7 @@ class SourceTests(unittest.TestCase):
         self.assertEqual(cfg["drain_ms"], "100")
 
     def test_flags_beat_environment_beat_dotenv(self):
-        p_file, p_env, p_flag = free_port(), free_port(), free_port()
-        while len({p_file, p_env, p_flag}) < 3:
-            p_flag = free_port()
+        p_file, p_env, p_flag = free_port(), free_port(), free_port()  # never the same twice
         self.write_dotenv("PORT=%d\nVAST_TIMEOUT_MS=111\nVAST_LIMIT=11\nDRAIN_MS=1111\n" % p_file)
         a = self.serve(p_flag, ["--port", str(p_flag), "--vast-timeout-ms", "333"],
                        PORT=p_env, VAST_TIMEOUT_MS=222, VAST_LIMIT=22)
@@ -205,7 +200,7 @@ class SourceTests(unittest.TestCase):
 
     def test_port_in_use_by_another_program_is_refused(self):
         with socket.socket() as s:
-            s.bind((LOOPBACK, 0))
+            s.bind((LOOPBACK, free_port()))
             s.listen(1)
             p = s.getsockname()[1]
             code, out, err = run_adstats(self.base + ["--port", str(p)], cwd=self.tmp, timeout=10)

@@ -15,12 +15,9 @@ REDIS_URL and .env as for the server; Redis errors exit 1, usage errors 2.
 """
 
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import (Proc, RedisServer, StackTestCase, binary, clean_env,  # noqa: E402
+from harness import (Proc, RedisServer, StackTestCase, binary, clean_env,
                      event_params, free_port, make_tmpdir, remove_tmpdir)
 
 # What the Flask service saw: (username, sdk_version) of each request.

@@ -16,14 +16,11 @@ Real failures stay 502 and logged.
 import json
 import os
 import re
-import sys
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness import (  # noqa: E402
+from harness import (
     RedisServer, StackTestCase, event_params, unique, unique_version, wait_until)
 
 NOW = "2025-03-10"

@@ -1,7 +1,7 @@
 """test_ops.py -- adstats as its operators see it: /metrics, /healthz and
 /readyz, the access log, configuration, CORS, /openapi.yaml, `make install`
 and the packaging files. Every test runs the real binary against a real
-redis-server and the real mock upstream on loopback ports (harness.py),
+redis-server and the real mock upstream on loopback ports (tests/harness),
 and every adstats it starts must exit 0 on SIGTERM with no sanitizer
 report."""
 import json
@@ -72,9 +72,6 @@ class Server(Adstats):
 
     def post(self, path, body=None, headers=None):
         return self.call("POST", path, body=body, headers=headers)
-
-    def stdout(self):
-        return self.proc.stdout() if self.proc else ""
 
 
 class OpsCase(unittest.TestCase):

@@ -23,15 +23,13 @@ The figures are printed (README.md's Reliability section quotes them).
 """
 
 import json
-import os
 import socket
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadgen import Load  # noqa: E402
-from stack import Adstats, Redis, RedisClient, VastMock, event_query  # noqa: E402
+from harness import (LOOPBACK, Adstats, RedisClient, RedisServer, VastMock, event_query,
+                     free_port)
+from harness.loadgen import Load
 
 TIMEOUT_MS = 500
 PAUSE_MS = 1500
@@ -52,18 +50,19 @@ def statistics(adstats, param, value):
 
 class RedisFaults(unittest.TestCase):
     def setUp(self):
-        self.redis = Redis(aof=True).start()
-        self.mock = VastMock()
+        self.redis = RedisServer(aof=True).start()
+        self.mock = VastMock().start()
         self.adstats = Adstats(self.redis.url, self.mock.url,
-                               ["--redis-timeout-ms", str(TIMEOUT_MS), "--log-level", "error"])
+                               ["--redis-timeout-ms", str(TIMEOUT_MS), "--log-level", "error"]
+                               ).start()
         self.figures = {}
 
     def tearDown(self):
         try:
             self.adstats.stop_clean()
         finally:
-            self.mock.stop()
-            self.redis.stop()
+            self.mock.close()
+            self.redis.close()
 
     def probe(self, path="/impression?" + event_query(PROBE_USER, PROBE_SDK)):
         started = time.monotonic()
@@ -175,8 +174,8 @@ class RedisUnreachable(unittest.TestCase):
             self.assertLess(time.monotonic() - started, max_seconds)
 
     def test_redis_absent_at_start_then_started(self):
-        redis = Redis()  # its port is chosen, nothing listens there yet
-        adstats = Adstats(redis.url, args=["--redis-timeout-ms", str(TIMEOUT_MS)])
+        redis = RedisServer(port=free_port())  # nothing listens there yet
+        adstats = Adstats(redis.url, extra_args=["--redis-timeout-ms", str(TIMEOUT_MS)]).start()
         try:
             self.check_503(adstats, 1.0)
             redis.start()
@@ -186,25 +185,25 @@ class RedisUnreachable(unittest.TestCase):
                 time.sleep(0.01)
             adstats.stop_clean()
         finally:
-            adstats.stop()
-            redis.stop()
+            adstats.close()
+            redis.close()
 
     def test_silent_redis(self):
         """A server that accepts connections and never answers: every
         request is failed within the timeout, again and again."""
         listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
+        listener.bind((LOOPBACK, free_port()))
         listener.listen(64)
         port = listener.getsockname()[1]
         adstats = Adstats("redis://127.0.0.1:%d/0" % port,
-                          args=["--redis-timeout-ms", str(TIMEOUT_MS)])
+                          extra_args=["--redis-timeout-ms", str(TIMEOUT_MS)]).start()
         try:
             for _ in range(3):
                 self.check_503(adstats, 3 * TIMEOUT_MS / 1000)
                 time.sleep(0.1)  # reconnected: the next round times out afresh
             adstats.stop_clean()
         finally:
-            adstats.stop()
+            adstats.close()
             listener.close()
 
 

@@ -11,12 +11,10 @@ in tests/hostile/README.md.
 
 import json
 import os
-import sys
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stack import REPO, Adstats, Redis, VastMock, parse_responses, raw_exchange  # noqa: E402
+from harness import REPO, Adstats, RedisServer, VastMock, raw_exchange
 
 CORPUS = os.path.join(REPO, "tests", "hostile", "cases.json")
 
@@ -34,9 +32,9 @@ def load_corpus():
 class HostileCorpus(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis = Redis().start()
-        cls.mock = VastMock()
-        cls.adstats = Adstats(cls.redis.url, cls.mock.url)
+        cls.redis = RedisServer().start()
+        cls.mock = VastMock().start()
+        cls.adstats = Adstats(cls.redis.url, cls.mock.url).start()
         cls.cases = load_corpus()
 
     @classmethod
@@ -44,8 +42,8 @@ class HostileCorpus(unittest.TestCase):
         try:
             cls.adstats.stop_clean()
         finally:
-            cls.mock.stop()
-            cls.redis.stop()
+            cls.mock.close()
+            cls.redis.close()
 
     def setUp(self):
         self.redis.command("FLUSHALL")
@@ -66,13 +64,13 @@ class HostileCorpus(unittest.TestCase):
 
     def run_case(self, case):
         head = case.get("head", False)
-        raw, _ = raw_exchange(self.adstats.port, case["bytes"], settle=0.1, head=head)
+        reply = raw_exchange(self.adstats.port, case["bytes"], timeout=3.0, settle=0.1, head=head)
         expect = case["expect"]
-        responses, used = parse_responses(raw, head)
-        self.assertEqual(used, len(raw), "unparsable answer: %r" % raw[:300])
-        statuses = [r[0] for r in responses]
-        self.assertEqual(statuses, expect if isinstance(expect, list) else [expect], raw[:500])
-        for status, headers, body in responses:
+        self.assertEqual(reply.rest, b"", "unparsable answer: %r" % reply.raw[:300])
+        statuses = [r[0] for r in reply.responses]
+        self.assertEqual(statuses, expect if isinstance(expect, list) else [expect],
+                         reply.raw[:500])
+        for status, headers, body in reply.responses:
             self.assertTrue(400 <= status < 500)
             if not head:
                 self.check_ours(case, status, headers, body)
@@ -95,7 +93,7 @@ class HostileCorpus(unittest.TestCase):
     def test_server_still_serves(self):
         """After all that, a valid event still counts."""
         for case in self.cases:
-            raw_exchange(self.adstats.port, case["bytes"], settle=0.05,
+            raw_exchange(self.adstats.port, case["bytes"], timeout=3.0, settle=0.05,
                          head=case.get("head", False))
         self.assertEqual(self.redis.command("DBSIZE"), 0)
         status, _, _ = self.adstats.get(

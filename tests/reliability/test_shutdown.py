@@ -11,17 +11,14 @@
 """
 
 import json
-import os
 import signal
 import socket
-import sys
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadgen import Load  # noqa: E402
-from stack import HOST, Adstats, Redis, VastMock, event_query  # noqa: E402
+from harness import LOOPBACK, Adstats, RedisServer, VastMock, event_query
+from harness.loadgen import Load
 
 DRAIN_MS = 2000
 
@@ -35,20 +32,21 @@ def impressions(adstats, user):
 
 class GracefulShutdown(unittest.TestCase):
     def setUp(self):
-        self.redis = Redis().start()
-        self.mock = VastMock()
+        self.redis = RedisServer().start()
+        self.mock = VastMock().start()
 
     def tearDown(self):
-        self.mock.stop()
-        self.redis.stop()
+        self.mock.close()
+        self.redis.close()
 
     def start_adstats(self, *args):
-        return Adstats(self.redis.url, self.mock.url, ["--drain-ms", str(DRAIN_MS)] + list(args))
+        return Adstats(self.redis.url, self.mock.url,
+                       ["--drain-ms", str(DRAIN_MS)] + list(args)).start()
 
     def terminate(self, adstats):
         """SIGTERM; returns (exit code, seconds to exit)."""
         started = time.monotonic()
-        adstats.proc.kill(signal.SIGTERM)
+        adstats.proc.signal(signal.SIGTERM)
         code = adstats.proc.wait(DRAIN_MS / 1000 + 10)
         return code, time.monotonic() - started
 
@@ -60,10 +58,10 @@ class GracefulShutdown(unittest.TestCase):
         try:
             time.sleep(1.0)
             started = time.monotonic()
-            adstats.proc.kill(signal.SIGTERM)
+            adstats.proc.signal(signal.SIGTERM)
             time.sleep(0.2)
             with self.assertRaises(ConnectionRefusedError):
-                socket.create_connection((HOST, adstats.port), timeout=1).close()
+                socket.create_connection((LOOPBACK, adstats.port), timeout=1).close()
             code = adstats.proc.wait(DRAIN_MS / 1000 + 10)
             exit_s = time.monotonic() - started
             time.sleep(0.3)

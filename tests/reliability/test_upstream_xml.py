@@ -15,12 +15,10 @@ same: see tests/integration/test_nofill.py).
 
 import json
 import os
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stack import Adstats, Redis, VastMock, event_query, scratch_dir  # noqa: E402
+from harness import Adstats, RedisServer, VastMock, event_query, make_tmpdir, read_text
 
 RSS_GROWTH_LIMIT_KIB = 32 * 1024
 
@@ -65,11 +63,11 @@ def deep(levels):
 class HostileUpstream(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis = Redis().start()
-        cls.mock = VastMock()
-        cls.adstats = Adstats(cls.redis.url, cls.mock.url)
+        cls.redis = RedisServer().start()
+        cls.mock = VastMock().start()
+        cls.adstats = Adstats(cls.redis.url, cls.mock.url).start()
         cls.secret = "TOP-SECRET-%d" % os.getpid()
-        cls.secret_path = os.path.join(scratch_dir("adstats-xxe-"), "secret.txt")
+        cls.secret_path = os.path.join(make_tmpdir("adstats-xxe-"), "secret.txt")
         with open(cls.secret_path, "w") as f:
             f.write(cls.secret)
         cls.dtd_url = "http://127.0.0.1:%d/evil.dtd" % cls.mock.port
@@ -79,8 +77,8 @@ class HostileUpstream(unittest.TestCase):
         try:
             cls.adstats.stop_clean()
         finally:
-            cls.mock.stop()
-            cls.redis.stop()
+            cls.mock.close()
+            cls.redis.close()
 
     def fetch_ad(self, body):
         """Serves `body` once from the mock and asks adstats for an ad;
@@ -127,13 +125,9 @@ class HostileUpstream(unittest.TestCase):
         for name, body in cases:
             with self.subTest(name):
                 self.assert_refused(name, body)
-        with open(self.adstats.proc.log_path) as f:
-            self.assertNotIn(self.secret, f.read())
-        error_log = os.path.join(self.adstats.dir, "backend_errors.log")
-        time.sleep(0.2)  # written by a thread of its own
-        if os.path.exists(error_log):
-            with open(error_log) as f:
-                self.assertNotIn(self.secret, f.read())
+        self.assertNotIn(self.secret, self.adstats.log())
+        time.sleep(0.2)  # the backend log is written by a thread of its own
+        self.assertNotIn(self.secret, read_text(self.adstats.error_log))
 
     def test_lookalikes_pass(self):
         cases = [

@@ -8,7 +8,7 @@ status, or an error (no answer: refused connection, reset, timeout). The
 totals are therefore exact, which is what the fault and shutdown tests
 check the Redis counters against.
 
-Usage:
+Usage (the reliability suites: faults, shutdown):
     load = Load(port, path, workers=3, max_seconds=60)
     load.start(); ...; totals = load.stop()
 """
@@ -18,7 +18,7 @@ import json
 import multiprocessing
 import time
 
-HOST = "127.0.0.1"
+from .ports import LOOPBACK
 
 
 class Totals:
@@ -69,7 +69,7 @@ def _worker(port, path, stop, deadline, budget, results, timeout):
     while not stop.is_set() and time.monotonic() < deadline and n < budget:
         n += 1
         if conn is None:
-            conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+            conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
         started = time.monotonic()
         try:
             conn.request("GET", path)
