@@ -13,7 +13,7 @@
 #   CPU          per configuration, the CPU time each part a request crosses
 #                used per event (utime + stime from /proc over the events the
 #                shards counted): the per-event cost the capacity plan in
-#                README.md's Scaling section starts from, and the figure that
+#                docs/SCALING.md starts from, and the figure that
 #                explains the throughput ratios on shared cores
 #   Redis        redis-benchmark HINCRBY pipelined: one shard direct, and
 #                the three shards through twemproxy

@@ -36,7 +36,7 @@ struct config {
     char log_level[16];
     char access_log[512];     /* "" off, "-" standard output */
     char cors_origin[256];    /* "" off, "*" or one origin */
-    /* analytics (docs/README-analytics.md) */
+    /* analytics (docs/ANALYTICS.md) */
     int retention_days;
     char events_stream[128];  /* empty: no event stream */
     long events_maxlen;

@@ -5,8 +5,11 @@
  * everywhere for it (the /statistics filter and the top-list dimension), the
  * event parameter that carries its value, and the /statistics parameter that
  * selects it. The metrics are the two event types: impressions and ad
- * requests. Adding a dimension is adding a row to the table in dimension.c
- * and a letter in keys.c. */
+ * requests. Adding a dimension takes more than a row in dimension.c's table:
+ * an enum value here and a bit in DIMENSION_FILTERS, its parameters in
+ * params.c (and its name in params.c's list of dimensions), a key letter and
+ * top-list keys in keys.c, room in the event batch (store.h), openapi.yaml
+ * and the tests. docs/HACKING.md lists every file. */
 #ifndef ADSTATS_DIMENSION_H
 #define ADSTATS_DIMENSION_H
 

@@ -16,7 +16,7 @@
  * event carries an event_id, the SET that records it as counted. That is 28
  * to 30 single-key commands, all in one batch, so an event costs one round
  * trip, and every command is one a sharding proxy (twemproxy) can route
- * (XADD aside: see docs/README-analytics.md). Nothing here allocates.
+ * (XADD aside: see docs/ANALYTICS.md). Nothing here allocates.
  *
  * Event ids (retries): before counting an event that carries an event_id,
  * a first round trip claims the id with `SET as:e:<t>:<id> 1 NX PX <ms>`;

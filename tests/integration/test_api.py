@@ -95,7 +95,7 @@ class EventTests(StackTestCase):
             self.assertEqual(self.ad(user, sdk, post=bool(i % 2))[0], 200)
         self.assertEqual(self.counters("u", user), {"imp": 7, "req": 4})
         self.assertEqual(self.counters("s", sdk), {"imp": 7, "req": 4})
-        # all-time counters, and (README.md, Analytics) today's bucket and
+        # all-time counters, and (docs/ANALYTICS.md) today's bucket and
         # the session HyperLogLogs; nothing else names the user
         day = time.strftime("%Y%m%d", time.gmtime())
         self.assertEqual(sorted(self.redis.keys("as:*:%s" % user)),

@@ -19,7 +19,7 @@ Afterwards:
     nothing upstream;
   - service resumed within 1 s of Redis coming back, every time;
   - the adstats process is the one started at the beginning.
-The figures are printed (README.md's Reliability section quotes them).
+The figures are printed (docs/RELIABILITY.md quotes them).
 """
 
 import json
