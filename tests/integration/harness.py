@@ -770,7 +770,8 @@ def clean_env(**extra):
     """The process environment without any adstats setting, plus `extra`."""
     names = ("PORT", "BIND", "THREADS", "MAX_CONNECTIONS", "IDLE_TIMEOUT_S", "REDIS_URL",
              "REDIS_TIMEOUT_MS", "VAST_URL", "VAST_TIMEOUT_MS", "VAST_LIMIT", "VAST_MAX_BYTES",
-             "BACKEND_ERROR_LOG", "DRAIN_MS", "LOG_LEVEL", "ACCESS_LOG", "CORS_ORIGIN")
+             "BACKEND_ERROR_LOG", "DRAIN_MS", "LOG_LEVEL", "ACCESS_LOG", "CORS_ORIGIN",
+             "CORS_CREDENTIALS")
     env = {k: v for k, v in os.environ.items() if k not in names}
     env.update({k: str(v) for k, v in extra.items()})
     return env
