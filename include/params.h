@@ -62,8 +62,8 @@ const char *param_name(enum param_id id);
 /* Decodes an application/x-www-form-urlencoded string (a query string or a
  * POST body) in place and records the first value of every known parameter.
  * `in` must stay alive as long as `p` is used, and have one writable byte
- * past `len` (a terminator is written there). Empty values count as absent,
- * as they did for the Flask service. */
+ * past `len` (a terminator is written there). Empty values count as absent
+ * (the Flask service took `username=` as the name ""; see README.md). */
 enum form_status form_parse(char *in, size_t len, struct params *p);
 
 /* Records one decoded pair, as form_parse does for each of its pairs (and
