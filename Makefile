@@ -150,14 +150,14 @@ clean:
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target for N seconds (clang,
 # ASan + UBSan); the other targets run one suite of tests/run-all.sh.
 
-FUZZ_TARGETS := params json vast hll headcheck
+FUZZ_TARGETS := params json vast hll headcheck urltemplate netaddr
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 FUZZ_LIB := src/params.c src/day.c src/utf8.c src/buf.c src/json.c src/vast.c src/hll.c \
-            src/headcheck.c
+            src/headcheck.c src/urltemplate.c src/netaddr.c src/forwarded.c
 
 .PHONY: fuzz test-faults test-hostile test-valgrind
 

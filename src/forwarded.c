@@ -78,7 +78,9 @@ void forwarded_for(struct buf *out, const struct netaddr_list *trusted,
         append_kept(out, incoming, SIZE_MAX, not_printable_ascii);
         if (out->failed) return;
         keep_rightmost(out, start, budget);
-        while (out->len > start && out->data[out->len - 1] == ',') truncate_to(out, out->len - 1);
+        size_t len = out->len;
+        while (len > start && (out->data[len - 1] == ',' || is_blank(out->data[len - 1]))) len--;
+        truncate_to(out, len);
         if (out->len > start) buf_append(out, ", ", 2);
     }
     buf_append(out, addr, addr_len);
