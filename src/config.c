@@ -409,6 +409,14 @@ static void describe_http_url(const char *url, FILE *out) {
     fprintf(out, "%.*s%s", (int)before_query, rest, rest[before_query] ? "?****" : "");
 }
 
+/* An address list without its blanks, so that it stays one token. */
+static void describe_addresses(const char *list, FILE *out) {
+    if (list[strspn(list, " \t")] == '\0') fputs("\"\"", out);
+    for (const char *c = list; *c; c++) {
+        if (*c != ' ' && *c != '\t') fputc(*c, out);
+    }
+}
+
 /* One `name=value` per setting, named after its flag with '_' for '-'. */
 void config_describe(const struct config *cfg, FILE *out) {
     fputs("config:", out);
@@ -427,6 +435,7 @@ void config_describe(const struct config *cfg, FILE *out) {
         case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
         case T_HTTP_URL: describe_http_url(field, out); break;
         case T_SECRET: fputs(field[0] ? "****" : "\"\"", out); break;
+        case T_ADDRESSES: describe_addresses(field, out); break;
         default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
         }
     }
