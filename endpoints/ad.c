@@ -16,7 +16,11 @@
  * counted (a `nof` in the ad request's counters, events.h; a retry's was
  * counted with the first) and answered 200 with a VAST document for the
  * player: the upstream's own, byte for byte (its <Error> URLs must reach the
- * player), or, for a 204, an empty VAST 3.0 document. Nothing is logged. */
+ * player), or, for a 204, an empty VAST 3.0 document. Nothing is logged.
+ *
+ * The fetch carries the device's context (upstream.h): the request's
+ * parameters for the URL's placeholders, its User-Agent, X-Forwarded-For
+ * and address. */
 #include <microhttpd.h>
 #include <stdio.h>
 
@@ -121,6 +125,30 @@ static void ad_fetched(struct request *req) {
     else event_count_no_fill(req, no_fill_counted);
 }
 
+/* The parameters that fill the URL's placeholders of the same names. */
+static const struct {
+    enum urlvar var;
+    enum param_id param;
+} url_params[] = {
+    {URLVAR_SDK_VERSION, PARAM_SDK_VERSION}, {URLVAR_SESSION_ID, PARAM_SESSION_ID},
+    {URLVAR_PLATFORM, PARAM_PLATFORM},       {URLVAR_USERNAME, PARAM_USERNAME},
+    {URLVAR_COUNTRY_CODE, PARAM_COUNTRY_CODE},
+};
+
+/* Tells the fetch who it is for; `forwarded_for` holds the joined header
+ * until the fetch has started. */
+static void describe_client(struct request *req, struct buf *forwarded_for) {
+    struct upstream_client *c = &req->fetch.client;
+    for (size_t i = 0; i < sizeof(url_params) / sizeof(url_params[0]); i++) {
+        const struct param_value *v = &req->params.v[url_params[i].param];
+        c->vars[url_params[i].var] = (struct urlvalue){v->data, v->len};
+    }
+    c->user_agent = request_header(req, MHD_HTTP_HEADER_USER_AGENT);
+    bool found = request_header_all(req, "X-Forwarded-For", forwarded_for);
+    c->forwarded_for = found && !forwarded_for->failed ? forwarded_for->data : NULL;
+    c->peer = request_client_address(req);
+}
+
 static void ad_counted(struct request *req) {
     if (req->store_status != STORE_OK) {
         request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -128,7 +156,12 @@ static void ad_counted(struct request *req) {
         return;
     }
     if (!req->duplicate) metrics_event(EVENT_AD_REQUEST);
+    char storage[512];
+    struct buf forwarded_for;
+    buf_init_static(&forwarded_for, storage, sizeof(storage));
+    describe_client(req, &forwarded_for);
     request_await_fetch(req, ad_fetched);
+    buf_free(&forwarded_for);
 }
 
 static void handle_ad(struct request *req) {

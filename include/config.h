@@ -27,10 +27,11 @@ struct config {
     char redis_url[512];
     struct redis_endpoint redis;
     int redis_timeout_ms;
-    char vast_url[1024];
+    char vast_url[1024];      /* may hold placeholders (urltemplate.h) */
     int vast_timeout_ms;
     int vast_limit;
     long vast_max_bytes;
+    char trusted_proxies[1024]; /* addresses and CIDR blocks (netaddr.h); "": none */
     char error_log[512];
     int drain_ms;
     char log_level[16];

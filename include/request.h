@@ -21,6 +21,7 @@
 
 struct MHD_Connection;
 struct MHD_Response;
+struct sockaddr;
 
 typedef void request_fn(struct request *req);
 
@@ -92,6 +93,14 @@ const char *request_path(const struct request *req);
 
 /* The value of a request header (case-insensitive name), or NULL. */
 const char *request_header(const struct request *req, const char *name);
+
+/* Every value of a request header (case-insensitive name), joined with
+ * ", " as RFC 9110 5.3 allows for list-valued fields, appended to `out`;
+ * false when there is none. */
+bool request_header_all(const struct request *req, const char *name, struct buf *out);
+
+/* The address the client connected from, or NULL. */
+const struct sockaddr *request_client_address(const struct request *req);
 
 /* A response over `len` bytes of static data (never copied or freed), of
  * the given type (NULL: no Content-Type), with `headers` (may be NULL), for

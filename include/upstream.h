@@ -5,7 +5,14 @@
  * event loop, connections to the upstream are kept alive and reused, each
  * fetch is bounded end to end by the timeout and its body by a size cap,
  * and at most `limit` fetches are in flight; past that a fetch is refused
- * at once (UPSTREAM_BUSY). */
+ * at once (UPSTREAM_BUSY).
+ *
+ * Each fetch tells the ad server about the device it is for (struct
+ * upstream_client): its values fill the URL's placeholders (urltemplate.h),
+ * and its User-Agent and address go out as headers (forwarded.h): the
+ * User-Agent as User-Agent and X-Device-User-Agent (without one, adstats'
+ * own "User-Agent: adstats" and no X-Device-User-Agent), the address as
+ * X-Forwarded-For. */
 #ifndef ADSTATS_UPSTREAM_H
 #define ADSTATS_UPSTREAM_H
 
@@ -13,9 +20,11 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "urltemplate.h"
 
 struct config;
 struct event_base;
+struct sockaddr;
 struct upstream;
 
 enum upstream_outcome {
@@ -31,8 +40,19 @@ enum upstream_outcome {
 struct upstream_fetch;
 typedef void upstream_done_fn(struct upstream_fetch *fetch);
 
+/* Who a fetch is for. Read only while upstream_start runs: nothing here
+ * needs to outlive that call. */
+struct upstream_client {
+    const char *user_agent;       /* the client's User-Agent; NULL: none */
+    const char *forwarded_for;    /* its X-Forwarded-For header(s); NULL: none */
+    const struct sockaddr *peer;  /* the address it connected from; NULL: unknown */
+    struct urlvalue vars[URLVAR__COUNT]; /* placeholder values; upstream_start
+                                            fills cachebuster and timestamp */
+};
+
 struct upstream_fetch {
     upstream_done_fn *on_done;
+    struct upstream_client client;
     /* results, valid in on_done */
     enum upstream_outcome outcome;
     long http_status;
@@ -42,6 +62,7 @@ struct upstream_fetch {
     /* private */
     struct upstream *up;
     void *easy;
+    void *headers;          /* the fetch's curl_slist, freed when it ends */
     long long started_us;
     struct upstream_fetch *next, *prev;
 };

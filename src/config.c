@@ -16,11 +16,13 @@
 
 #include "clock.h"
 #include "cors.h"
+#include "netaddr.h"
+#include "urltemplate.h"
 #include "version.h"
 
 /* T_SECRET: a string that config_describe masks. */
 enum setting_type { T_INT, T_LONG, T_STRING, T_SECRET, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN,
-                    T_NOW };
+                    T_NOW, T_ADDRESSES };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -54,13 +56,15 @@ static const struct setting settings[] = {
     INT_SETTING("redis-timeout-ms", "REDIS_TIMEOUT_MS", "500", redis_timeout_ms, 10, 60000,
                 "bound on every Redis round trip"),
     STR_SETTING("vast-url", "VAST_URL", "http://127.0.0.1:8081/vast", T_HTTP_URL, vast_url,
-                "upstream ad server that /ad fetches VAST from"),
+                "upstream ad server that /ad fetches VAST from; may hold placeholders"),
     INT_SETTING("vast-timeout-ms", "VAST_TIMEOUT_MS", "2000", vast_timeout_ms, 1, 600000,
                 "bound on each upstream fetch, connect included"),
     INT_SETTING("vast-limit", "VAST_LIMIT", "1000", vast_limit, 1, 1000000,
                 "most upstream fetches in flight; more get 503"),
     LONG_SETTING("vast-max-bytes", "VAST_MAX_BYTES", "1048576", vast_max_bytes, 1, 1L << 30,
                  "largest upstream body accepted"),
+    STR_SETTING("trusted-proxies", "TRUSTED_PROXIES", "", T_ADDRESSES, trusted_proxies,
+                "IPs/CIDRs whose X-Forwarded-For is believed, comma-separated"),
     STR_SETTING("error-log", "BACKEND_ERROR_LOG", "backend_errors.log", T_STRING, error_log,
                 "file that every upstream failure is appended to"),
     INT_SETTING("drain-ms", "DRAIN_MS", "5000", drain_ms, 0, 600000,
@@ -151,7 +155,8 @@ bool redis_url_parse(const char *url, struct redis_endpoint *ep, const char **wh
     return true;
 }
 
-static bool http_url_valid(const char *url) {
+/* Also checks its placeholders; `reason` receives why a template is bad. */
+static bool http_url_valid(const char *url, char *reason, size_t cap) {
     const char *rest;
     if (strncmp(url, "http://", 7) == 0) rest = url + 7;
     else if (strncmp(url, "https://", 8) == 0) rest = url + 8;
@@ -160,6 +165,16 @@ static bool http_url_valid(const char *url) {
     for (const char *c = url; *c; c++) {
         if (*c <= ' ' || *c == 0x7F) return false;
     }
+    struct urltemplate t;
+    if (!urltemplate_parse(&t, url, reason, cap)) return false;
+    urltemplate_free(&t);
+    return true;
+}
+
+static bool addresses_valid(const char *text, char *reason, size_t cap) {
+    struct netaddr_list list;
+    if (!netaddr_list_parse(text, &list, reason, cap)) return false;
+    netaddr_list_free(&list);
     return true;
 }
 
@@ -178,6 +193,7 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
                           const char *source, FILE *err) {
     char *field = (char *)cfg + s->offset;
     const char *why = NULL;
+    char reason[256];
     long number;
 
     switch (s->type) {
@@ -195,8 +211,13 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
         if (!redis_url_parse(value, &cfg->redis, &why)) break;
         goto copy;
     case T_HTTP_URL:
-        why = "expected http://host[:port]/path or https://...";
-        if (!http_url_valid(value)) break;
+        snprintf(reason, sizeof(reason), "expected http://host[:port]/path or https://...");
+        why = reason;
+        if (!http_url_valid(value, reason, sizeof(reason))) break;
+        goto copy;
+    case T_ADDRESSES:
+        why = reason;
+        if (!addresses_valid(value, reason, sizeof(reason))) break;
         goto copy;
     case T_ORIGIN:
         why = "expected *, or up to 16 origins such as https://a.example,http://localhost:3000";
@@ -317,7 +338,11 @@ static void print_help(FILE *out) {
                 "", s->fallback[0] ? s->fallback : "none");
     }
     fprintf(out, "  --help                                 show this help and exit\n"
-                 "  --version                              show the version and exit\n");
+                 "  --version                              show the version and exit\n"
+                 "\nPlaceholders in --vast-url, replaced per fetch, percent-encoded:\n"
+                 "  {sdk_version} {session_id} {platform} {username} {country_code}: the\n"
+                 "  request's parameters; {cachebuster}: a random 9-digit number;\n"
+                 "  {timestamp}: Unix time in seconds (the --now clock when set).\n");
     fprintf(out, "\nCommands:\n"
                  "  import-flask [OPTION]...               add the Flask service's counters to\n"
                  "                                         adstats' (adstats import-flask --help)\n");
@@ -403,6 +428,14 @@ static void describe_http_url(const char *url, FILE *out) {
     fprintf(out, "%.*s%s", (int)before_query, rest, rest[before_query] ? "?****" : "");
 }
 
+/* An address list without its blanks, so that it stays one token. */
+static void describe_addresses(const char *list, FILE *out) {
+    if (list[strspn(list, " \t")] == '\0') fputs("\"\"", out);
+    for (const char *c = list; *c; c++) {
+        if (*c != ' ' && *c != '\t') fputc(*c, out);
+    }
+}
+
 /* One `name=value` per setting, named after its flag with '_' for '-'. */
 void config_describe(const struct config *cfg, FILE *out) {
     fputs("config:", out);
@@ -421,6 +454,7 @@ void config_describe(const struct config *cfg, FILE *out) {
         case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
         case T_HTTP_URL: describe_http_url(field, out); break;
         case T_SECRET: fputs(field[0] ? "****" : "\"\"", out); break;
+        case T_ADDRESSES: describe_addresses(field, out); break;
         default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
         }
     }

@@ -162,6 +162,35 @@ const char *request_header(const struct request *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct header_join {
+    const char *name;
+    struct buf *out;
+    bool found;
+};
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+    struct header_join *j = cls;
+    (void)kind;
+    if (strcasecmp(key, j->name) != 0 || value == NULL) return MHD_YES;
+    if (j->found) buf_append(j->out, ", ", 2);
+    buf_append_str(j->out, value);
+    j->found = true;
+    return MHD_YES;
+}
+
+bool request_header_all(const struct request *req, const char *name, struct buf *out) {
+    struct header_join j = {name, out, false};
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, join_header, &j);
+    return j.found;
+}
+
+const struct sockaddr *request_client_address(const struct request *req) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info ? info->client_addr : NULL;
+}
+
 bool response_add_headers(struct MHD_Response *r, const struct http_header *headers) {
     for (const struct http_header *h = headers; h != NULL && h->name != NULL; h++) {
         if (MHD_add_response_header(r, h->name, h->value) != MHD_YES) return false;
@@ -533,11 +562,9 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
 
 static void log_access(struct request *req, const char *method, const char *url,
                        long long latency_us) {
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
-        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     struct access_entry e = {
         .method = method, .path = url, .status = req->status, .latency_us = latency_us,
-        .bytes = req->response_bytes, .client = info ? info->client_addr : NULL,
+        .bytes = req->response_bytes, .client = request_client_address(req),
         .params = &req->params,
     };
     access_log_write(&e);

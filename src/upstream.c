@@ -7,26 +7,40 @@
  * curl what happened (on_socket_event, on_timeout); after each action we
  * collect finished transfers (collect_finished). Easy handles are kept in
  * a free list and reused, and the multi handle's connection cache keeps
- * upstream connections alive between fetches. */
+ * upstream connections alive between fetches.
+ *
+ * Per fetch, the device's headers go out in a curl_slist that the fetch
+ * owns until it ends (finish_fetch, or a failed start); a handle goes back
+ * to the free list with its header option cleared. The URL is expanded per
+ * fetch only when the template has placeholders; otherwise the handle keeps
+ * the URL it was made with and a fetch does no URL work at all. */
 #include "upstream.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "clock.h"
 #include "config.h"
+#include "forwarded.h"
 #include "log.h"
 #include "metrics.h"
+#include "netaddr.h"
 
 struct upstream {
     struct event_base *base;
     CURLM *multi;
     struct event *timer;
     char url[1024];
+    struct urltemplate url_template;
+    bool url_varies;             /* the template has placeholders */
+    struct netaddr_list trusted; /* --trusted-proxies */
+    uint64_t rng;                /* xorshift64* state, for {cachebuster} */
     int timeout_ms;
     long max_bytes;
     int limit;
@@ -86,10 +100,18 @@ enum upstream_outcome upstream_classify(int curl_code, long http_status, size_t 
     return UPSTREAM_OK;
 }
 
+/* Returns a handle to the free list, without the fetch's headers (which
+ * the fetch still owns and frees). */
 static void release_easy(struct upstream *up, CURL *easy) {
     curl_multi_remove_handle(up->multi, easy);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
     if (up->n_idle < up->limit) up->idle[up->n_idle++] = easy;
     else curl_easy_cleanup(easy);
+}
+
+static void free_headers(struct upstream_fetch *f) {
+    curl_slist_free_all(f->headers);
+    f->headers = NULL;
 }
 
 static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
@@ -102,6 +124,7 @@ static void finish_fetch(struct upstream_fetch *f, CURLcode code) {
     f->latency_ms = latency_us / 1000;
     release_easy(up, f->easy);
     f->easy = NULL;
+    free_headers(f);
     up->in_flight--;
     release_slot();
     if (f->prev) f->prev->next = f->next;
@@ -215,6 +238,70 @@ static CURL *take_easy(struct upstream *up) {
     return new_easy(up);
 }
 
+/* ---- what the fetch tells the ad server ------------------------------- */
+
+/* A random number of 9 digits, as the IAB's [CACHEBUSTING] macro asks for
+ * 8 or more: xorshift64*, seeded per upstream in upstream_new. */
+static long long next_cachebuster(struct upstream *up) {
+    up->rng ^= up->rng >> 12;
+    up->rng ^= up->rng << 25;
+    up->rng ^= up->rng >> 27;
+    return 100000000 + (long long)((up->rng * 0x2545F4914F6CDD1DULL) >> 32) % 900000000;
+}
+
+static bool set_url(struct upstream *up, struct upstream_fetch *f, CURL *easy) {
+    struct urlvalue vars[URLVAR__COUNT];
+    char cachebuster[24], timestamp[24], storage[2048];
+    memcpy(vars, f->client.vars, sizeof(vars));
+    if (up->url_template.uses & URLVAR_BIT(URLVAR_CACHEBUSTER)) {
+        int n = snprintf(cachebuster, sizeof(cachebuster), "%lld", next_cachebuster(up));
+        vars[URLVAR_CACHEBUSTER] = (struct urlvalue){cachebuster, (size_t)n};
+    }
+    if (up->url_template.uses & URLVAR_BIT(URLVAR_TIMESTAMP)) {
+        int n = snprintf(timestamp, sizeof(timestamp), "%lld", clock_now_ms() / 1000);
+        vars[URLVAR_TIMESTAMP] = (struct urlvalue){timestamp, (size_t)n};
+    }
+    struct buf url;
+    buf_init_static(&url, storage, sizeof(storage));
+    urltemplate_expand(&up->url_template, vars, &url);
+    bool ok = !url.failed && curl_easy_setopt(easy, CURLOPT_URL, url.data) == CURLE_OK;
+    buf_free(&url);
+    return ok;
+}
+
+/* Appends "name: value" to the fetch's header list. */
+static bool add_header(struct upstream_fetch *f, const char *name, const struct buf *value) {
+    char storage[FORWARDED_UA_MAX + 64];
+    struct buf line;
+    buf_init_static(&line, storage, sizeof(storage));
+    buf_printf(&line, "%s: %.*s", name, (int)value->len, value->data);
+    struct curl_slist *list = line.failed ? NULL : curl_slist_append(f->headers, line.data);
+    buf_free(&line);
+    if (list == NULL) return false;
+    f->headers = list;
+    return true;
+}
+
+static bool set_headers(struct upstream *up, struct upstream_fetch *f, CURL *easy) {
+    const struct upstream_client *c = &f->client;
+    char storage[FORWARDED_UA_MAX + 1];
+    struct buf value;
+    bool ok = true;
+    buf_init_static(&value, storage, sizeof(storage));
+    if (c->user_agent != NULL) forwarded_append_clean(&value, c->user_agent, FORWARDED_UA_MAX);
+    if (value.len > 0)
+        ok = add_header(f, "User-Agent", &value) && add_header(f, "X-Device-User-Agent", &value);
+    struct netaddr peer;
+    if (ok && netaddr_from_sockaddr(c->peer, &peer)) {
+        buf_reset(&value);
+        forwarded_for(&value, &up->trusted, &peer, c->forwarded_for);
+        ok = !value.failed && add_header(f, "X-Forwarded-For", &value);
+    }
+    ok = ok && !value.failed;
+    buf_free(&value);
+    return ok && curl_easy_setopt(easy, CURLOPT_HTTPHEADER, f->headers) == CURLE_OK;
+}
+
 static void refuse(struct upstream_fetch *f, enum upstream_outcome outcome, const char *why) {
     f->outcome = outcome;
     f->latency_ms = 0;
@@ -227,6 +314,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
     f->up = up;
     f->http_status = 0;
     f->error[0] = '\0';
+    f->headers = NULL;
     buf_init(&f->body);
     if (up->closing) {
         refuse(f, UPSTREAM_CONNECT, "adstats is shutting down");
@@ -245,15 +333,20 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, f);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, f);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, f->error);
-    f->easy = easy;
     f->started_us = clock_monotonic_us();
-    if (curl_multi_add_handle(up->multi, easy) != CURLM_OK) {
+    const char *why = NULL;
+    if ((up->url_varies && !set_url(up, f, easy)) || !set_headers(up, f, easy))
+        why = "out of memory";
+    else if (curl_multi_add_handle(up->multi, easy) != CURLM_OK)
+        why = "cannot start the transfer";
+    if (why != NULL) {
         curl_easy_cleanup(easy);
-        f->easy = NULL;
+        free_headers(f);
         release_slot();
-        refuse(f, UPSTREAM_CONNECT, "cannot start the transfer");
+        refuse(f, UPSTREAM_CONNECT, why);
         return;
     }
+    f->easy = easy;
     up->in_flight++;
     metrics_upstream_started();
     f->prev = NULL;
@@ -276,6 +369,18 @@ struct upstream *upstream_new(struct event_base *base, const struct config *cfg)
     if (up == NULL) return NULL;
     up->base = base;
     snprintf(up->url, sizeof(up->url), "%s", cfg->vast_url);
+    char why[256];
+    /* Both were checked by config_load: these fail only without memory. */
+    if (!urltemplate_parse(&up->url_template, cfg->vast_url, why, sizeof(why))
+        || !netaddr_list_parse(cfg->trusted_proxies, &up->trusted, why, sizeof(why))) {
+        log_error("upstream: %s", why);
+        upstream_free(up);
+        return NULL;
+    }
+    up->url_varies = up->url_template.uses != 0;
+    if (getrandom(&up->rng, sizeof(up->rng), GRND_NONBLOCK) != (ssize_t)sizeof(up->rng))
+        up->rng = (uint64_t)clock_monotonic_us() ^ (uint64_t)(uintptr_t)up;
+    up->rng |= 1; /* xorshift must not start at 0 */
     up->timeout_ms = cfg->vast_timeout_ms;
     up->max_bytes = cfg->vast_max_bytes;
     up->limit = cfg->vast_limit;
@@ -297,6 +402,8 @@ struct upstream *upstream_new(struct event_base *base, const struct config *cfg)
 
 void upstream_free(struct upstream *up) {
     for (int i = 0; i < up->n_idle; i++) curl_easy_cleanup(up->idle[i]);
+    urltemplate_free(&up->url_template);
+    netaddr_list_free(&up->trusted);
     free(up->idle);
     if (up->multi) curl_multi_cleanup(up->multi);
     if (up->timer) event_free(up->timer);

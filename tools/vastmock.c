@@ -25,6 +25,12 @@
  *   POST /setdelay     {"delay_ms": N}  changes the default delay.
  *   GET  /requests     receive timestamps (ms since the epoch) of the ad
  *                      requests since the last scenario, in order.
+ *   GET  /requests/detail  the same requests, in order, as objects:
+ *                      {"uri": path and query as received, "user_agent",
+ *                      "device_user_agent" (X-Device-User-Agent),
+ *                      "forwarded_for" (X-Forwarded-For)}; a header that
+ *                      was absent, or is not UTF-8, is null. Only the first
+ *                      10000 requests of a scenario are kept in detail.
  *   GET  /healthz      {"status":"ok"}
  *
  * Design
@@ -85,6 +91,7 @@
 #define VASTMOCK_MIN_STATUS 100
 #define VASTMOCK_MAX_STATUS 599
 #define VASTMOCK_EXIT_USAGE 2
+#define VASTMOCK_MAX_DETAILS 10000 /* detailed request records kept */
 
 /* The canned answer to every ad request once the scenario is exhausted. */
 static const char default_vast[] =
@@ -160,6 +167,7 @@ struct mock {
     json_t *scenario;       /* validated [[body, status, delay], ...] or NULL */
     size_t scenario_next;   /* index of the next entry to serve */
     json_t *request_log;    /* array of receive timestamps in ms */
+    json_t *request_details; /* array of {uri, user_agent, ...} objects */
     struct pending_reply *pending; /* doubly linked list of parked replies */
 };
 
@@ -455,22 +463,58 @@ static int validate_scenario(const json_t *doc, char *message,
 static int install_scenario(struct mock *mock, json_t *scenario)
 {
     json_t *log = json_array();
+    json_t *details = json_array();
 
-    if (log == NULL) return -1;
+    if (log == NULL || details == NULL) {
+        json_decref(log);
+        json_decref(details);
+        return -1;
+    }
     json_decref(mock->request_log);
     mock->request_log = log;
+    json_decref(mock->request_details);
+    mock->request_details = details;
     json_decref(mock->scenario);
     mock->scenario = scenario;
     mock->scenario_next = 0;
     return 0;
 }
 
-static int log_request(struct mock *mock)
+/* A request header as a JSON string, or null if absent or not UTF-8. */
+static json_t *header_json(struct evhttp_request *req, const char *name)
+{
+    const char *value =
+        evhttp_find_header(evhttp_request_get_input_headers(req), name);
+    json_t *s = value != NULL ? json_string(value) : NULL;
+
+    return s != NULL ? s : json_null();
+}
+
+/* Records what adstats told the ad server about the device. */
+static int log_request_detail(struct mock *mock, struct evhttp_request *req)
+{
+    const char *uri = evhttp_request_get_uri(req);
+    json_t *detail;
+
+    if (json_array_size(mock->request_details) >= VASTMOCK_MAX_DETAILS)
+        return 0;
+    detail = json_pack("{s:o, s:o, s:o, s:o}",
+                       "uri", uri != NULL ? json_string(uri) : json_null(),
+                       "user_agent", header_json(req, "User-Agent"),
+                       "device_user_agent",
+                       header_json(req, "X-Device-User-Agent"),
+                       "forwarded_for", header_json(req, "X-Forwarded-For"));
+    return json_array_append_new(mock->request_details, detail);
+}
+
+static int log_request(struct mock *mock, struct evhttp_request *req)
 {
     int64_t ms = now_ms();
 
     if (ms < 0) return -1;
-    return json_array_append_new(mock->request_log, json_integer(ms));
+    if (json_array_append_new(mock->request_log, json_integer(ms)) != 0)
+        return -1;
+    return log_request_detail(mock, req);
 }
 
 /* Fills `plan` with the next scenario entry, or the default VAST. */
@@ -528,7 +572,7 @@ static void handle_ad_request(struct evhttp_request *req, void *arg)
     struct planned_reply plan;
 
     disable_nagle(req);
-    if (log_request(mock) != 0 || plan_next_reply(mock, &plan) != 0) {
+    if (log_request(mock, req) != 0 || plan_next_reply(mock, &plan) != 0) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;
     }
@@ -610,6 +654,16 @@ static void handle_requests(struct evhttp_request *req, void *arg)
     send_json(req, HTTP_OK, json_incref(mock->request_log));
 }
 
+/* GET /requests/detail */
+static void handle_request_details(struct evhttp_request *req, void *arg)
+{
+    struct mock *mock = arg;
+
+    if (require_method(req, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "GET, HEAD") != 0)
+        return;
+    send_json(req, HTTP_OK, json_incref(mock->request_details));
+}
+
 /* GET /healthz */
 static void handle_healthz(struct evhttp_request *req, void *arg)
 {
@@ -642,6 +696,7 @@ static int register_routes(struct mock *mock)
         {"/setscenario", handle_setscenario},
         {"/setdelay", handle_setdelay},
         {"/requests", handle_requests},
+        {"/requests/detail", handle_request_details},
         {"/healthz", handle_healthz},
     };
     size_t i;
@@ -666,6 +721,7 @@ static void mock_free(struct mock *mock)
     if (mock->sigterm_event != NULL) event_free(mock->sigterm_event);
     json_decref(mock->scenario);
     json_decref(mock->request_log);
+    json_decref(mock->request_details);
     if (mock->base != NULL) event_base_free(mock->base);
     memset(mock, 0, sizeof(*mock));
 }
@@ -675,8 +731,11 @@ static int mock_init(struct mock *mock, const struct config *cfg)
     memset(mock, 0, sizeof(*mock));
     mock->default_delay_ms = cfg->delay_ms;
     mock->request_log = json_array();
+    mock->request_details = json_array();
     mock->base = event_base_new();
-    if (mock->request_log == NULL || mock->base == NULL) return -1;
+    if (mock->request_log == NULL || mock->request_details == NULL ||
+        mock->base == NULL)
+        return -1;
 
     mock->sigint_event = evsignal_new(mock->base, SIGINT, on_stop_signal, mock);
     mock->sigterm_event =
@@ -792,7 +851,7 @@ static void print_usage(FILE *out)
             "  --bind ADDR   numeric IPv4/IPv6 address (default %s)\n"
             "  --delay-ms D  default reply delay in ms (default 0, max %lu)\n"
             "control: POST /setscenario, POST /setdelay, GET /requests, "
-            "GET /healthz\n",
+            "GET /requests/detail, GET /healthz\n",
             VASTMOCK_DEFAULT_BIND, VASTMOCK_MAX_DELAY_MS);
 }
 
