@@ -61,14 +61,15 @@ deps:
 # The pkg-config packages each binary needs, and the Debian package of each
 # (tools/deps.sh installs them). Only the mock upstream uses jansson.
 
-PKGS.adstats := libmicrohttpd hiredis libcurl libxml-2.0 libevent
+PKGS.adstats := libmicrohttpd hiredis libcurl libxml-2.0 libevent libcrypto
 PKGS.vastmock := libevent jansson
 PKGS.unit := $(PKGS.adstats) cmocka
-PKGS.fuzz := libxml-2.0
+PKGS.fuzz := libxml-2.0 libcrypto
 
 DEBIAN.libmicrohttpd := libmicrohttpd-dev
 DEBIAN.hiredis := libhiredis-dev
 DEBIAN.libcurl := libcurl4-openssl-dev
+DEBIAN.libcrypto := libssl-dev
 DEBIAN.libxml-2.0 := libxml2-dev
 DEBIAN.libevent := libevent-dev
 DEBIAN.jansson := libjansson-dev
@@ -215,14 +216,14 @@ clean:
 # objects go to build/fuzz/, built with fuzzer coverage; only the link adds
 # libFuzzer's main.
 
-FUZZ_TARGETS := params json vast hll headcheck jsonbody
+FUZZ_TARGETS := params json vast hll headcheck jsonbody track_token
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN := address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
                -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LIB := src/params.c src/day.c src/utf8.c src/buf.c src/json.c src/vast.c src/hll.c \
-            src/headcheck.c src/jsonbody.c
+            src/headcheck.c src/jsonbody.c src/base64url.c src/track_token.c
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_OBJ := $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
