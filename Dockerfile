@@ -19,6 +19,7 @@ COPY endpoints endpoints
 COPY dashboard dashboard
 COPY tools tools
 COPY openapi.yaml adstats.8 ./
+COPY deploy/ivt-user-agents.txt deploy/
 RUN make all && make install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:12-slim

@@ -2,8 +2,9 @@
 # need (tools/deps.sh), build, start their own Redis and mock upstream, and
 # stop them afterwards.
 #
-# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the binaries and the
-# man page. openapi.yaml is compiled into the binary (xxd -i).
+# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the binaries, the
+# man page and the default invalid-traffic list (share/adstats/).
+# openapi.yaml is compiled into the binary (xxd -i).
 #
 # Builds go to build/$(MODE)/ with MODE=release (default) or MODE=asan
 # (AddressSanitizer + UndefinedBehaviorSanitizer); binaries to bin/ (release)
@@ -203,9 +204,11 @@ test-asan:
 	@ADSTATS_BIN=build/asan/bin tests/run-all.sh --no-postman
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	           $(DESTDIR)$(PREFIX)/share/adstats
 	install -m 0755 $(BIN)/adstats $(BIN)/vastmock $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 adstats.8 $(DESTDIR)$(PREFIX)/share/man/man8/adstats.8
+	install -m 0644 deploy/ivt-user-agents.txt $(DESTDIR)$(PREFIX)/share/adstats/
 
 clean:
 	rm -rf build bin
