@@ -8,7 +8,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends make gcc libc6-dev pkg-config \
-      libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev libxml2-dev \
+      libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev libssl-dev libxml2-dev \
       libevent-dev libjansson-dev xxd \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -19,12 +19,13 @@ COPY endpoints endpoints
 COPY dashboard dashboard
 COPY tools tools
 COPY openapi.yaml adstats.8 ./
+COPY deploy/ivt-user-agents.txt deploy/
 RUN make all && make install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libmicrohttpd12 libhiredis0.14 \
-      libcurl4 libxml2 libevent-2.1-7 libjansson4 ca-certificates curl \
+      libcurl4 libssl3 libxml2 libevent-2.1-7 libjansson4 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home \
       --shell /usr/sbin/nologin adstats

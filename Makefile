@@ -2,8 +2,9 @@
 # need (tools/deps.sh), build, start their own Redis and mock upstream, and
 # stop them afterwards.
 #
-# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the binaries and the
-# man page. openapi.yaml is compiled into the binary (xxd -i).
+# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the binaries, the
+# man page and the default invalid-traffic list (share/adstats/).
+# openapi.yaml is compiled into the binary (xxd -i).
 #
 # Builds go to build/$(MODE)/ with MODE=release (default) or MODE=asan
 # (AddressSanitizer + UndefinedBehaviorSanitizer); binaries to bin/ (release)
@@ -61,14 +62,15 @@ deps:
 # The pkg-config packages each binary needs, and the Debian package of each
 # (tools/deps.sh installs them). Only the mock upstream uses jansson.
 
-PKGS.adstats := libmicrohttpd hiredis libcurl libxml-2.0 libevent
+PKGS.adstats := libmicrohttpd hiredis libcurl libxml-2.0 libevent libcrypto
 PKGS.vastmock := libevent jansson
 PKGS.unit := $(PKGS.adstats) cmocka
-PKGS.fuzz := libxml-2.0
+PKGS.fuzz := libxml-2.0 libcrypto
 
 DEBIAN.libmicrohttpd := libmicrohttpd-dev
 DEBIAN.hiredis := libhiredis-dev
 DEBIAN.libcurl := libcurl4-openssl-dev
+DEBIAN.libcrypto := libssl-dev
 DEBIAN.libxml-2.0 := libxml2-dev
 DEBIAN.libevent := libevent-dev
 DEBIAN.jansson := libjansson-dev
@@ -202,9 +204,11 @@ test-asan:
 	@ADSTATS_BIN=build/asan/bin tests/run-all.sh --no-postman
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	           $(DESTDIR)$(PREFIX)/share/adstats
 	install -m 0755 $(BIN)/adstats $(BIN)/vastmock $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 adstats.8 $(DESTDIR)$(PREFIX)/share/man/man8/adstats.8
+	install -m 0644 deploy/ivt-user-agents.txt $(DESTDIR)$(PREFIX)/share/adstats/
 
 clean:
 	rm -rf build bin
@@ -215,14 +219,14 @@ clean:
 # objects go to build/fuzz/, built with fuzzer coverage; only the link adds
 # libFuzzer's main.
 
-FUZZ_TARGETS := params json vast hll headcheck jsonbody urltemplate netaddr
+FUZZ_TARGETS := params json vast hll headcheck jsonbody urltemplate netaddr track_token ivt
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN := address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
                -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
-FUZZ_LIB := src/params.c src/day.c src/utf8.c src/buf.c src/json.c src/vast.c src/hll.c \
-            src/headcheck.c src/jsonbody.c src/urltemplate.c src/netaddr.c src/forwarded.c
+FUZZ_LIB := $(addprefix src/,params.c day.c utf8.c buf.c json.c vast.c hll.c headcheck.c \
+              jsonbody.c urltemplate.c netaddr.c forwarded.c base64url.c track_token.c ivt.c)
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_OBJ := $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))

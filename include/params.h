@@ -37,6 +37,15 @@ enum param_id {
 };
 
 #define PARAM_BIT(id) (1u << (id))
+
+/* The length caps, in bytes, of the five request fields every event
+ * carries (params.c's table holds them; track_token.h sizes its tokens by
+ * them). */
+#define PARAM_SDK_VERSION_MAX 32
+#define PARAM_SESSION_ID_MAX 128
+#define PARAM_PLATFORM_MAX 32
+#define PARAM_USERNAME_MAX 64
+#define PARAM_COUNTRY_CODE_MAX 2
 #define PARAMS_MAX_PAIRS 64
 #define PARAMS_TOO_MANY_MESSAGE "too many parameters (at most 64)"
 

@@ -44,11 +44,11 @@ static const char *const metrics[] = {"impressions", "ad_requests", NULL};
     {.name = (n), .max_len = (len), .rule = RULE_CHOICE, .choices = (list), .problem = (why)}
 
 static const struct param_spec specs[PARAM__COUNT] = {
-    [PARAM_SDK_VERSION] = SPEC("sdk_version", 32, RULE_VERSION),
-    [PARAM_SESSION_ID] = SPEC("session_id", 128, RULE_TEXT),
-    [PARAM_PLATFORM] = SPEC("platform", 32, RULE_PLATFORM),
-    [PARAM_USERNAME] = SPEC("username", 64, RULE_TEXT),
-    [PARAM_COUNTRY_CODE] = SPEC("country_code", 2, RULE_COUNTRY),
+    [PARAM_SDK_VERSION] = SPEC("sdk_version", PARAM_SDK_VERSION_MAX, RULE_VERSION),
+    [PARAM_SESSION_ID] = SPEC("session_id", PARAM_SESSION_ID_MAX, RULE_TEXT),
+    [PARAM_PLATFORM] = SPEC("platform", PARAM_PLATFORM_MAX, RULE_PLATFORM),
+    [PARAM_USERNAME] = SPEC("username", PARAM_USERNAME_MAX, RULE_TEXT),
+    [PARAM_COUNTRY_CODE] = SPEC("country_code", PARAM_COUNTRY_CODE_MAX, RULE_COUNTRY),
     [PARAM_SDK] = SPEC("sdk", 32, RULE_VERSION),
     [PARAM_COUNTRY] = SPEC("country", 2, RULE_COUNTRY),
     [PARAM_FROM] = SPEC("from", 10, RULE_DATE),

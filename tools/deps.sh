@@ -6,7 +6,7 @@
 # lists include it because tests/run-all.sh and `make bench-cluster` use it.
 set -euo pipefail
 
-build=(make gcc pkg-config libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
+build=(make gcc pkg-config libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev libssl-dev
        libxml2-dev libevent-dev libjansson-dev redis-server xxd)
 test_extra=(libcmocka-dev python3 curl clang libclang-rt-14-dev valgrind groff-base chromium)
 bench_extra=(wrk gnuplot-nox valgrind redis-tools)

@@ -28,10 +28,10 @@ LAYERS = [
     ("pipeline", ["request", "count", "endpoint", "routing", "accounting", "server", "acceptor",
                   "headcheck", "connections", "ioloop", "admin", "access_log"]),
     ("domain", ["events", "stats", "stats_range", "dimension", "keys", "upstream", "vast",
-                "backend_log", "import_flask", "flask_layout"]),
+                "backend_log", "import_flask", "flask_layout", "track_token", "ivt"]),
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
-                   "urltemplate", "forwarded", "netaddr", "utf8", "day",
+                   "urltemplate", "forwarded", "netaddr", "base64url", "utf8", "day",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 

@@ -467,7 +467,8 @@ class InstallTest(OpsCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         root = dest + prefix
         for rel, bits in (("bin/adstats", 0o755), ("bin/vastmock", 0o755),
-                          ("share/man/man8/adstats.8", 0o644)):
+                          ("share/man/man8/adstats.8", 0o644),
+                          ("share/adstats/ivt-user-agents.txt", 0o644)):
             self.assertEqual(os.stat(os.path.join(root, rel)).st_mode & 0o777, bits, rel)
         installed = os.path.join(root, "bin/adstats")
         self.assertEqual(run([installed, "--version"]).returncode, 0)
@@ -531,6 +532,7 @@ class PackagingTest(unittest.TestCase):
         self.assertTrue(user and user[-1] not in ("root", "0"), user)
         self.assertIn("openapi.yaml", docker)  # needed by the build
         self.assertIn("curl", final)           # for the compose health check
+        self.assertIn("libssl3", final)        # libcrypto, for the tracking tokens' HMAC
 
     def test_compose_has_health_checks(self):
         compose = self.read("docker-compose.yml")

@@ -1,0 +1,244 @@
+/* track_token.c -- signed tracking-pixel tokens; see track_token.h.
+ *
+ * The MAC is OpenSSL's libcrypto: HMAC() with EVP_sha256() and the
+ * constant-time CRYPTO_memcmp(). A well-kept, widely reviewed library
+ * (already on every machine adstats runs on, under libcurl) rather than a
+ * hand-written SHA-256: getting a hash, HMAC's key padding and a comparison
+ * that leaks no timing all right is exactly what such a library is for. */
+#include "track_token.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define LABEL_LEN (sizeof(TRACK_MAC_LABEL) - 1)
+/* Long enough for any sane secret, short enough for HMAC()'s int length. */
+#define KEY_MAX_LEN 4096
+
+_Static_assert(TRACK_FIELD_MAX <= 255, "a field's length must fit its length byte");
+_Static_assert(PARAM_SDK_VERSION == 0 && PARAM_SESSION_ID == 1 && PARAM_PLATFORM == 2
+                   && PARAM_USERNAME == 3 && PARAM_COUNTRY_CODE == 4,
+               "the five request fields are the first params");
+
+static const char *const event_names[TRACK_EVENT__COUNT] = {
+    [TRACK_IMPRESSION] = "impression",
+    [TRACK_START] = "start",
+    [TRACK_FIRST_QUARTILE] = "firstQuartile",
+    [TRACK_MIDPOINT] = "midpoint",
+    [TRACK_THIRD_QUARTILE] = "thirdQuartile",
+    [TRACK_COMPLETE] = "complete",
+    [TRACK_CLICK] = "click",
+};
+
+const char *track_event_name(enum track_event e) {
+    return (unsigned)e < TRACK_EVENT__COUNT ? event_names[e] : "unknown";
+}
+
+bool track_event_parse(const char *s, size_t len, enum track_event *out) {
+    for (int e = 0; e < TRACK_EVENT__COUNT; e++) {
+        if (strlen(event_names[e]) == len && memcmp(event_names[e], s, len) == 0) {
+            *out = (enum track_event)e;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *track_token_status_message(enum track_token_status st) {
+    switch (st) {
+    case TRACK_OK: return "tracking token is valid";
+    case TRACK_MALFORMED: return "tracking token is malformed";
+    case TRACK_UNKNOWN_VERSION: return "tracking token has an unknown version";
+    case TRACK_BAD_SIGNATURE: return "tracking token signature does not match";
+    case TRACK_EXPIRED: return "tracking token has expired";
+    case TRACK_FUTURE: return "tracking token is dated in the future";
+    }
+    return "tracking token is invalid";
+}
+
+bool track_key_valid(const char *secret, const char **why) {
+    size_t len = secret != NULL ? strlen(secret) : 0;
+    if (len < TRACK_KEY_MIN_LEN) {
+        *why = "must be at least 16 bytes long";
+        return false;
+    }
+    if (len > KEY_MAX_LEN) {
+        *why = "must be at most 4096 bytes long";
+        return false;
+    }
+    return true;
+}
+
+bool track_ad_id_new(unsigned char id[TRACK_AD_ID_LEN]) {
+    size_t got = 0;
+    while (got < TRACK_AD_ID_LEN) {
+        ssize_t n = getrandom(id + got, TRACK_AD_ID_LEN - got, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        got += (size_t)n;
+    }
+    return true;
+}
+
+void track_ad_id_hex(const unsigned char id[TRACK_AD_ID_LEN], char out[2 * TRACK_AD_ID_LEN + 1]) {
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < TRACK_AD_ID_LEN; i++) {
+        out[2 * i] = digits[id[i] >> 4];
+        out[2 * i + 1] = digits[id[i] & 15];
+    }
+    out[2 * TRACK_AD_ID_LEN] = '\0';
+}
+
+bool track_claims_set_fields(struct track_claims *c, const struct params *p) {
+    for (int id = 0; id < TRACK_FIELDS; id++) {
+        const struct param_value *v = &p->v[id];
+        if (v->data == NULL || v->len > TRACK_FIELD_MAX) return false;
+        memcpy(c->field[id], v->data, v->len);
+        c->field[id][v->len] = '\0';
+        c->field_len[id] = v->len;
+    }
+    return true;
+}
+
+/* ---- the five fields --------------------------------------------------- */
+
+/* True if every field is present and passes params_validate() unchanged:
+ * what the decoder accepts is what a request could have carried, spelled
+ * as the request pipeline leaves it (so it re-encodes to the same token). */
+static bool fields_canonical(const struct track_claims *c) {
+    char copy[TRACK_FIELDS][TRACK_FIELD_MAX + 1];
+    struct params p;
+    memset(&p, 0, sizeof(p));
+    for (int id = 0; id < TRACK_FIELDS; id++) {
+        size_t len = c->field_len[id];
+        if (len == 0 || len > TRACK_FIELD_MAX) return false;
+        memcpy(copy[id], c->field[id], len);
+        copy[id][len] = '\0';
+        p.v[id].data = copy[id];
+        p.v[id].len = len;
+    }
+    char storage[256];
+    struct buf why;
+    buf_init_static(&why, storage, sizeof(storage));
+    bool ok = params_validate(&p, TRACK_FIELD_MASK, &why);
+    buf_free(&why);
+    for (int id = 0; ok && id < TRACK_FIELDS; id++)
+        ok = p.v[id].len == c->field_len[id] && memcmp(copy[id], c->field[id], p.v[id].len) == 0;
+    return ok;
+}
+
+/* ---- MAC --------------------------------------------------------------- */
+
+static bool compute_mac(const struct track_key *key, const unsigned char *body, size_t len,
+                        unsigned char mac[TRACK_MAC_LEN]) {
+    if (key->data == NULL || key->len > KEY_MAX_LEN || len > TRACK_RAW_MAX) return false;
+    unsigned char msg[LABEL_LEN + TRACK_RAW_MAX];
+    memcpy(msg, TRACK_MAC_LABEL, LABEL_LEN);
+    memcpy(msg + LABEL_LEN, body, len);
+    unsigned int mac_len = 0;
+    if (HMAC(EVP_sha256(), key->data, (int)key->len, msg, LABEL_LEN + len, mac, &mac_len) == NULL)
+        return false;
+    return mac_len == TRACK_MAC_LEN;
+}
+
+static bool mac_matches(const struct track_key *key, const unsigned char *body, size_t len,
+                        const unsigned char *mac) {
+    unsigned char want[TRACK_MAC_LEN];
+    if (!compute_mac(key, body, len, want)) return false;
+    return CRYPTO_memcmp(want, mac, TRACK_MAC_LEN) == 0;
+}
+
+size_t track_token_seal(const unsigned char *body, size_t len, const struct track_key *key,
+                        char *out) {
+    unsigned char raw[TRACK_RAW_MAX];
+    if (len > TRACK_RAW_MAX - TRACK_MAC_LEN) return 0;
+    memcpy(raw, body, len);
+    if (!compute_mac(key, body, len, raw + len)) return 0;
+    return base64url_encode(raw, len + TRACK_MAC_LEN, out);
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static size_t write_body(const struct track_claims *c, unsigned char *b) {
+    size_t n = 0;
+    b[n++] = TRACK_TOKEN_VERSION;
+    b[n++] = (unsigned char)c->event;
+    for (int shift = 56; shift >= 0; shift -= 8)
+        b[n++] = (unsigned char)((uint64_t)c->served_at >> shift);
+    memcpy(b + n, c->ad_id, TRACK_AD_ID_LEN);
+    n += TRACK_AD_ID_LEN;
+    for (int id = 0; id < TRACK_FIELDS; id++) {
+        b[n++] = (unsigned char)c->field_len[id];
+        memcpy(b + n, c->field[id], c->field_len[id]);
+        n += c->field_len[id];
+    }
+    return n;
+}
+
+bool track_token_encode(const struct track_claims *c, const struct track_keys *k, struct buf *out) {
+    if ((unsigned)c->event >= TRACK_EVENT__COUNT) return false;
+    if (c->served_at < 0 || c->served_at > TRACK_SERVED_MAX) return false;
+    if (!fields_canonical(c)) return false;
+
+    unsigned char body[TRACK_RAW_MAX];
+    char tok[TRACK_TOKEN_MAX_LEN];
+    size_t tok_len = track_token_seal(body, write_body(c, body), &k->current, tok);
+    if (tok_len == 0) return false;
+    buf_append(out, tok, tok_len);
+    return !out->failed;
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+/* Parses a body whose MAC has been checked. False unless it holds exactly
+ * the claims of one token: a known event, a serve time in range, five
+ * fields within their caps that pass their rules, and nothing after. */
+static bool parse_body(const unsigned char *b, size_t n, struct track_claims *c) {
+    size_t at = 1;
+    if (b[at] >= TRACK_EVENT__COUNT) return false;
+    c->event = (enum track_event)b[at++];
+    uint64_t t = 0;
+    for (int i = 0; i < 8; i++) t = t << 8 | b[at++];
+    if (t > (uint64_t)TRACK_SERVED_MAX) return false;
+    c->served_at = (long long)t;
+    memcpy(c->ad_id, b + at, TRACK_AD_ID_LEN);
+    at += TRACK_AD_ID_LEN;
+    for (int id = 0; id < TRACK_FIELDS; id++) {
+        if (at >= n) return false;
+        size_t len = b[at++];
+        if (len > TRACK_FIELD_MAX || len > n - at) return false;
+        memcpy(c->field[id], b + at, len);
+        c->field[id][len] = '\0';
+        c->field_len[id] = len;
+        at += len;
+    }
+    return at == n && fields_canonical(c);
+}
+
+enum track_token_status track_token_decode(const char *tok, size_t len, const struct track_keys *k,
+                                           long long now_s, long long ttl_s,
+                                           struct track_claims *out) {
+    unsigned char raw[TRACK_RAW_MAX];
+    size_t n;
+    if (len < BASE64URL_LEN(TRACK_RAW_MIN) || len > TRACK_TOKEN_MAX_LEN) return TRACK_MALFORMED;
+    if (!base64url_decode(tok, len, raw, &n) || n < TRACK_RAW_MIN) return TRACK_MALFORMED;
+    if (raw[0] != TRACK_TOKEN_VERSION) return TRACK_UNKNOWN_VERSION;
+
+    size_t body_len = n - TRACK_MAC_LEN;
+    const unsigned char *mac = raw + body_len;
+    bool signed_ok = mac_matches(&k->current, raw, body_len, mac);
+    if (!signed_ok && k->previous.data != NULL)
+        signed_ok = mac_matches(&k->previous, raw, body_len, mac);
+    if (!signed_ok) return TRACK_BAD_SIGNATURE;
+
+    if (!parse_body(raw, body_len, out)) return TRACK_MALFORMED;
+    if (out->served_at > now_s && out->served_at - now_s > TRACK_CLOCK_SKEW_S) return TRACK_FUTURE;
+    if (now_s > out->served_at && now_s - out->served_at > ttl_s) return TRACK_EXPIRED;
+    return TRACK_OK;
+}
