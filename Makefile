@@ -188,6 +188,7 @@ cluster-test:
 	@tools/deps.sh cluster
 	@$(MAKE) --no-print-directory all
 	@deploy/local-cluster.sh test
+	@deploy/redis-cluster.sh test
 
 test:
 	@tools/deps.sh test

@@ -8,6 +8,10 @@
 #                  one node, via twemproxy  (node 1 of the cluster)
 #                  nginx -> one node        (node 2 stopped for the run)
 #                  nginx -> two nodes
+#                  one node, via Redis Cluster       (issue 16: 3 masters, 3
+#                  one node, Redis Cluster + WAIT 1   replicas, deploy/redis-cluster.sh;
+#                                                     skipped, said so, while adstats
+#                                                     has no --redis-cluster)
 #                in BENCH_ROUNDS rounds, the configurations taking turns, so
 #                that other load on the machine hits them alike; the median
 #   CPU          per configuration, the CPU time each part a request crosses
@@ -45,7 +49,9 @@ mkdir -p bench/results
 
 export CLUSTER_STATE=$STACK_DIR/cluster.env CLUSTER_ACCESS_LOG=0 CLUSTER_APPENDFSYNC=everysec \
        CLUSTER_THREADS=1 CLUSTER_NODES=2
-trap 'deploy/local-cluster.sh down >/dev/null || true; stack_cleanup' EXIT
+export REDIS_CLUSTER_STATE=$STACK_DIR/redis-cluster.env REDIS_CLUSTER_APPENDFSYNC=everysec
+trap 'deploy/local-cluster.sh down >/dev/null || true
+      deploy/redis-cluster.sh stop >/dev/null 2>&1 || true; stack_cleanup' EXIT
 deploy/local-cluster.sh up >/dev/null
 # shellcheck disable=SC1090
 . "$CLUSTER_STATE"
@@ -56,6 +62,31 @@ pidof_part() { cat "$CLUSTER_DIR/pids/$1.pid"; }
 direct=$(free_port)
 start_adstats "$direct" "$shard1" "$VAST_PORT" --threads 1 --log-level warn
 direct_pid=${STACK_PIDS[-1]}
+
+# The Redis Cluster rows: the same adstats (one event loop) on a cluster of
+# three masters and three replicas (AOF everysec, like the shards), without
+# and with --redis-wait-replicas 1. Throughput only: their events are not
+# in the shards' counters that the CPU figures divide by.
+RC_CONFIGS=()
+rc_pids=()
+if "${ADSTATS_BIN:-bin}/adstats" --help 2>&1 | grep -q -- '--redis-cluster'; then
+  deploy/redis-cluster.sh start >"$STACK_DIR/redis-cluster.out"
+  # shellcheck disable=SC1090
+  . "$REDIS_CLUSTER_STATE"
+  # shellcheck disable=SC2086  # one argument per port
+  seeds=$(printf '127.0.0.1:%s,' $REDIS_CLUSTER_PORTS); seeds=${seeds%,}
+  read -r rc_first _ <<<"$REDIS_CLUSTER_PORTS"
+  rc_port=$(free_port)
+  start_adstats "$rc_port" "$rc_first" "$VAST_PORT" --threads 1 --log-level warn --redis-cluster "$seeds"
+  rc_pids+=("${STACK_PIDS[-1]}")
+  rcw_port=$(free_port)
+  start_adstats "$rcw_port" "$rc_first" "$VAST_PORT" --threads 1 --log-level warn --redis-cluster "$seeds" \
+    --redis-wait-replicas 1
+  rc_pids+=("${STACK_PIDS[-1]}")
+  RC_CONFIGS=(one-node-via-redis-cluster one-node-redis-cluster-wait1)
+else
+  echo "Redis Cluster rows skipped: ${ADSTATS_BIN:-bin}/adstats --help lists no --redis-cluster (issue 16)"
+fi
 
 # ---- throughput and CPU per event ----------------------------------------------
 
@@ -116,6 +147,7 @@ part_pids() { local p=${1#*=}; echo "${p//,/ }"; }  # "name=1,2" -> "1 2"
 CONFIGS=(one-node-redis-direct one-node-via-twemproxy nginx-one-node nginx-two-nodes)
 declare -A port=([one-node-redis-direct]=$direct [one-node-via-twemproxy]=$node1
                  [nginx-one-node]=$NGINX_PORT [nginx-two-nodes]=$NGINX_PORT)
+[ ${#RC_CONFIGS[@]} -eq 0 ] || port+=([one-node-via-redis-cluster]=$rc_port [one-node-redis-cluster-wait1]=$rcw_port)
 declare -A rates stats cpu nevents nreads wrkcpu
 # measure CONFIG: one warm-up + run; adds its rate, CPU ticks and events.
 measure() {
@@ -140,6 +172,15 @@ measure() {
   stats[$c]+="$line;"
 }
 
+# measure_rate CONFIG: one warm-up + run; adds its rate and wrk's figures only.
+measure_rate() {
+  local line
+  line=$(wrk_run "${port[$1]}")
+  line=${line%,*}
+  rates[$1]+="${line%%,*} "
+  stats[$1]+="$line;"
+}
+
 for round in $(seq "$ROUNDS"); do
   echo "round $round of $ROUNDS"
   measure one-node-redis-direct
@@ -148,10 +189,13 @@ for round in $(seq "$ROUNDS"); do
   deploy/local-cluster.sh kill-node 2
   measure nginx-one-node
   deploy/local-cluster.sh start-node 2 >/dev/null
+  for c in "${RC_CONFIGS[@]}"; do measure_rate "$c"; done
   sleep 2.5  # nginx's fail_timeout (2 s) for node 2 passes
 done
-kill -TERM "$direct_pid" 2>/dev/null || true
-wait "$direct_pid" || true
+for pid in "$direct_pid" "${rc_pids[@]}"; do
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 hz=$(getconf CLK_TCK)
@@ -183,6 +227,20 @@ for c in "${CONFIGS[@]}"; do
   echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,$batch,$total,$wrk_us,$predicted,${by% }" >>"$CSV"
   printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' "$c" "$rate" "$ratio" "$predicted" "$batch" "$total" "$wrk_us" "$by"
 done
+for c in "${RC_CONFIGS[@]}"; do
+  rate=$(echo "${rates[$c]}" | median)
+  ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
+  last=${stats[$c]%;}; last=${last##*;}
+  IFS=, read -r _ p50 _ p99 _ _ _ <<<"$last"
+  bad=$(echo "${stats[$c]}" | tr ';' '\n' | awk -F, 'NF {n += $6; e += $7} END {print n + 0 "," e + 0}')
+  echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,,,,," >>"$CSV"
+  printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' "$c" "$rate" "$ratio" - - - - "(throughput only)"
+done
+if [ ${#RC_CONFIGS[@]} -gt 0 ]; then
+  printf -- '--redis-wait-replicas 1 on the cluster: %s of the throughput without it\n' \
+    "$(awk -v a="$(echo "${rates[one-node-redis-cluster-wait1]}" | median)" \
+           -v b="$(echo "${rates[one-node-via-redis-cluster]}" | median)" 'BEGIN {printf "%.2f", a / b}')"
+fi
 echo "(rates: median of $ROUNDS runs of ${RUN} s; cmds/read: HINCRBY per read() at the shards; CPU: all runs, warm-ups included; by CPU: the ratio 1 / (server + wrk CPU per event) predicts; non-2xx and socket errors: $(awk -F, 'NR > 1 && NF == 13 {n += $6; e += $7} END {print n + 0 " and " e + 0}' "$CSV"))"
 
 # ---- Redis: direct and through twemproxy ------------------------------------

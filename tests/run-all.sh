@@ -7,7 +7,9 @@
 # XML, graceful shutdown), then the Postman collection with newman against
 # a live stack, the dashboard in headless Chromium (tests/browser.sh),
 # the cluster test (nginx, two adstats nodes, twemproxy, three
-# Redis shards: deploy/local-cluster.sh test, about 40 s), a short fuzzing
+# Redis shards: deploy/local-cluster.sh test, about 40 s), the Redis
+# Cluster suite (three masters, three replicas: deploy/redis-cluster.sh
+# test, skipped until adstats has --redis-cluster), a short fuzzing
 # pass (FUZZ_SECONDS per target, default 60),
 # and finally all of it again against the AddressSanitizer + UBSan build
 # (`make test-asan`). Binaries come from $ADSTATS_BIN (default bin/); with
@@ -48,6 +50,7 @@ suite shutdown python3 tests/reliability/test_shutdown.py
 suite browser tests/browser.sh
 [ $postman -eq 0 ] || suite postman tests/postman.sh
 suite cluster deploy/local-cluster.sh test
+suite redis-cluster deploy/redis-cluster.sh test
 [ $release -eq 0 ] || suite fuzz make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 [ $release -eq 0 ] || suite sanitizers make --no-print-directory test-asan
 

@@ -46,7 +46,8 @@ import unittest
 import urllib.parse
 
 from harness import REPO, HTTPClient, RedisClient, event_params
-from harness.concurrency import CLIENTS, DEADLINE_S, run_clients
+from harness.concurrency import CLIENTS, DEADLINE_S, merge, per_subject, run_clients
+from harness.concurrency import statistics_counts as counts
 
 
 SCRIPT = os.path.join(REPO, "deploy", "local-cluster.sh")
@@ -121,35 +122,6 @@ def shard_keys(port, pattern):
 
 def impression_query(user, sdk):
     return "/impression?" + urllib.parse.urlencode(event_params(user, sdk))
-
-
-def counts(client, param, value):
-    """(impressions, ad requests) of a user or SDK version through nginx."""
-    status, _, body = client.get("/statistics", [(param, value)])
-    if status == 404:
-        return 0, 0
-    if status != 200:
-        raise AssertionError("/statistics?%s=%s: %d %r" % (param, value, status, body))
-    doc = json.loads(body)
-    return doc[value]["impressions"], doc[value]["ad_requests"]
-
-
-def merge(results):
-    """Adds up the clients' tallies; keys are (kind, user index, sdk index)."""
-    total = {"sent": collections.Counter(), "ok": collections.Counter(),
-             "statuses": collections.Counter(), "errors": []}
-    for r in results:
-        if "crash" in r:
-            raise AssertionError("a client crashed: %s" % r["crash"])
-        total["sent"].update({tuple(k): v for k, v in r["sent"].items()})
-        total["ok"].update({tuple(k): v for k, v in r["ok"].items()})
-        total["statuses"].update(r["statuses"])
-        total["errors"] += r["errors"]
-    return total
-
-
-def per_subject(counter, kind, idx, i):
-    return sum(v for k, v in counter.items() if k[0] == kind and k[idx] == i)
 
 
 def load_jobs(users, sdks, total, seed):

@@ -5,11 +5,14 @@ through nginx, by the cluster test (tests/cluster/test_cluster.py): each
 client process sends its share of a mix of /ad and /impression requests
 (about a third /ad, some as form POSTs) over a few users and SDK versions
 on one keep-alive connection, and returns what it sent and what got a 200,
-so that the caller can check the counters against the tallies exactly.
+so that the caller can check the counters against the tallies exactly
+(merge adds the clients' tallies up, per_subject reads them per user or
+SDK version, statistics_counts reads what adstats counted).
 """
 
 import collections
 import http.client
+import json
 import random
 import signal
 import time
@@ -89,3 +92,35 @@ def run_clients(jobs, timeout):
     (port, client_id, n_requests, users, sdks, seed); returns their
     tallies in order ({"crash": why} for one that failed)."""
     return run_processes(_client_process, jobs, timeout)
+
+
+def statistics_counts(client, param, value):
+    """(impressions, ad requests) of a user or SDK version, read with
+    GET /statistics through `client` (an HTTPClient); (0, 0) if unknown."""
+    status, _, body = client.get("/statistics", [(param, value)])
+    if status == 404:
+        return 0, 0
+    if status != 200:
+        raise AssertionError("/statistics?%s=%s: %d %r" % (param, value, status, body))
+    doc = json.loads(body)
+    return doc[value]["impressions"], doc[value]["ad_requests"]
+
+
+def merge(results):
+    """Adds up the clients' tallies; keys are (kind, user index, sdk index)."""
+    total = {"sent": collections.Counter(), "ok": collections.Counter(),
+             "statuses": collections.Counter(), "errors": []}
+    for r in results:
+        if "crash" in r:
+            raise AssertionError("a client crashed: %s" % r["crash"])
+        total["sent"].update({tuple(k): v for k, v in r["sent"].items()})
+        total["ok"].update({tuple(k): v for k, v in r["ok"].items()})
+        total["statuses"].update(r["statuses"])
+        total["errors"] += r["errors"]
+    return total
+
+
+def per_subject(counter, kind, idx, i):
+    """Of merged tallies: the requests of `kind` ("ad" or "imp") for user
+    (idx 1) or SDK version (idx 2) number i."""
+    return sum(v for k, v in counter.items() if k[0] == kind and k[idx] == i)
