@@ -319,9 +319,15 @@ static void read_ad(struct inject *in, int n_attributes, const xmlChar **attribu
     for (int i = 0; i < n_attributes; i++) {
         const xmlChar **a = attributes + 5 * i;
         if (a[1] != NULL || !xmlStrEqual(a[0], BAD_CAST "id")) continue;
-        size_t n = (size_t)(a[4] - a[3]);
-        if (n > sizeof in->ad_id) return;
-        memcpy(in->ad_id, a[3], n);
+        /* Without entity substitution libxml2 hands "&amp;" on as "&#38;",
+         * and a raw '&' cannot be in a value: every '&' starts one. */
+        size_t n = 0;
+        for (const xmlChar *v = a[3]; v < a[4]; n++) {
+            if (n == sizeof in->ad_id) return;
+            bool amp = *v == '&' && a[4] - v >= 5 && memcmp(v, "&#38;", 5) == 0;
+            in->ad_id[n] = (char)*v;
+            v += amp ? 5 : 1;
+        }
         in->ad.id = in->ad_id;
         in->ad.id_len = n;
     }
