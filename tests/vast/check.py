@@ -73,7 +73,7 @@ def check_bytes(original, output, stats):
     i = j = created = expanded = 0
     while i < len(original) or j < len(out):
         m = CREATED.match(out, j)
-        if m and not original.startswith(b'<' + m.group(1), i):
+        if m and not re.compile(rb'<' + re.escape(m.group(1)) + rb'[\s/>]').match(original, i):
             j, created = m.end(), created + 1
             continue
         if i < len(original) and j < len(out) and original[i] == out[j]:
