@@ -27,7 +27,7 @@ LAYERS = [
     ("endpoints", ["endpoints/*"]),
     ("pipeline", ["request", "count", "endpoint", "routing", "accounting", "server", "acceptor",
                   "headcheck", "connections", "ioloop", "admin", "access_log"]),
-    ("domain", ["events", "stats", "stats_range", "dimension", "keys", "upstream", "vast",
+    ("domain", ["events", "stats", "stats_range", "dimension", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout"]),
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params", "utf8", "day",
