@@ -58,8 +58,9 @@ enum vast_inject_status {
     VAST_INJECT_MALFORMED,   /* not well-formed, or refused (DTD, entities,
                                 depth): vast.h's rules */
     VAST_INJECT_TOO_LARGE,   /* longer than libxml2 parses (2 GiB) */
-    VAST_INJECT_UNSUPPORTED, /* VAST 1.0 (<VideoAdServingTemplate>), or an
-                                encoding other than UTF-8 (or ASCII) */
+    VAST_INJECT_UNSUPPORTED, /* VAST 1.0 (<VideoAdServingTemplate>), or a
+                                declared or detected encoding other than
+                                UTF-8 (UTF-16, ISO-8859-1, US-ASCII ...) */
     VAST_INJECT_URL_FAILED,  /* the URL callback failed or gave a URL that
                                 cannot go into CDATA */
     VAST_INJECT_NO_MEMORY,   /* `out` could not grow */
