@@ -37,6 +37,9 @@ LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o \
 MAIN_OBJ := $(OUT)/src/main.o
 BENCH_OBJ := $(OUT)/bench/ceiling.o
 VASTMOCK_OBJ := $(OUT)/tools/vastmock.o
+# vast_inject() from the command line, for tests/vast.sh.
+VAST_INJECT_OBJ := $(OUT)/tests/vast/inject.o
+VAST_INJECT_TOOL := $(OUT)/tests/vast-inject
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(UNIT_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
@@ -98,8 +101,8 @@ $(LIBS_CHECKS): libs-%:
 	@$(if $(call pkg_missing,$*),$(error $(call pkg_message,$*,$(call pkg_missing,$*)))):
 
 # Each group of objects gets the compiler flags of its binary's libraries.
-$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ): PKG_CFLAGS := $(call pkg_cflags,adstats)
-$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ): | libs-adstats
+$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VAST_INJECT_OBJ): PKG_CFLAGS := $(call pkg_cflags,adstats)
+$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VAST_INJECT_OBJ): | libs-adstats
 $(VASTMOCK_OBJ): PKG_CFLAGS := $(call pkg_cflags,vastmock)
 $(VASTMOCK_OBJ): | libs-vastmock
 $(UNIT_OBJ) $(FAILALLOC_OBJ): PKG_CFLAGS := $(call pkg_cflags,unit)
@@ -151,6 +154,10 @@ $(UNIT_BIN): $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,unit) -lpthread -lm
 
+$(VAST_INJECT_TOOL): $(VAST_INJECT_OBJ) $(OUT)/libadstats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
+
 $(BIN)/bench-ceiling: $(BENCH_OBJ) $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
@@ -192,7 +199,7 @@ cluster-test:
 
 test:
 	@tools/deps.sh test
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(VAST_INJECT_TOOL)
 	@tests/run-all.sh
 
 test-unit: $(UNIT_BIN)
@@ -201,7 +208,7 @@ test-unit: $(UNIT_BIN)
 test-asan:
 	@tools/deps.sh test
 	@$(MAKE) --no-print-directory MODE=asan all
-	@$(MAKE) --no-print-directory MODE=asan $(patsubst $(OUT)/%,build/asan/%,$(UNIT_BIN))
+	@$(MAKE) --no-print-directory MODE=asan $(patsubst $(OUT)/%,build/asan/%,$(UNIT_BIN) $(VAST_INJECT_TOOL))
 	@ADSTATS_BIN=build/asan/bin tests/run-all.sh --no-postman
 
 install: all
@@ -220,14 +227,16 @@ clean:
 # objects go to build/fuzz/, built with fuzzer coverage; only the link adds
 # libFuzzer's main.
 
-FUZZ_TARGETS := params json vast hll headcheck jsonbody urltemplate netaddr track_token ivt
+FUZZ_TARGETS := params json vast hll headcheck jsonbody urltemplate netaddr track_token ivt \
+                vast_inject
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN := address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
                -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LIB := $(addprefix src/,params.c day.c utf8.c buf.c json.c vast.c hll.c headcheck.c \
-              jsonbody.c urltemplate.c netaddr.c forwarded.c base64url.c track_token.c ivt.c)
+              jsonbody.c urltemplate.c netaddr.c forwarded.c base64url.c track_token.c ivt.c \
+              vast_inject.c)
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_OBJ := $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
@@ -263,5 +272,5 @@ FORCE:
 
 # The header dependencies the compiler wrote (-MMD); -MP adds an empty rule
 # for each header, so that deleting one does not break the build.
--include $(patsubst %.o,%.d,$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VASTMOCK_OBJ) $(UNIT_OBJ) $(FAILALLOC_OBJ) \
+-include $(patsubst %.o,%.d,$(LIB_OBJ) $(MAIN_OBJ) $(BENCH_OBJ) $(VASTMOCK_OBJ) $(VAST_INJECT_OBJ) $(UNIT_OBJ) $(FAILALLOC_OBJ) \
            $(FUZZ_LIB_OBJ) $(FUZZ_OBJ))

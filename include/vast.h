@@ -2,7 +2,10 @@
 #ifndef ADSTATS_VAST_H
 #define ADSTATS_VAST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct _xmlSAXHandler; /* libxml/parser.h's xmlSAXHandler */
 
 enum vast_status {
     VAST_OK,          /* a VAST document with at least one <Ad>: an ad */
@@ -22,6 +25,15 @@ void vast_init(void);
  * root has an <Ad> child (VAST_OK) or not (VAST_NO_AD). Never touches the network or the file system, loads no DTD, expands no
  * entity. Thread-safe. */
 enum vast_status vast_check(const char *body, size_t len);
+
+/* The parse vast_check() runs, with the element callbacks (and any others)
+ * of `callbacks`: no DTD, no entity, no network, libxml2's limits on. The
+ * doctype, entity and error hooks are always this module's, whatever
+ * `callbacks` sets. Each callback gets the xmlParserCtxtPtr as its ctx, and
+ * `state` as ctxt->_private. Returns whether body[0..len) was well-formed
+ * (false too when a callback stopped the parser). Thread-safe. */
+bool vast_sax_parse(const char *body, size_t len, const struct _xmlSAXHandler *callbacks,
+                    void *state);
 
 /* A short human-readable reason for a status, for error messages. */
 const char *vast_status_text(enum vast_status status);

@@ -4,7 +4,8 @@
 # integration tests against real redis-server, vastmock and adstats
 # processes, the reliability suites (Redis faults,
 # the hostile request corpus, slow and greedy clients, hostile upstream
-# XML, graceful shutdown), then the Postman collection with newman against
+# XML, graceful shutdown), VAST tracker injection over the sample tags
+# (tests/vast.sh), then the Postman collection with newman against
 # a live stack, the dashboard in headless Chromium (tests/browser.sh),
 # the cluster test (nginx, two adstats nodes, twemproxy, three
 # Redis shards: deploy/local-cluster.sh test, about 40 s), the Redis
@@ -46,6 +47,7 @@ suite faults python3 tests/reliability/test_faults.py
 suite hostile python3 tests/reliability/test_hostile.py
 suite clients python3 tests/reliability/test_clients.py
 suite upstream-xml python3 tests/reliability/test_upstream_xml.py
+suite vast-inject tests/vast.sh
 suite shutdown python3 tests/reliability/test_shutdown.py
 suite browser tests/browser.sh
 [ $postman -eq 0 ] || suite postman tests/postman.sh
