@@ -23,7 +23,8 @@
 
 /* The error replies counted apart; the last is everything else. */
 static const char *const redis_codes[] = {
-    "OOM", "READONLY", "NOSCRIPT", "WRONGTYPE", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK",
+    "OOM", "READONLY", "NOSCRIPT", "WRONGTYPE", /* not-a-command: error codes */
+    "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK",
     "LOADING", "BUSY", "MASTERDOWN", "NOAUTH", "WRONGPASS", "NOPERM", "EXECABORT", "ERR",
     "WAIT", "other",
 };
