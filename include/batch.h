@@ -55,11 +55,14 @@ struct store_batch {
 
     /* owned by the store while the batch is in flight */
     struct store *store;
-    size_t replied;
+    size_t awaiting;         /* replies still expected (store.c) */
     enum store_status status;
     long long sent_ms;
-    struct store_batch *next;
-    struct store_batch *prev;
+
+    /* After STORE_ERROR: the first word of the first error reply (OOM,
+     * READONLY, WRONGTYPE, CLUSTERDOWN, ERR, ...), or "WAIT" when fewer
+     * replicas than --redis-wait-replicas confirmed the writes. */
+    char error_code[16];
 
     struct store_cmd inline_cmds[STORE_BATCH_CMDS];
     const char *inline_argv[STORE_BATCH_ARGS];

@@ -30,15 +30,22 @@
 
 struct combiner;
 
-/* One merged command; lives until its reply has been delivered. */
+/* One merged command; lives until its reply has been delivered. Its
+ * arguments live in the plan (or in the original batches, which outlive
+ * it), so the store can send it again after a redirection. */
 struct combine_slot {
     struct combine_plan *plan;
     size_t first_dep, n_deps; /* its dependent batches: plan->deps[first_dep...] */
+    int argc;
+    const char **argv;
+    size_t *argvlen;
+    char number[24];          /* the sum of a merged HINCRBY/ZINCRBY */
 };
 
 struct combine_plan {
     size_t n_slots;
     size_t pending;              /* for the store: replies still expected */
+    long long sent_ms;           /* for the store: when it was sent */
     struct combine_slot *slots;  /* n_slots, in sending order */
     struct store_batch **deps;   /* one per original command */
 };
@@ -52,9 +59,5 @@ void combiner_free(struct combiner *c);
 struct combine_plan *combine_plan(struct combiner *c, struct store_batch *const *batches,
                                   size_t n);
 
-/* The arguments of merged command `i` of the latest plan; valid until the
- * next combine_plan call. */
-void combine_command(const struct combiner *c, size_t i, int *argc, const char *const **argv,
-                     const size_t **argvlen);
 
 #endif

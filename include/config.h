@@ -27,6 +27,8 @@ struct config {
     char redis_url[512];
     struct redis_endpoint redis;
     int redis_timeout_ms;
+    char redis_cluster[1024]; /* seeds host:port,...; empty: one Redis at redis_url */
+    int redis_wait_replicas;  /* 0: no WAIT */
     char vast_url[1024];      /* may hold placeholders (urltemplate.h) */
     int vast_timeout_ms;
     int vast_limit;

@@ -72,6 +72,11 @@ void metrics_upstream_done(unsigned outcome, bool was_started, long long latency
 
 /* Redis. */
 void metrics_redis_error(enum redis_error_kind kind);
+/* An error reply, by its first word ("OOM", "READONLY", ... or "WAIT" for
+ * unconfirmed writes); codes outside a fixed list count as "other". */
+void metrics_redis_error_reply(const char *code);
+/* A cluster redirection followed: ASK, or MOVED. */
+void metrics_redis_redirect(bool ask);
 /* A connection was made (`reconnect`: not the first of its client) or lost. */
 void metrics_redis_connected(bool up, bool reconnect);
 

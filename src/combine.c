@@ -5,8 +5,8 @@
  * identity: its kind, key, and field/member/TTL. The table and every work
  * array belong to the combiner and are reused from one plan to the next
  * (the table is "cleared" by bumping a generation number), so a plan costs
- * one allocation: the part that must outlive the sending, the slots and
- * their dependent batches. */
+ * one allocation: the part that must outlive the sending, the slots, their
+ * dependent batches and their arguments. */
 #include "combine.h"
 
 #include <stdint.h>
@@ -25,9 +25,6 @@ struct work {                 /* one slot while planning */
     size_t ele_head, ele_tail; /* PFADD elements, a list in `eles` */
     size_t n_eles;
     size_t n_deps, cursor;
-    size_t arg_first;         /* laid out in combiner->argv */
-    int arg_count;
-    char number[24];
 };
 
 struct ele {
@@ -47,10 +44,8 @@ struct combiner {
     size_t *dep_slot;           /* per original command: its slot */
     struct store_batch **dep_batch; /* ...and its batch */
     struct ele *eles;           /* PFADD elements */
-    const char **argv;          /* merged commands, laid out */
-    size_t *argvlen;
-    size_t work_cap, dep_slot_cap, dep_batch_cap, eles_cap, argv_cap, argvlen_cap;
-    size_t n_slots, n_eles, n_args;
+    size_t work_cap, dep_slot_cap, dep_batch_cap, eles_cap;
+    size_t n_slots, n_eles;
     struct entry *table;
     size_t table_cap;
     uint32_t gen;
@@ -68,8 +63,6 @@ void combiner_free(struct combiner *c) {
     free(c->dep_slot);
     free(c->dep_batch);
     free(c->eles);
-    free(c->argv);
-    free(c->argvlen);
     free(c->table);
     free(c);
 }
@@ -93,9 +86,7 @@ static bool reserve(struct combiner *c, size_t cmds, size_t args) {
     if (!grow((void **)&c->work, &c->work_cap, cmds, sizeof(*c->work))
         || !grow((void **)&c->dep_slot, &c->dep_slot_cap, cmds, sizeof(*c->dep_slot))
         || !grow((void **)&c->dep_batch, &c->dep_batch_cap, cmds, sizeof(*c->dep_batch))
-        || !grow((void **)&c->eles, &c->eles_cap, args, sizeof(*c->eles))
-        || !grow((void **)&c->argv, &c->argv_cap, args, sizeof(*c->argv))
-        || !grow((void **)&c->argvlen, &c->argvlen_cap, args, sizeof(*c->argvlen)))
+        || !grow((void **)&c->eles, &c->eles_cap, args, sizeof(*c->eles)))
         return false;
     if (2 * cmds > c->table_cap) {
         size_t n = c->table_cap ? c->table_cap : 256;
@@ -247,58 +238,75 @@ static size_t place(struct combiner *c, int argc, const char *const *argv, const
     }
 }
 
-static void push_arg(struct combiner *c, const char *s, size_t len) {
-    c->argv[c->n_args] = s;
-    c->argvlen[c->n_args] = len;
-    c->n_args++;
+/* The plan's arguments, filled one merged command after the other. */
+struct layout {
+    const char **argv;
+    size_t *argvlen;
+    size_t n;
+};
+
+static void push_arg(struct layout *l, const char *s, size_t len) {
+    l->argv[l->n] = s;
+    l->argvlen[l->n] = len;
+    l->n++;
 }
 
-/* Writes the merged command of slot `w` into c->argv. */
-static void lay_out(struct combiner *c, struct work *w) {
-    w->arg_first = c->n_args;
+/* Writes the merged command of work `w` into the plan, as `slot`. */
+static void lay_out(const struct combiner *c, const struct work *w, struct combine_slot *slot,
+                    struct layout *l) {
+    size_t first = l->n;
     switch (w->kind) {
     case K_HINCRBY:
     case K_ZINCRBY: {
-        int n = snprintf(w->number, sizeof(w->number), "%lld", w->sum);
+        int n = snprintf(slot->number, sizeof(slot->number), "%lld", w->sum);
         int at = w->kind == K_HINCRBY ? 3 : 2;
         for (int i = 0; i < 4; i++) {
-            if (i == at) push_arg(c, w->number, (size_t)n);
-            else push_arg(c, w->argv[i], w->argvlen[i]);
+            if (i == at) push_arg(l, slot->number, (size_t)n);
+            else push_arg(l, w->argv[i], w->argvlen[i]);
         }
         break;
     }
     case K_PFADD:
-        push_arg(c, w->argv[0], w->argvlen[0]);
-        push_arg(c, w->argv[1], w->argvlen[1]);
+        push_arg(l, w->argv[0], w->argvlen[0]);
+        push_arg(l, w->argv[1], w->argvlen[1]);
         for (size_t e = w->ele_head; e != NO_ELE; e = c->eles[e].next)
-            push_arg(c, c->eles[e].s, c->eles[e].len);
+            push_arg(l, c->eles[e].s, c->eles[e].len);
         break;
     default:
-        for (int i = 0; i < w->argc; i++) push_arg(c, w->argv[i], w->argvlen[i]);
+        for (int i = 0; i < w->argc; i++) push_arg(l, w->argv[i], w->argvlen[i]);
         break;
     }
-    w->arg_count = (int)(c->n_args - w->arg_first);
+    slot->argv = &l->argv[first];
+    slot->argvlen = &l->argvlen[first];
+    slot->argc = (int)(l->n - first);
 }
 
-static struct combine_plan *build_plan(struct combiner *c, size_t n_deps) {
+/* Merging never makes more arguments than the original commands had. */
+static struct combine_plan *build_plan(struct combiner *c, size_t n_deps, size_t n_args) {
     size_t head = sizeof(struct combine_plan);
     size_t slots = c->n_slots * sizeof(struct combine_slot);
-    struct combine_plan *p = malloc(head + slots + n_deps * sizeof(struct store_batch *));
+    size_t deps = n_deps * sizeof(struct store_batch *);
+    size_t argv = n_args * sizeof(const char *);
+    struct combine_plan *p = malloc(head + slots + deps + argv + n_args * sizeof(size_t));
     if (p == NULL) return NULL;
     p->n_slots = c->n_slots;
     p->pending = c->n_slots;
+    p->sent_ms = 0;
     p->slots = (struct combine_slot *)((char *)p + head);
     p->deps = (struct store_batch **)((char *)p + head + slots);
+    struct layout l = {(const char **)((char *)p + head + slots + deps),
+                       (size_t *)((char *)p + head + slots + deps + argv), 0};
     size_t first = 0;
     for (size_t s = 0; s < c->n_slots; s++) {
-        p->slots[s] = (struct combine_slot){p, first, c->work[s].n_deps};
+        p->slots[s].plan = p;
+        p->slots[s].first_dep = first;
+        p->slots[s].n_deps = c->work[s].n_deps;
         c->work[s].cursor = first;
         first += c->work[s].n_deps;
     }
     for (size_t d = 0; d < n_deps; d++)
         p->deps[c->work[c->dep_slot[d]].cursor++] = c->dep_batch[d];
-    c->n_args = 0;
-    for (size_t s = 0; s < c->n_slots; s++) lay_out(c, &c->work[s]);
+    for (size_t s = 0; s < c->n_slots; s++) lay_out(c, &c->work[s], &p->slots[s], &l);
     return p;
 }
 
@@ -324,13 +332,5 @@ struct combine_plan *combine_plan(struct combiner *c, struct store_batch *const 
             d++;
         }
     }
-    return build_plan(c, d);
-}
-
-void combine_command(const struct combiner *c, size_t i, int *argc, const char *const **argv,
-                     const size_t **argvlen) {
-    const struct work *w = &c->work[i];
-    *argc = w->arg_count;
-    *argv = &c->argv[w->arg_first];
-    *argvlen = &c->argvlen[w->arg_first];
+    return build_plan(c, d, args);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "cors.h"
 #include "netaddr.h"
 #include "urltemplate.h"
@@ -22,7 +23,7 @@
 
 /* T_SECRET: a string that config_describe masks. */
 enum setting_type { T_INT, T_LONG, T_STRING, T_SECRET, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN,
-                    T_NOW, T_ADDRESSES };
+                    T_NOW, T_ADDRESSES, T_SEEDS };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -55,6 +56,10 @@ static const struct setting settings[] = {
                 "redis://[[user]:password@]host[:port][/db]"),
     INT_SETTING("redis-timeout-ms", "REDIS_TIMEOUT_MS", "500", redis_timeout_ms, 10, 60000,
                 "bound on every Redis round trip"),
+    STR_SETTING("redis-cluster", "REDIS_CLUSTER", "", T_SEEDS, redis_cluster,
+                "Redis Cluster seeds host:port,...; --redis-url then gives only the credentials"),
+    INT_SETTING("redis-wait-replicas", "REDIS_WAIT_REPLICAS", "0", redis_wait_replicas, 0, 16,
+                "events succeed once WAIT confirms this many replicas"),
     STR_SETTING("vast-url", "VAST_URL", "http://127.0.0.1:8081/vast", T_HTTP_URL, vast_url,
                 "upstream ad server that /ad fetches VAST from; may hold placeholders"),
     INT_SETTING("vast-timeout-ms", "VAST_TIMEOUT_MS", "2000", vast_timeout_ms, 1, 600000,
@@ -229,6 +234,13 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
             && strcmp(value, "debug"))
             break;
         goto copy;
+    case T_SEEDS: {
+        why = "expected host:port[,host:port...], at most 16";
+        struct cluster_addr seeds[CLUSTER_MAX_SEEDS];
+        size_t n;
+        if (value[0] != '\0' && !cluster_seeds_parse(value, seeds, CLUSTER_MAX_SEEDS, &n)) break;
+        goto copy;
+    }
     case T_NOW:
         why = "expected YYYY-MM-DD or seconds since 1970";
         if (value[0] != '\0' && !clock_parse(value, &(long long){0})) break;
@@ -390,6 +402,11 @@ static bool check_combinations(const struct config *cfg, FILE *err) {
                      "browsers refuse credentials with *\n");
         return false;
     }
+    if (cfg->redis_cluster[0] != '\0' && cfg->redis.db != 0) {
+        fprintf(err, "adstats: --redis-cluster: a Redis Cluster has only database 0, but "
+                     "--redis-url names database %d\n", cfg->redis.db);
+        return false;
+    }
     return true;
 }
 
@@ -405,11 +422,13 @@ enum config_result config_load(struct config *cfg, int argc, char **argv,
 
 /* ---- describing -------------------------------------------------------- */
 
-/* Redis as redis=host:port/db auth=none|****: never the password. */
+/* Redis as redis=host:port/db auth=none|****: never the password. With a
+ * cluster, the host and db of --redis-url are not used. */
 static void describe_redis(const struct config *cfg, FILE *out) {
     const struct redis_endpoint *ep = &cfg->redis;
-    fprintf(out, "redis=%s:%d/%d auth=%s", ep->host, ep->port, ep->db,
-            ep->password[0] ? "****" : "none");
+    if (cfg->redis_cluster[0] != '\0') fprintf(out, "redis=cluster");
+    else fprintf(out, "redis=%s:%d/%d", ep->host, ep->port, ep->db);
+    fprintf(out, " auth=%s", ep->password[0] ? "****" : "none");
 }
 
 /* An http(s) URL without the secrets it may carry: the password of its

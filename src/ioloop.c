@@ -127,7 +127,7 @@ struct ioloop *ioloop_new(const struct config *cfg) {
     if (loop->wakeup_fd < 0) goto fail;
     loop->wakeup = event_new(loop->base, loop->wakeup_fd, EV_READ | EV_PERSIST, on_wakeup, loop);
     if (loop->wakeup == NULL || event_add(loop->wakeup, NULL) != 0) goto fail;
-    loop->store = store_new(loop->base, &cfg->redis, cfg->redis_timeout_ms);
+    loop->store = store_new(loop->base, cfg);
     if (loop->store == NULL) goto fail;
     loop->upstream = upstream_new(loop->base, cfg);
     if (loop->upstream == NULL) goto fail;

@@ -34,6 +34,7 @@
 #include "metrics.h"
 #include "request.h"
 #include "server.h"
+#include "store.h"
 #include "vast.h"
 
 static void sleep_ms(long ms) {
@@ -126,6 +127,26 @@ static void shut_down(struct worker *workers, unsigned n, int drain_ms) {
     stop_workers(workers, n);
 }
 
+/* --redis-wait-replicas needs WAIT, which twemproxy cannot forward. */
+static bool check_wait_support(const struct config *cfg) {
+    if (cfg->redis_wait_replicas == 0) return true;
+    char why[512];
+    switch (store_probe_wait(cfg, why, sizeof(why))) {
+    case STORE_PROBE_OK: return true;
+    case STORE_PROBE_UNREACHABLE:
+        log_warn("redis: could not check that Redis supports WAIT for --redis-wait-replicas "
+                 "(%s); starting anyway",
+                 why);
+        return true;
+    case STORE_PROBE_UNSUPPORTED: break;
+    }
+    log_error("--redis-wait-replicas %d needs WAIT, which this Redis endpoint refuses (%s): "
+              "twemproxy cannot forward WAIT; point --redis-url at Redis itself, use "
+              "--redis-cluster, or set --redis-wait-replicas 0",
+              cfg->redis_wait_replicas, why);
+    return false;
+}
+
 static int wait_for_signal(const sigset_t *set) {
     int sig = 0;
     while (sigwait(set, &sig) != 0) continue;
@@ -148,6 +169,7 @@ int main(int argc, char **argv) {
         clock_freeze(now_s);
         log_warn("clock frozen at %s by --now (testing only)", cfg.now);
     }
+    if (!check_wait_support(&cfg)) return 2;
     events_configure(&cfg);
     admin_configure(cfg.admin_token);
 

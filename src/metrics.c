@@ -21,6 +21,15 @@
 #include "prom.h"
 #include "version.h"
 
+/* The error replies counted apart; the last is everything else. */
+static const char *const redis_codes[] = {
+    "OOM", "READONLY", "NOSCRIPT", "WRONGTYPE", /* not-a-command: error codes */
+    "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK",
+    "LOADING", "BUSY", "MASTERDOWN", "NOAUTH", "WRONGPASS", "NOPERM", "EXECABORT", "ERR",
+    "WAIT", "other",
+};
+#define METRICS_REDIS_CODES (sizeof(redis_codes) / sizeof(redis_codes[0]))
+
 #define STATUS_MIN 100
 #define STATUS_SLOTS 500
 
@@ -38,6 +47,8 @@ struct shard {
     struct histogram upstream_latency;
     counter upstream_started, upstream_finished;
     counter redis_errors[REDIS_ERR__COUNT];
+    counter redis_error_replies[METRICS_REDIS_CODES];
+    counter redis_redirects[2]; /* MOVED, ASK */
     counter redis_reconnects;
     counter redis_ups, redis_downs; /* connections made and lost */
     counter events[METRICS_MAX_EVENT_TYPES];
@@ -113,6 +124,16 @@ void metrics_upstream_done(unsigned outcome, bool was_started, long long latency
 
 void metrics_redis_error(enum redis_error_kind kind) {
     if ((unsigned)kind < REDIS_ERR__COUNT) bump(&shard()->redis_errors[kind], 1);
+}
+
+void metrics_redis_error_reply(const char *code) {
+    size_t i = 0;
+    while (i < METRICS_REDIS_CODES - 1 && strcmp(redis_codes[i], code) != 0) i++;
+    bump(&shard()->redis_error_replies[i], 1);
+}
+
+void metrics_redis_redirect(bool ask) {
+    bump(&shard()->redis_redirects[ask ? 1 : 0], 1);
 }
 
 void metrics_redis_connected(bool up, bool reconnect) {
@@ -265,6 +286,21 @@ static void render_redis(struct buf *out) {
         prom_sample(out, "adstats_redis_errors_total", labels,
                     total(offsetof(struct shard, redis_errors) + (size_t)k * sizeof(counter)));
     }
+    prom_family(out, "adstats_redis_error_replies_total", "counter",
+                "Error replies from Redis, by their first word (WAIT: fewer replicas than "
+                "--redis-wait-replicas confirmed the writes; other: any code not listed).");
+    for (size_t c = 0; c < METRICS_REDIS_CODES; c++) {
+        snprintf(labels, sizeof(labels), "code=\"%s\"", redis_codes[c]);
+        prom_sample(out, "adstats_redis_error_replies_total", labels,
+                    total(offsetof(struct shard, redis_error_replies) + c * sizeof(counter)));
+    }
+    prom_family(out, "adstats_redis_redirects_total", "counter",
+                "Redis Cluster redirections followed (MOVED: the slot map changed; ASK: a slot "
+                "being migrated).");
+    prom_sample(out, "adstats_redis_redirects_total", "kind=\"moved\"",
+                total(offsetof(struct shard, redis_redirects)));
+    prom_sample(out, "adstats_redis_redirects_total", "kind=\"ask\"",
+                total(offsetof(struct shard, redis_redirects) + sizeof(counter)));
     prom_family(out, "adstats_redis_reconnects_total", "counter",
                 "Connections to Redis made again after the first.");
     prom_sample(out, "adstats_redis_reconnects_total", NULL,

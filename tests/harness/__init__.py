@@ -15,6 +15,7 @@ Modules (everything public is also importable from `harness` itself):
   procs        Proc, scratch directories, clean-up, bin_dir/binary,
                wait_until, run_processes (a bounded pool of forked workers)
   redis        RedisServer, RedisClient (the one RESP client), RedisError
+  redis_cluster RedisCluster: masters + replicas on loopback (redis-cli --cluster create)
   vastmock     VastMock
   adstats      Adstats, sanitizer_report, clean_env
   http         request, HTTPClient, raw_exchange, parse_responses,
@@ -48,12 +49,13 @@ from .procs import (REPO, START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, bin_d
                     make_tmpdir, raise_fd_limit, read_text, remove_tmpdir, run_processes,
                     wait_until)
 from .redis import RedisClient, RedisError, RedisServer, redis_ping
+from .redis_cluster import RedisCluster
 from .stack import Stack, StackTestCase, unique, unique_version
 from .vastmock import VastMock
 
 __all__ = [
     "Adstats", "HTTPClient", "LOOPBACK", "NO_UPSTREAM", "Proc", "REPO", "RawReply",
-    "RedisClient", "RedisError", "RedisServer", "SANITIZER_MARKERS", "START_TIMEOUT_S",
+    "RedisClient", "RedisCluster", "RedisError", "RedisServer", "SANITIZER_MARKERS", "START_TIMEOUT_S",
     "STOP_GRACE_S", "Stack", "StackTestCase", "StartError", "VastMock", "bin_dir", "binary",
     "clean_env", "encode_query", "event_params", "event_query", "free_port", "make_tmpdir",
     "parse_responses", "port_open", "raise_fd_limit", "raw_exchange", "read_text",
