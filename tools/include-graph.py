@@ -32,7 +32,7 @@ LAYERS = [
                 "ivt"]),
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
-                   "urltemplate", "forwarded", "netaddr", "base64url", "utf8", "day",
+                   "urltemplate", "forwarded", "netaddr", "base64url", "cluster", "utf8", "day",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 

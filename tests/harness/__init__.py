@@ -15,7 +15,6 @@ Modules (everything public is also importable from `harness` itself):
   procs        Proc, scratch directories, clean-up, bin_dir/binary,
                wait_until, run_processes (a bounded pool of forked workers)
   redis        RedisServer, RedisClient (the one RESP client), RedisError
-  redis_cluster RedisCluster: masters + replicas on loopback (redis-cli --cluster create)
   vastmock     VastMock
   adstats      Adstats, sanitizer_report, clean_env
   http         request, HTTPClient, raw_exchange, parse_responses,
