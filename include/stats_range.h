@@ -3,10 +3,13 @@
  * sessions of the range.
  *
  * One batch reads everything: an HMGET of the all-time counters (does the
- * value exist at all?), then per day an HMGET of the day's counters and,
- * when unique sessions are wanted, a GET of the day's HyperLogLog. The
+ * value exist at all?), then per day an HMGET of the value's fields of the
+ * day bucket, an HMGET of layout 1's day hash (keys.h: data counted before
+ * the upgrade, or by old nodes during a rolling one, is added in; the key
+ * is absent otherwise, and costs Redis one lookup) and, when unique
+ * sessions are wanted, a GET of the day's HyperLogLog. The
  * HyperLogLogs are merged here (hll.h), because a sharding proxy cannot
- * route a PFCOUNT over several keys. At 400 days that is up to 801
+ * route a PFCOUNT over several keys. At 400 days that is up to 1201
  * commands, so the batch takes its storage from the heap. Replies are only
  * copied as they arrive; the merging happens once, in stats_range_finish.
  * All of it runs on the request's worker loop: merging 400 dense

@@ -11,8 +11,10 @@ static size_t n_days(const struct stats_range *r) {
     return (size_t)(r->to - r->from + 1);
 }
 
+/* The day's bucket fields, layout 1's day hash (read-both: keys.h), and
+ * the day's HyperLogLog when asked for. */
 static size_t cmds_per_day(const struct stats_range *r) {
-    return r->sessions ? 2 : 1;
+    return r->sessions ? 3 : 2;
 }
 
 struct stats_range *stats_range_new(long from, long to, bool sessions, bool series) {
@@ -46,15 +48,33 @@ static void add_day_key(struct store_batch *b, const char *cmd,
     buf_free(&key);
 }
 
+/* The value's fields of a day bucket, in stats_read_hmget's order. */
+static void add_day_fields(struct store_batch *b, const char *value, size_t len) {
+    static const char letters[] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
+                                   FIELD_LETTER_NO_FILLS};
+    struct store_cmd *c = &b->cmds[b->n_cmds - 1];
+    for (size_t i = 0; i < sizeof(letters); i++) {
+        char storage[KEY_MAX];
+        struct buf field;
+        buf_init_static(&field, storage, sizeof(storage));
+        key_day_field(&field, letters[i], value, len);
+        if (field.failed || store_arg_copy(b, c, field.data, field.len) == NULL)
+            b->overflow = true;
+        buf_free(&field);
+    }
+}
+
 bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dimension dim,
                          const char *value, size_t len, store_reply_fn *on_reply,
                          store_done_fn *on_done) {
     size_t cmds = 1 + n_days(r) * cmds_per_day(r);
-    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX, on_reply,
+    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * 2 * KEY_MAX, on_reply,
                                 on_done))
         return false;
     stats_add_totals(b, dim, value, len, false);
     for (long day = r->from; day <= r->to; day++) {
+        add_day_key(b, "HMGET", key_day_bucket, dim, day, value, len);
+        add_day_fields(b, value, len);
         add_day_key(b, "HMGET", key_day, dim, day, value, len);
         stats_add_fields(&b->cmds[b->n_cmds - 1]);
         if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
@@ -70,8 +90,12 @@ void stats_range_reply(struct stats_range *r, size_t index, const redisReply *re
     }
     size_t k = index - 1;
     struct stats_day *d = &r->days[k / cmds_per_day(r)];
-    if (k % cmds_per_day(r) == 0) {
-        stats_read_hmget(reply, &d->counts);
+    if (k % cmds_per_day(r) < 2) {
+        struct stats_counts part = {0};
+        stats_read_hmget(reply, &part);
+        d->counts.impressions += part.impressions;
+        d->counts.ad_requests += part.ad_requests;
+        d->counts.no_fills += part.no_fills;
     } else if (reply->type == REDIS_REPLY_STRING && reply->len > 0) {
         d->hll = malloc(reply->len);
         if (d->hll == NULL) {
