@@ -26,4 +26,7 @@
 
 bool expiry_cache_claim(const char *key, size_t len, long long at_s, long long now_ms);
 
+/* Forgets everything this thread's cache holds (tests). */
+void expiry_cache_clear(void);
+
 #endif

@@ -2,6 +2,7 @@
 #include "expiry_cache.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "keys.h"
 
@@ -23,4 +24,8 @@ bool expiry_cache_claim(const char *key, size_t len, long long at_s, long long n
     s->at_s = at_s;
     s->sent_ms = now_ms;
     return true;
+}
+
+void expiry_cache_clear(void) {
+    memset(slots, 0, sizeof(slots));
 }
