@@ -215,14 +215,14 @@ clean:
 # objects go to build/fuzz/, built with fuzzer coverage; only the link adds
 # libFuzzer's main.
 
-FUZZ_TARGETS := params json vast hll headcheck
+FUZZ_TARGETS := params json vast hll headcheck jsonbody
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN := address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -g -O1 \
                -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LIB := src/params.c src/day.c src/utf8.c src/buf.c src/json.c src/vast.c src/hll.c \
-            src/headcheck.c
+            src/headcheck.c src/jsonbody.c
 FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_OBJ := $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))

@@ -140,5 +140,6 @@ const struct endpoint endpoint_ad = {
     .methods = METHOD_GET | METHOD_POST,
     .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
     .required = EVENT_PARAMS,
+    .headers = response_no_store,
     .handle = handle_ad,
 };

@@ -21,7 +21,7 @@ static void impression_counted(struct request *req) {
         request_reply_json(req, MHD_HTTP_OK, &body);
     } else {
         metrics_event(EVENT_IMPRESSION);
-        request_reply_shared(req, MHD_HTTP_OK, response_success_fetched());
+        request_reply_success_fetched(req);
     }
 }
 
@@ -34,5 +34,6 @@ const struct endpoint endpoint_impression = {
     .methods = METHOD_GET | METHOD_POST,
     .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
     .required = EVENT_PARAMS,
+    .headers = response_no_store,
     .handle = handle_impression,
 };

@@ -250,5 +250,6 @@ const struct endpoint endpoint_statistics = {
     .required_one = DIMENSION_FILTERS,
     .required_one_shown = PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_SDK),
     .admin_methods = METHOD_DELETE,
+    .headers = response_no_store,
     .handle = handle_statistics,
 };

@@ -145,5 +145,6 @@ const struct endpoint endpoint_top = {
     .methods = METHOD_GET,
     .permitted = PARAM_BIT(PARAM_DIMENSION) | PARAM_BIT(PARAM_METRIC) | PARAM_BIT(PARAM_LIMIT),
     .required = PARAM_BIT(PARAM_DIMENSION),
+    .headers = response_no_store,
     .handle = handle_top,
 };

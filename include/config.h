@@ -35,7 +35,8 @@ struct config {
     int drain_ms;
     char log_level[16];
     char access_log[512];     /* "" off, "-" standard output */
-    char cors_origin[256];    /* "" off, "*" or one origin */
+    char cors_origin[1024];   /* "" off, "*", or origins separated by commas */
+    int cors_credentials;     /* 1: Access-Control-Allow-Credentials: true */
     /* analytics (docs/ANALYTICS.md) */
     int retention_days;
     char events_stream[128];  /* empty: no event stream */

@@ -4,8 +4,8 @@
  * Every parameter adstats understands is listed once, in params.c, with its
  * length cap and value rule. Endpoints declare which of them they permit and
  * which they require (endpoint.h); the request pipeline parses the query
- * string or form body into a `struct params`, then validates exactly the
- * permitted ones. Parameters no endpoint permits are ignored, as the Flask
+ * string and body (form or JSON, jsonbody.h) into a `struct params`, then
+ * validates exactly the permitted ones. Parameters no endpoint permits are ignored, as the Flask
  * service ignored them, but their number is capped. */
 #ifndef ADSTATS_PARAMS_H
 #define ADSTATS_PARAMS_H
@@ -62,9 +62,17 @@ const char *param_name(enum param_id id);
 /* Decodes an application/x-www-form-urlencoded string (a query string or a
  * POST body) in place and records the first value of every known parameter.
  * `in` must stay alive as long as `p` is used, and have one writable byte
- * past `len` (a terminator is written there). Empty values count as absent,
- * as they did for the Flask service. */
+ * past `len` (a terminator is written there). Empty values count as absent
+ * (the Flask service took `username=` as the name ""; see README.md). */
 enum form_status form_parse(char *in, size_t len, struct params *p);
+
+/* Records one decoded pair, as form_parse does for each of its pairs (and
+ * jsonbody.c for each member): counts it against PARAMS_MAX_PAIRS, and
+ * keeps `value` (NUL-terminated, value_len bytes, which must outlive `p`)
+ * if `key` names a known parameter not seen before and the value is not
+ * empty. */
+enum form_status params_add(struct params *p, const char *key, size_t key_len, char *value,
+                            size_t value_len);
 
 /* Checks every parameter in `permitted` (a PARAM_BIT mask) that is present
  * against its rules. Returns true if all hold; otherwise appends one message

@@ -52,6 +52,7 @@ struct request {
     size_t response_bytes;
     bool response_shared;
     bool preflight;
+    size_t cors_variant;            /* cors.h; 0: none */
     long long started_us;
     bool replied;
     bool close_after;               /* answer with Connection: close */
@@ -111,8 +112,13 @@ struct request *request_of_batch(struct store_batch *b);
  * it is done or failed. */
 void request_await_fetch(struct request *req, request_fn *finish);
 
-/* Shared, precomputed responses. */
-struct MHD_Response *response_success_fetched(void);
+/* Answers the shared {"success": true, "message": "Successfully fetched"}
+ * (with Cache-Control: no-store, as the event endpoints send). */
+void request_reply_success_fetched(struct request *req);
+
+/* Cache-Control: no-store, for endpoints whose answers must never be
+ * cached (counting and statistics); a `headers` array (endpoint.h). */
+extern const struct http_header response_no_store[];
 
 /* ---- the request pipeline: libmicrohttpd's callbacks (server.h's
  * http_start takes them) and its start-up and shutdown, for main.c ---- */

@@ -71,7 +71,9 @@ static const struct setting settings[] = {
     STR_SETTING("access-log", "ACCESS_LOG", "", T_STRING, access_log,
                 "JSON-lines access log: a file, - for stdout, empty for none"),
     STR_SETTING("cors-origin", "CORS_ORIGIN", "", T_ORIGIN, cors_origin,
-                "CORS: * or one origin (https://host[:port]), empty for none"),
+                "CORS: *, or origins (https://host[:port]) separated by commas"),
+    INT_SETTING("cors-credentials", "CORS_CREDENTIALS", "0", cors_credentials, 0, 1,
+                "CORS: 1 allows credentials (cookies) for the listed origins"),
     INT_SETTING("retention-days", "RETENTION_DAYS", "400", retention_days, 1, 3650,
                 "days that daily statistics are kept"),
     STR_SETTING("events-stream", "EVENTS_STREAM", "", T_STRING, events_stream,
@@ -201,8 +203,8 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
         if (!http_url_valid(value)) break;
         goto copy;
     case T_ORIGIN:
-        why = "expected *, or one origin such as https://example.com";
-        if (!cors_origin_valid(value)) break;
+        why = "expected *, or up to 16 origins such as https://a.example,http://localhost:3000";
+        if (!cors_origins_valid(value)) break;
         goto copy;
     case T_LEVEL:
         why = "expected error, warn, info or debug";
@@ -363,12 +365,25 @@ static enum config_result apply_flags(struct config *cfg, int argc, char **argv,
     return CONFIG_OK;
 }
 
+/* Settings that are fine alone but not together, checked once all sources
+ * are applied. */
+static bool check_combinations(const struct config *cfg, FILE *err) {
+    if (cfg->cors_credentials && strcmp(cfg->cors_origin, "*") == 0) {
+        fprintf(err, "adstats: --cors-credentials needs the origins listed in --cors-origin: "
+                     "browsers refuse credentials with *\n");
+        return false;
+    }
+    return true;
+}
+
 enum config_result config_load(struct config *cfg, int argc, char **argv,
                                const char *env_path, FILE *out, FILE *err) {
     if (!apply_defaults(cfg, err) || !apply_env_file(cfg, env_path, err)
         || !apply_environment(cfg, err))
         return CONFIG_ERROR;
-    return apply_flags(cfg, argc, argv, out, err);
+    enum config_result r = apply_flags(cfg, argc, argv, out, err);
+    if (r == CONFIG_OK && !check_combinations(cfg, err)) return CONFIG_ERROR;
+    return r;
 }
 
 /* ---- describing -------------------------------------------------------- */

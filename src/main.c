@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
     }
     vast_init();
     metrics_init(accounting_metric_names());
-    cors_configure(cfg.cors_origin);
+    cors_configure(cfg.cors_origin, cfg.cors_credentials);
     backend_log_open(cfg.error_log, cfg.vast_url);
     if (!access_log_open(cfg.access_log)) return 1;
     unsigned n_workers;

@@ -117,10 +117,16 @@ static enum form_status parse_pair(char *pair, size_t len, struct params *p) {
     long value_out = url_decode(value, value_len);
     if (key_out < 0 || value_out < 0) return FORM_BAD_ESCAPE;
 
-    int id = lookup_param(pair, (size_t)key_out);
-    if (id >= 0 && value_out > 0 && p->v[id].data == NULL) {
+    return params_add(p, pair, (size_t)key_out, value, (size_t)value_out);
+}
+
+enum form_status params_add(struct params *p, const char *key, size_t key_len, char *value,
+                            size_t value_len) {
+    if (++p->pairs > PARAMS_MAX_PAIRS) return FORM_TOO_MANY;
+    int id = lookup_param(key, key_len);
+    if (id >= 0 && value_len > 0 && p->v[id].data == NULL) {
         p->v[id].data = value;
-        p->v[id].len = (size_t)value_out;
+        p->v[id].len = value_len;
         p->v[id].order = p->pairs;
     }
     return FORM_OK;
@@ -132,7 +138,8 @@ enum form_status form_parse(char *in, size_t len, struct params *p) {
         char *amp = memchr(in + start, '&', len - start);
         size_t end = amp ? (size_t)(amp - in) : len;
         if (end > start) {
-            if (++p->pairs > PARAMS_MAX_PAIRS) return FORM_TOO_MANY;
+            /* Counted before decoding, so the 65th pair is refused as such. */
+            if (p->pairs >= PARAMS_MAX_PAIRS) return FORM_TOO_MANY;
             enum form_status st = parse_pair(in + start, end - start, p);
             if (st != FORM_OK) return st;
         }

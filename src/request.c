@@ -22,9 +22,23 @@
  * The only allocation per request is the request itself (with its query
  * string inline); responses for the common answers are built once.
  *
+ * Parameters come from the query string, then, except on GET and HEAD,
+ * from the body: a form (application/x-www-form-urlencoded, or text/plain
+ * holding one, as navigator.sendBeacon sends it) or a flat JSON object
+ * (jsonbody.h). The body of a GET or HEAD is read (within the size cap)
+ * and ignored, as the Flask service ignored it: Postman users leave a raw
+ * body behind on their GETs.
+ *
  * Every response is counted (server_count_response) and, with --access-log,
  * logged when it is queued; CORS headers (cors.h) are added to every
  * response here, and preflights answered here, so no endpoint sees either.
+ * In CORS's echo mode the request's variant (its listed Origin) is found
+ * once, with the headers; responses built for the request get the
+ * variant's headers when sent, and shared ones are prebuilt per variant
+ * (request_reply_success_fetched): a shared response is never changed
+ * once built, since every thread sends it. Per-origin copies cost memory
+ * only for the one shared JSON answer, and keep the hot path free of any
+ * per-request allocation.
  *
  * Everything about one request happens on one worker thread (ioloop.h).
  * Shutdown uses two atomics: `awaiting` counts suspended requests, and
@@ -47,6 +61,7 @@
 #include "cors.h"
 #include "headcheck.h"
 #include "json.h"
+#include "jsonbody.h"
 #include "log.h"
 #include "routing.h"
 #include "server.h"
@@ -59,7 +74,13 @@ static atomic_int awaiting;
 static atomic_bool draining;
 
 #define SUCCESS_FETCHED "{\"success\": true, \"message\": \"Successfully fetched\"}"
-static struct MHD_Response *success_fetched;
+/* [0]: without a CORS variant; [v]: with CORS variant v (echo mode). */
+static struct MHD_Response *success_fetched[1 + CORS_ORIGINS_MAX];
+
+const struct http_header response_no_store[] = {
+    {MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+    {NULL, NULL},
+};
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -108,13 +129,13 @@ void request_reply_json(struct request *req, unsigned status, struct buf *body) 
     request_reply_body(req, status, "application/json", body);
 }
 
-/* The body sizes of the shared responses, for the access log. */
-static size_t shared_bytes(const struct MHD_Response *r) {
-    return r == success_fetched ? sizeof(SUCCESS_FETCHED) - 1 : 0;
+void request_reply_shared(struct request *req, unsigned status, struct MHD_Response *r) {
+    set_response(req, status, r, true, 0);
 }
 
-void request_reply_shared(struct request *req, unsigned status, struct MHD_Response *r) {
-    set_response(req, status, r, true, shared_bytes(r));
+void request_reply_success_fetched(struct request *req) {
+    set_response(req, MHD_HTTP_OK, success_fetched[req->cors_variant], true,
+                 sizeof(SUCCESS_FETCHED) - 1);
 }
 
 void request_reply_error(struct request *req, unsigned status, const char *message) {
@@ -160,14 +181,15 @@ struct MHD_Response *response_new_static(const void *data, size_t len, const cha
     return NULL;
 }
 
-struct MHD_Response *response_success_fetched(void) {
-    return success_fetched;
-}
-
-static struct MHD_Response *static_json(const char *body) {
-    struct MHD_Response *r = response_new_static(body, strlen(body), "application/json", NULL);
-    if (r != NULL) cors_add_headers(r);
-    return r;
+/* A shared JSON answer of an endpoint that sends `headers`, for CORS
+ * variant `variant` (0: none). */
+static struct MHD_Response *static_json(const char *body, const struct http_header *headers,
+                                        size_t variant) {
+    struct MHD_Response *r = response_new_static(body, strlen(body), "application/json",
+                                                 headers);
+    if (r != NULL && cors_add_headers(r) && cors_add_variant_headers(r, variant)) return r;
+    if (r != NULL) MHD_destroy_response(r);
+    return NULL;
 }
 
 /* ---- awaiting Redis or the upstream ----------------------------------- */
@@ -235,24 +257,30 @@ void request_await_fetch(struct request *req, request_fn *finish) {
 
 /* ---- parsing and checking ---------------------------------------------- */
 
-static bool is_form(struct MHD_Connection *conn) {
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
-    static const char form[] = "application/x-www-form-urlencoded";
-    return type != NULL && strncasecmp(type, form, sizeof(form) - 1) == 0
-        && (type[sizeof(form) - 1] == '\0' || type[sizeof(form) - 1] == ';');
+/* True if the Content-Type `type` is the media type `want`, whatever
+ * parameters (such as charset) follow it (strchr finds the terminator
+ * too: an exact match). */
+static bool media_type_is(const char *type, const char *want) {
+    size_t n = strlen(want);
+    return strncasecmp(type, want, n) == 0 && strchr(" \t;", type[n]) != NULL;
 }
 
-static bool parse_params(struct request *req) {
-    enum form_status st = form_parse(req->query, req->query_len, &req->params);
-    if (st == FORM_OK && req->body.len > 0) {
-        if (!is_form(req->conn)) {
-            request_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                "a request body must be application/x-www-form-urlencoded");
-            return false;
-        }
-        st = form_parse(req->body.data, req->body.len, &req->params);
-    }
+enum body_type { BODY_FORM, BODY_JSON, BODY_OTHER };
+
+/* text/plain is read as a form: it is what navigator.sendBeacon sends for a
+ * string, and the one body type a page may send cross-origin without a
+ * preflight besides the form itself. */
+static enum body_type body_type(struct MHD_Connection *conn) {
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (type == NULL) return BODY_OTHER;
+    if (media_type_is(type, "application/x-www-form-urlencoded")
+        || media_type_is(type, "text/plain"))
+        return BODY_FORM;
+    return media_type_is(type, "application/json") ? BODY_JSON : BODY_OTHER;
+}
+
+static bool form_parsed(struct request *req, enum form_status st) {
     if (st == FORM_BAD_ESCAPE) {
         request_reply_error(req, MHD_HTTP_BAD_REQUEST,
                             "malformed percent-encoding: '%' must be followed by two hex digits");
@@ -263,6 +291,38 @@ static bool parse_params(struct request *req) {
         return false;
     }
     return true;
+}
+
+static bool parse_json_body(struct request *req) {
+    size_t at;
+    enum jsonbody_status st = jsonbody_parse(req->body.data, req->body.len, &req->params, &at);
+    if (st == JSONBODY_OK) return true;
+    struct buf msg;
+    char storage[192];
+    buf_init_static(&msg, storage, sizeof(storage));
+    jsonbody_message(st, at, &msg);
+    request_reply_error(req, MHD_HTTP_BAD_REQUEST, msg.failed ? "bad JSON body" : msg.data);
+    buf_free(&msg);
+    return false;
+}
+
+static bool parse_body(struct request *req) {
+    switch (body_type(req->conn)) {
+    case BODY_FORM: return form_parsed(req, form_parse(req->body.data, req->body.len, &req->params));
+    case BODY_JSON: return parse_json_body(req);
+    case BODY_OTHER: break;
+    }
+    request_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                        "a request body must be application/x-www-form-urlencoded, "
+                        "application/json or text/plain");
+    return false;
+}
+
+static bool parse_params(struct request *req) {
+    enum form_status st = form_parse(req->query, req->query_len, &req->params);
+    bool body_read = req->body.len > 0 && !(req->method & (METHOD_GET | METHOD_HEAD));
+    if (st == FORM_OK && body_read) return parse_body(req);
+    return form_parsed(req, st);
 }
 
 static uint32_t present_params(const struct params *p) {
@@ -382,6 +442,9 @@ static void route(struct request *req, const char *url, const char *method,
     if (lacks_host(req->conn, version))
         reject(req, MHD_HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
     req->method = server_method(method);
+    if (cors_variants() > 0)
+        req->cors_variant = cors_variant_of(MHD_lookup_connection_value(
+            req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN));
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
         reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", printable(url));
@@ -485,9 +548,12 @@ static enum MHD_Result send_response(struct request *req, const char *method, co
     if (req->response == NULL) return MHD_NO; /* out of memory: drop the connection */
     if (req->close_after && !req->response_shared)
         MHD_add_response_header(req->response, MHD_HTTP_HEADER_CONNECTION, "close");
-    /* Shared responses were built with their endpoint's headers. */
-    if (req->ep != NULL && !req->response_shared
-        && !response_add_headers(req->response, req->ep->headers)) {
+    /* Shared responses were built with their endpoint's headers, and their
+     * CORS variant. */
+    bool headers_added = req->response_shared
+        || ((req->ep == NULL || response_add_headers(req->response, req->ep->headers))
+            && cors_add_variant_headers(req->response, req->cors_variant));
+    if (!headers_added) {
         MHD_destroy_response(req->response);
         req->response = NULL;
         return MHD_NO;
@@ -561,8 +627,10 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 /* ---- set-up and shutdown ----------------------------------------------- */
 
 bool request_pipeline_init(void) {
-    success_fetched = static_json(SUCCESS_FETCHED);
-    if (success_fetched == NULL) return false;
+    for (size_t v = 0; v <= cors_variants(); v++) {
+        success_fetched[v] = static_json(SUCCESS_FETCHED, response_no_store, v);
+        if (success_fetched[v] == NULL) return false;
+    }
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
         if ((*ep)->init != NULL && !(*ep)->init()) {
             log_error("start-up: %s could not be set up", (*ep)->path);
@@ -585,6 +653,8 @@ void request_pipeline_free(void) {
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
         if ((*ep)->cleanup != NULL) (*ep)->cleanup();
     }
-    if (success_fetched) MHD_destroy_response(success_fetched);
-    success_fetched = NULL;
+    for (size_t v = 0; v <= CORS_ORIGINS_MAX; v++) {
+        if (success_fetched[v] != NULL) MHD_destroy_response(success_fetched[v]);
+        success_fetched[v] = NULL;
+    }
 }

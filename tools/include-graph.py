@@ -30,7 +30,7 @@ LAYERS = [
     ("domain", ["events", "stats", "stats_range", "dimension", "keys", "upstream", "vast",
                 "backend_log", "import_flask", "flask_layout"]),
     ("store", ["store", "combine", "batch"]),
-    ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "params", "utf8", "day",
+    ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params", "utf8", "day",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 

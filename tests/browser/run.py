@@ -9,16 +9,20 @@
 PYTHONPATH.) Starts a private Redis, the mock upstream and adstats (the
 test harness, tests/harness, which stops them whatever happens), sends
 events through the API, then runs the Node side (dashboard.test.mjs or screenshot.mjs), which
-drives Debian's Chromium with playwright-core against that adstats.
+drives Debian's Chromium with playwright-core against that adstats. The
+tests then run player.test.mjs: a second adstats with CORS for a player's
+origin, and player.html served from that origin and from one not listed.
 Everything listens on 127.0.0.1 only; the number of requests is fixed.
 """
 
 import argparse
 import datetime
+import http.server
 import os
 import random
 import subprocess
 import sys
+import threading
 
 import harness  # installs its clean-up hooks
 
@@ -126,6 +130,51 @@ def run_node(script, base_url, extra_env=None):
         return 1
 
 
+# ---- a player's page on other origins -----------------------------------------
+
+class PlayerPage(http.server.BaseHTTPRequestHandler):
+    """Serves player.html, and nothing else."""
+
+    def do_GET(self):
+        if self.path != "/player.html":
+            self.send_error(404)
+            return
+        with open(os.path.join(HERE, "player.html"), "rb") as f:
+            body = f.read()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def run_player_tests(stack):
+    """player.test.mjs: the page at http://localhost:P (an origin the CORS
+    adstats lists, with another) and at http://127.0.0.1:P (one it does
+    not: same server, another origin)."""
+    pages = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), PlayerPage)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    try:
+        port = pages.server_address[1]
+        player = "http://localhost:%d" % port
+        cors = stack.start_adstats(["--cors-origin", "https://other-player.example," + player,
+                                    "--cors-credentials", "1"])
+        code = run_node("player.test.mjs", "http://%s:%d" % (harness.LOOPBACK, cors.port),
+                        {"PLAYER_URL": player + "/player.html",
+                         "STRANGER_URL": "http://%s:%d/player.html" % (harness.LOOPBACK, port)})
+        report = cors.sanitizer_report()
+        if report:
+            print("browser: the CORS adstats reported:\n" + report, file=sys.stderr)
+            code = code or 1
+        return code
+    finally:
+        pages.shutdown()
+        pages.server_close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--demo", action="store_true",
@@ -142,6 +191,7 @@ def main():
         else:
             seed_test(stack.adstats)
             code = run_node("dashboard.test.mjs", base_url)
+            code = run_player_tests(stack) or code
         report = stack.adstats.sanitizer_report()
         if report:
             print("browser: adstats reported:\n" + report, file=sys.stderr)

@@ -12,10 +12,11 @@ stop_clean).
 import http.client
 import json
 import os
+import re
 
 from .http import HTTPClient, request
 from .ports import LOOPBACK, free_port
-from .procs import (START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, binary, make_tmpdir,
+from .procs import (REPO, START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, binary, make_tmpdir,
                     read_text, remove_tmpdir, wait_until)
 
 # Where nothing listens (the discard port): for an adstats a test starts
@@ -42,11 +43,16 @@ def sanitizer_report(text):
     return None
 
 
+def setting_env_names():
+    """The environment variable of every setting, read from the settings
+    table in src/config.c, so that a new setting is cleared too."""
+    with open(os.path.join(REPO, "src", "config.c"), encoding="utf-8") as f:
+        return frozenset(re.findall(r'_SETTING\(\s*"[^"]+",\s*"([A-Z0-9_]+)"', f.read()))
+
+
 def clean_env(**extra):
     """The process environment without any adstats setting, plus `extra`."""
-    names = ("PORT", "BIND", "THREADS", "MAX_CONNECTIONS", "IDLE_TIMEOUT_S", "REDIS_URL",
-             "REDIS_TIMEOUT_MS", "VAST_URL", "VAST_TIMEOUT_MS", "VAST_LIMIT", "VAST_MAX_BYTES",
-             "BACKEND_ERROR_LOG", "DRAIN_MS", "LOG_LEVEL", "ACCESS_LOG", "CORS_ORIGIN")
+    names = setting_env_names()
     env = {k: v for k, v in os.environ.items() if k not in names}
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -515,12 +515,13 @@ class MethodPathAndSizeTests(StackTestCase):
         self.assertJSON(self.app.get("/impression", query), 200)
         self.assertEqual(self.counters("u", user), {"imp": 1})
 
-    def test_415_for_a_body_that_is_not_a_form(self):
+    def test_415_for_a_body_of_another_type(self):
+        # Forms, JSON and text/plain are accepted (test_interop_http.py).
         user, sdk = unique(), unique_version()
         before = self.redis.dbsize()
         body = json.dumps(dict(event_params(user, sdk))).encode()
         resp = self.app.request("POST", "/impression", body=body,
-                                headers={"Content-Type": "application/json"})
+                                headers={"Content-Type": "application/xml"})
         self.assertError(resp, 415)
         self.assertEqual(self.redis.dbsize(), before)
 

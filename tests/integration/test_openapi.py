@@ -26,6 +26,9 @@ ROOT = REPO
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options")
 ADMIN_TOKEN = "openapi-examples-token"
 FORM = "application/x-www-form-urlencoded"
+# How a requestBody example of each media type is sent.
+BODY_TYPES = {FORM: urllib.parse.urlencode, "application/json": json.dumps,
+              "text/plain": str}
 
 
 def load_spec(tmpdir):
@@ -60,12 +63,15 @@ class Case:
             for p in op.get("parameters", []):
                 if p["in"] == "query" and name in p.get("examples", {}):
                     self.params[p["name"]] = p["examples"][name]["value"]
-            media = op.get("requestBody", {}).get("content", {}).get(FORM, {})
-            body_example = media.get("examples", {}).get(name)
-            if body_example is not None:
-                self.body = urllib.parse.urlencode(body_example["value"])
-                self.headers["Content-Type"] = FORM
+            content = op.get("requestBody", {}).get("content", {})
+            for media_type in BODY_TYPES:  # the first type with an example of that name
+                body_example = content.get(media_type, {}).get("examples", {}).get(name)
+                if body_example is None:
+                    continue
+                self.body = BODY_TYPES[media_type](body_example["value"])
+                self.headers["Content-Type"] = media_type
                 extra.update(body_example.get("x-request") or {})
+                break
         self.apply(extra)
 
     def apply(self, extra):

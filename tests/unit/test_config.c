@@ -25,13 +25,14 @@ static const char *const env_names[] = {
     "PORT", "BIND", "THREADS", "MAX_CONNECTIONS", "IDLE_TIMEOUT_S", "REDIS_URL",
     "REDIS_TIMEOUT_MS", "VAST_URL", "VAST_TIMEOUT_MS", "VAST_LIMIT", "VAST_MAX_BYTES",
     "BACKEND_ERROR_LOG", "DRAIN_MS", "LOG_LEVEL", "ACCESS_LOG", "CORS_ORIGIN",
+    "CORS_CREDENTIALS",
 };
 
 static const char *const flag_names[] = {
     "--port", "--bind", "--threads", "--max-connections", "--idle-timeout-s", "--redis-url",
     "--redis-timeout-ms", "--vast-url", "--vast-timeout-ms", "--vast-limit",
     "--vast-max-bytes", "--error-log", "--drain-ms", "--log-level", "--access-log",
-    "--cors-origin",
+    "--cors-origin", "--cors-credentials",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -671,6 +672,28 @@ static void test_describe_without_password(void **state) {
     run_free(&r);
 }
 
+/* ---- settings that depend on each other ---------------------------------- */
+
+static void test_cors_credentials_with_a_wildcard_is_error(void **state) {
+    (void)state;
+    expect_error(NULL, ARGS("--cors-origin", "*", "--cors-credentials", "1"),
+                 "adstats: --cors-credentials needs the origins listed in --cors-origin: "
+                 "browsers refuse credentials with *\n");
+    setenv("CORS_CREDENTIALS", "1", 1);
+    expect_error(NULL, ARGS("--cors-origin=*"),
+                 "adstats: --cors-credentials needs the origins listed in --cors-origin: "
+                 "browsers refuse credentials with *\n");
+    struct run r;
+    load(&r, NULL, ARGS("--cors-origin", "https://a.example,http://localhost:8080"));
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_int_equal(r.cfg.cors_credentials, 1);
+    assert_string_equal(r.cfg.cors_origin, "https://a.example,http://localhost:8080");
+    run_free(&r);
+    expect_error(NULL, ARGS("--cors-credentials", "yes"),
+                 "adstats: command line: --cors-credentials must be a whole number from 0 to 1, "
+                 "got \"yes\"\n");
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -717,6 +740,7 @@ int main(void) {
         TEST(test_redis_url_too_long_host_rejected),
         TEST(test_describe_masks_password),
         TEST(test_describe_without_password),
+        TEST(test_cors_credentials_with_a_wildcard_is_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

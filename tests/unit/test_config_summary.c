@@ -96,11 +96,18 @@ static void test_upstream_url_secrets_are_masked(void **state) {
 
 static void test_cors_origins(void **state) {
     (void)state;
-    const char *good[] = {"", "*", "https://app.example.com", "http://localhost:3000"};
+    const char *good[] = {"", "*", "https://app.example.com", "http://localhost:3000",
+                          "https://a.example,https://b.example", "https://a.example , http://b:81"};
     const char *bad[] = {"app.example.com", "https://", "https://a.example/", "https://a b",
-                         "ftp://a.example", "https://a.example,https://b.example", "**"};
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) assert_true(cors_origin_valid(good[i]));
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) assert_false(cors_origin_valid(bad[i]));
+                         "ftp://a.example", "**", "*,https://a.example", "https://a.example,",
+                         ",https://a.example", "https://a.example,,https://b.example"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) assert_true(cors_origins_valid(good[i]));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) assert_false(cors_origins_valid(bad[i]));
+    char many[17 * 24] = "";
+    for (int i = 0; i < 17; i++) sprintf(many + strlen(many), "%shttp://h%d.example", i ? "," : "", i);
+    assert_false(cors_origins_valid(many));
+    many[strrchr(many, ',') - many] = '\0';
+    assert_true(cors_origins_valid(many));
 
     struct config cfg;
     char err[256] = "";

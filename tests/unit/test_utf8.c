@@ -1,7 +1,8 @@
 /* test_utf8.c -- unit tests for utf8_decode: the first and last code point
  * of every sequence length is accepted with the right length and value;
  * overlong forms, surrogates, code points above U+10FFFF, stray
- * continuation bytes, bad lead bytes and truncated sequences are rejected. */
+ * continuation bytes, bad lead bytes and truncated sequences are rejected;
+ * utf8_encode writes what utf8_decode reads back, at every length boundary. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +112,19 @@ static void test_bad_lead_bytes_rejected(void **state) {
     expect_bad("\xFF", 1);
 }
 
+static void test_encode_round_trips(void **state) {
+    (void)state;
+    const uint32_t cps[] = {0, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF};
+    const size_t lens[] = {1, 1, 2, 2, 3, 3, 3, 3, 4, 4};
+    for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+        unsigned char out[4];
+        uint32_t back = 0xFFFFFFFF;
+        assert_int_equal(utf8_encode(cps[i], out), lens[i]);
+        assert_int_equal(utf8_decode(out, lens[i], &back), lens[i]);
+        assert_int_equal(back, cps[i]);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ascii_is_one_byte),
@@ -121,6 +135,7 @@ int main(void) {
         cmocka_unit_test(test_above_max_code_point_rejected),
         cmocka_unit_test(test_overlong_forms_rejected),
         cmocka_unit_test(test_surrogates_rejected),
+        cmocka_unit_test(test_encode_round_trips),
         cmocka_unit_test(test_truncated_sequences_rejected),
         cmocka_unit_test(test_bad_continuation_bytes_rejected),
         cmocka_unit_test(test_bad_lead_bytes_rejected),
