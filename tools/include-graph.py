@@ -27,10 +27,11 @@ LAYERS = [
     ("endpoints", ["endpoints/*"]),
     ("pipeline", ["request", "count", "endpoint", "routing", "accounting", "server", "acceptor",
                   "headcheck", "connections", "ioloop", "admin", "access_log"]),
-    ("domain", ["events", "stats", "stats_range", "dimension", "keys", "upstream", "vast",
-                "backend_log", "import_flask", "flask_layout"]),
+    ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast",
+                "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout"]),
     ("store", ["store", "combine", "batch"]),
-    ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params", "utf8", "day",
+    ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
+                   "dimension", "utf8", "day",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 
