@@ -89,16 +89,21 @@ static const char *const impression_commands[] = {
     "ZINCRBY as:p:top:imp 1 ios",
 };
 
+/* alice's impression (impression_commands) built into `b` at `ms`. */
+static void alice_impression(struct parsed *r, struct store_batch *b, long long ms) {
+    parse(r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
+    store_batch_init(b, NULL, NULL);
+    event_add_commands(b, EVENT_IMPRESSION, &r->p, ms);
+}
+
 /* Once this worker has set a day key's expiry, the next event leaves it
  * out: counters, session ids and top lists only. */
 static void test_expireat_once_per_worker(void **state) {
     (void)state;
     configure(400, "");
     struct parsed r;
-    parse(&r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
     struct store_batch b;
-    store_batch_init(&b, NULL, NULL);
-    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
+    alice_impression(&r, &b, NOW_MS);
     assert_int_equal(b.n_cmds, 25);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + 1000);
@@ -117,10 +122,8 @@ static void test_user_sessions_setting(void **state) {
     configure(400, "");
     dimension_keep_sessions(1u << DIM_USER);
     struct parsed r;
-    parse(&r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
     struct store_batch b;
-    store_batch_init(&b, NULL, NULL);
-    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
+    alice_impression(&r, &b, NOW_MS);
     assert_string_equal(command(&b, 3), "PFADD as:u:h:alice s1");
     assert_string_equal(command(&b, 4), "PFADD as:u:h20250102:alice s1");
     assert_string_equal(command(&b, 5), "EXPIREAT as:u:h20250102:alice 1770422400");
@@ -133,10 +136,8 @@ static void test_impression_commands(void **state) {
     (void)state;
     configure(400, "");
     struct parsed r;
-    parse(&r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
     struct store_batch b;
-    store_batch_init(&b, NULL, NULL);
-    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
+    alice_impression(&r, &b, NOW_MS);
     assert_false(b.overflow);
     size_t n = sizeof(impression_commands) / sizeof(impression_commands[0]);
     assert_int_equal(b.n_cmds, n);
