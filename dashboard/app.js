@@ -40,6 +40,7 @@ const state = {
   running: false,
   pending: false,
   lastTotals: null,
+  sessions: {}, // dimension -> do its top-list rows carry unique_sessions?
   chartSeries: [],
   chartLabel: '',
   errors: [],
@@ -223,7 +224,7 @@ async function refreshSearch() {
     return;
   }
   const kinds = VERSION_LIKE.test(q) ? ['sdk', 'username'] : ['username'];
-  const answers = await Promise.all(kinds.map((k) => stats(k, q)));
+  const answers = await Promise.all(kinds.map((k) => stats(k, q, state.sessions[k] !== false)));
   if (q !== state.query) return; // a newer search has started
   const cards = [];
   const messages = [];
@@ -264,7 +265,11 @@ async function refresh() {
     if (byImpressions.ok && byRequests.ok) {
       renderTotals(platforms, byImpressions.rows.length >= TOP_MAX || byRequests.rows.length >= TOP_MAX);
     }
-    others.forEach((d, i) => renderDimension(d, tables[i], TABLE_LIMIT));
+    others.forEach((d, i) => {
+      const rows = tables[i].ok ? tables[i].rows : [];
+      if (rows.length > 0) state.sessions[d] = Object.hasOwn(rows[0], 'unique_sessions');
+      renderDimension(d, tables[i], TABLE_LIMIT);
+    });
     renderDimension('platform', state.rank === 'impressions' ? byImpressions : byRequests, TOP_MAX);
     await Promise.all([refreshChart(platforms), refreshSearch()]);
     const time = new Date().toLocaleTimeString('en-GB');

@@ -41,6 +41,8 @@ const percent = new Intl.NumberFormat('en-US', {style: 'percent', minimumFractio
                                                 maximumFractionDigits: 1});
 const compact = new Intl.NumberFormat('en-US', {notation: 'compact', maximumFractionDigits: 1});
 
-export const formatCount = (n) => integer.format(n);
+// A count the server did not give (unique sessions of a dimension that
+// --sessions-dimensions leaves out, by default users) shows as a dash.
+export const formatCount = (n) => (Number.isFinite(n) ? integer.format(n) : '\u2013');
 export const formatRate = (r) => percent.format(r);
 export const formatAxis = (n) => compact.format(n);

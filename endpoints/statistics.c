@@ -7,7 +7,8 @@
  * in the Flask service. Without any, the 400 names only username and sdk,
  * byte for byte the Flask message (country and platform are documented
  * instead). Optional:
- *   unique_sessions=1  adds "unique_sessions" (a HyperLogLog estimate)
+ *   unique_sessions=1  adds "unique_sessions" (a HyperLogLog estimate); a
+ *                      400 for a dimension --sessions-dimensions leaves out
  *   no_fills=1         adds "no_fills": ad requests the upstream had no ad
  *                      for (fill_rate stays impressions / ad_requests)
  *   from=, to=         restrict the counts to those UTC days (inclusive)
@@ -227,6 +228,15 @@ static void handle_statistics(struct request *req) {
     }
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
+    if (params_flag(&req->params, PARAM_UNIQUE_SESSIONS) && !dimension_has_sessions(dim)) {
+        char message[200];
+        snprintf(message, sizeof(message),
+                 "unique_sessions is not counted for %s on this server: it counts them only "
+                 "for the dimensions of --sessions-dimensions (SESSIONS_DIMENSIONS)",
+                 dimension_spec(dim)->name);
+        request_reply_error(req, MHD_HTTP_BAD_REQUEST, message);
+        return;
+    }
     bool ranged = params_any(&req->params, RANGE_PARAMS);
     if (ranged) read_range(req, dim, who);
     else read_total(req, dim, who);

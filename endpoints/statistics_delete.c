@@ -21,9 +21,12 @@
     (PARAM_BIT(PARAM_FROM) | PARAM_BIT(PARAM_TO) | PARAM_BIT(PARAM_INTERVAL) \
      | PARAM_BIT(PARAM_UNIQUE_SESSIONS) | PARAM_BIT(PARAM_NO_FILLS))
 
+/* Each reply counts at most one: a key (DEL), a top-list member (ZREM), or
+ * a day's counters of the value (HDEL of its day-bucket fields), as when
+ * those were a key of their own (keys.h, layout 1). */
 static void count_deleted(struct store_batch *b, size_t index, const redisReply *reply) {
     (void)index;
-    if (reply->type == REDIS_REPLY_INTEGER) request_of_batch(b)->values[0] += reply->integer;
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) request_of_batch(b)->values[0]++;
 }
 
 static void deleted(struct request *req) {
@@ -60,7 +63,7 @@ void statistics_delete(struct request *req) {
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
     size_t cmds = event_forget_cmds();
-    if (!store_batch_init_large(&req->batch, cmds, cmds * 3, cmds * KEY_MAX, count_deleted,
+    if (!store_batch_init_large(&req->batch, cmds, cmds * 4, cmds * 2 * KEY_MAX, count_deleted,
                                 NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;

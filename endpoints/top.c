@@ -8,7 +8,8 @@
  * value listed. Values with equal counts come in reverse byte order, as
  * Redis orders them. Answers {"success": true, "dimension": D,
  * "metric": M, "top": [{"value": V, "impressions": I, "ad_requests": R,
- * "fill_rate": F, "unique_sessions": U}, ...]}. */
+ * "fill_rate": F, "unique_sessions": U}, ...]}, without "unique_sessions"
+ * for a dimension that --sessions-dimensions leaves out (dimension.h). */
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,8 @@ static void reply_list(struct request *req, const struct top_list *t) {
         buf_append_str(&body, i == 0 ? "{\"value\": " : ", {\"value\": ");
         json_append_string(&body, t->rows[i].value, t->rows[i].len);
         buf_append_str(&body, ", ");
-        stats_append_members(&body, &t->rows[i].counts, STATS_SESSIONS);
+        stats_append_members(&body, &t->rows[i].counts,
+                             dimension_has_sessions(t->dim) ? STATS_SESSIONS : 0);
         buf_append_char(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -69,7 +71,7 @@ static bool store_ok(struct request *req) {
 
 static void row_reply(struct store_batch *b, size_t index, const redisReply *reply) {
     struct top_list *t = request_of_batch(b)->scratch;
-    size_t per = STATS_TOTAL_CMDS(true);
+    size_t per = STATS_TOTAL_CMDS(dimension_has_sessions(t->dim));
     stats_read_total(&t->rows[index / per].counts, index % per, reply);
 }
 
@@ -79,14 +81,15 @@ static void rows_read(struct request *req) {
 
 static void read_rows(struct request *req) {
     struct top_list *t = req->scratch;
-    size_t cmds = t->n * STATS_TOTAL_CMDS(true);
+    bool sessions = dimension_has_sessions(t->dim);
+    size_t cmds = t->n * STATS_TOTAL_CMDS(sessions);
     if (!store_batch_init_large(&req->batch, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX,
                                 row_reply, NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     for (size_t i = 0; i < t->n; i++)
-        stats_add_totals(&req->batch, t->dim, t->rows[i].value, t->rows[i].len, true);
+        stats_add_totals(&req->batch, t->dim, t->rows[i].value, t->rows[i].len, sessions);
     request_await_store(req, rows_read);
 }
 

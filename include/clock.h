@@ -20,6 +20,13 @@ void clock_freeze(long long epoch_s);
 long long clock_now_ms(void);
 long clock_today(void);
 
+/* An instant of this clock (epoch s) on Redis' clock, the real one, for an
+ * EXPIREAT: the same instant, unless --now froze this clock, which shifts
+ * it by how far the frozen clock lags the real one at freezing -- so that
+ * what a test counts "in 2025" expires as long after the real now as it
+ * would have after the frozen one, instead of at once. */
+long long clock_redis_s(long long epoch_s);
+
 /* Microseconds on CLOCK_MONOTONIC, for durations only. */
 long long clock_monotonic_us(void);
 

@@ -46,6 +46,7 @@ struct config {
     long events_maxlen;
     char admin_token[256];    /* empty: admin endpoints answer 403 */
     char now[32];             /* testing only: frozen clock; empty: real time */
+    char sessions_dimensions[64]; /* dimensions with session HyperLogLogs, "sdk,country" */
 };
 
 enum config_result {

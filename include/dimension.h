@@ -56,6 +56,17 @@ bool dimension_by_name(const char *name, size_t len, enum dimension *dim);
      | PARAM_BIT(PARAM_PLATFORM))
 const struct param_value *dimension_filter(const struct params *p, enum dimension *dim);
 
+/* Which dimensions keep unique-session HyperLogLogs (--sessions-dimensions,
+ * docs/ANALYTICS.md says why users keep none by default). A set is a bit
+ * per dimension, (1u << dim). dimension_parse_set reads a comma-separated
+ * list of dimension names ("sdk,country,platform", "" for none); false if
+ * a name is unknown. dimension_keep_sessions is called once at start-up,
+ * before any thread runs; dimension_has_sessions is read-only after. */
+#define DIMENSION_SESSIONS_DEFAULT "sdk,country,platform"
+bool dimension_parse_set(const char *text, unsigned *set);
+void dimension_keep_sessions(unsigned set);
+bool dimension_has_sessions(enum dimension dim);
+
 /* "impressions" / "ad_requests": the metric's name in the API. */
 const char *metric_name(enum metric m);
 bool metric_by_name(const char *name, size_t len, enum metric *m);

@@ -1,22 +1,33 @@
-/* events.h -- what counting one event writes to Redis.
+/* events.h -- what counting one event writes to Redis (layout 2, keys.h).
  *
  * An event (an ad request or an impression) is counted in each of its
  * dimensions (dimension.h): its user, SDK version, country and platform.
- * Per dimension value, with one command each (keys.h names the keys):
+ * Per dimension value, with one single-key command each:
  *
- *   HINCRBY  all-time counters               the event type's field, +1
- *   HINCRBY  today's counters                the same
- *   EXPIRE   today's counters                --retention-days
- *   PFADD    all-time session HyperLogLog    the session_id
- *   PFADD    today's session HyperLogLog     the session_id
- *   EXPIRE   today's session HyperLogLog     --retention-days
- *   ZINCRBY  the dimension's top list        the value, +1
+ *   HINCRBY  all-time counters            as:<d>:t:<v>       the event type's field, +1
+ *   HINCRBY  today's day bucket           as:<d>:d<day>:b<n> field i:<v> (or r:<v>), +1
+ *   PFADD    all-time session HyperLogLog as:<d>:h:<v>       the session_id   } only the
+ *   PFADD    today's session HyperLogLog  as:<d>:h<day>:<v>  the session_id   } dimensions of
+ *                                                                               --sessions-dimensions
+ *   ZINCRBY  the dimension's top list     as:<d>:top:imp     the value, +1
  *
- * then, if --events-stream is set, one XADD of the whole event, and if the
- * event carries an event_id, the SET that records it as counted. That is 28
- * to 30 single-key commands, all in one batch, so an event costs one round
- * trip, and every command is one a sharding proxy (twemproxy) can route
- * (XADD aside: see docs/ANALYTICS.md). Nothing here allocates.
+ * and an `EXPIREAT <day key> <end of day + --retention-days>` of the day
+ * bucket and the day HyperLogLog only when this worker has not sent it yet
+ * (expiry_cache.h: once per key and worker, again after 10 minutes). Per
+ * event, after the four dimensions: an XADD of the whole event if
+ * --events-stream is set, and the SET that records its event_id if it has
+ * one. With the default --sessions-dimensions (sdk,country,platform) that
+ * is 3 commands for the user (HINCRBY x2, ZINCRBY), 5 for each other value,
+ * 18 in all, plus up to 7 EXPIREATs (25) and the XADD and SET: 18 to 27,
+ * all in one batch and one round trip, every command one a sharding proxy
+ * (twemproxy) can route (XADD aside: see docs/ANALYTICS.md). Nothing here
+ * allocates.
+ *
+ * A new user costs no key of its own beyond its all-time hash: its day is a
+ * field of a bucket hash that exists anyway, and it has no HyperLogLogs by
+ * default. Its commands are those three, its all-time hash and its top-list
+ * members are new; the shared SDK, country and platform commands merge
+ * across the events of a loop turn (combine.h).
  *
  * Event ids (retries): before counting an event that carries an event_id,
  * a first round trip claims the id with `SET as:e:<t>:<id> 1 NX PX <ms>`;
@@ -28,13 +39,18 @@
  * batch adds the no-fill to the same hashes, per dimension value:
  *
  *   HINCRBY  all-time counters   nof, +1
- *   HINCRBY  that day's counters nof, +1
- *   EXPIRE   that day's counters --retention-days
+ *   HINCRBY  that day's bucket   field n:<v>, +1
+ *   EXPIREAT that day's bucket   (only if this worker has not set it)
  *
- * 12 commands, one round trip. The day is the ad request's, so that a day's
- * no-fills never outnumber its ad requests. A no-fill has no top list, no
- * session count and no stream entry: it is an outcome of an ad request,
- * which was counted (and streamed) already. */
+ * 8 to 12 commands, one round trip. The day is the ad request's, so that a
+ * day's no-fills never outnumber its ad requests. A no-fill has no top
+ * list, no session count and no stream entry: it is an outcome of an ad
+ * request, which was counted (and streamed) already.
+ *
+ * Forgetting a value (DELETE /statistics, event_add_forget): DEL of its
+ * all-time hash and HyperLogLog, ZREM from both top lists, and per day of
+ * the retention window an HDEL of its bucket fields, a DEL of layout 1's
+ * day hash and a DEL of the day HyperLogLog. */
 #ifndef ADSTATS_EVENTS_H
 #define ADSTATS_EVENTS_H
 

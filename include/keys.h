@@ -1,14 +1,41 @@
-/* keys.h -- how adstats names its Redis keys.
+/* keys.h -- how adstats names its Redis keys (layout 2, issue 15).
  *
- * Every key of a dimension value is `as:<dim>:<scope>:<value>`:
+ * Every command adstats sends is a single-key command with its key at
+ * argv[1]: no scripts, no MULTI, no multi-key command on the event or the
+ * read path. A Redis Cluster client routes each command by the CRC16 slot
+ * of argv[1], and twemproxy by its hash of argv[1], so every command goes
+ * to exactly one shard by itself. Therefore no key needs a hash tag, and
+ * none has one: the keys of a hot value do not pile up on one master.
+ *
+ * A dimension value's keys are `as:<dim>:<scope>:<value>`:
  *   dim    u (username), s (SDK version), c (country), p (platform)
  *   scope  t          all-time counters       hash {imp, req, nof}
- *          YYYYMMDD   that UTC day's counters hash {imp, req, nof}, with a TTL
  *          h          all-time session ids    HyperLogLog
- *          hYYYYMMDD  that day's session ids  HyperLogLog, with a TTL
+ *          hYYYYMMDD  that day's session ids  HyperLogLog, expiring
  *   value  the parameter's value, last, so no value can forge another key
- * e.g. as:u:t:alice, as:s:20250101:1.0, as:c:h:US -- user "1.0" and SDK
- * "1.0" never meet, and no value can reach a key of another scope.
+ * e.g. as:u:t:alice, as:c:h:US -- user "1.0" and SDK "1.0" never meet, and
+ * no value can reach a key of another scope. The session HyperLogLogs exist
+ * only for the dimensions of --sessions-dimensions (dimension.h).
+ *
+ * A day's counters live in day buckets, DAY_BUCKETS hashes per dimension
+ * and UTC day, shared by the values that hash to them:
+ *   as:<dim>:d<YYYYMMDD>:b<NNNN>   e.g. as:u:d20250310:b0417
+ *   fields <m>:<value>  m = i (impressions), r (ad requests), n (no-fills),
+ *                       the value last, so no value can forge another field
+ *   bucket NNNN = FNV-1a (32 bit) of the value's bytes mod DAY_BUCKETS,
+ *          4 digits: the same on every process and architecture
+ * A bucket expires at the end of its day plus --retention-days (EXPIREAT,
+ * a fixed instant, sent once per worker: expiry_cache.h). Bucketing is
+ * what makes a new user-day cheap: a field in a hash that exists anyway,
+ * not a key of its own with its own TTL (docs/ANALYTICS.md measures it).
+ *
+ * Layout 1 (before issue 15) kept a day's counters in a hash per value,
+ * `as:<dim>:<YYYYMMDD>:<value>` {imp, req, nof}, with an EXPIRE per event.
+ * Nothing writes those any more; readers still add them in (a read-both
+ * period: stats_range.h) and DELETE /statistics deletes them, until
+ * --retention-days after the upgrade none is left. The scope `d<date>`
+ * begins with a letter no layout-1 scope begins with (t, h, top, digits),
+ * so no layout-2 key can be a layout-1 key.
  *
  * Keys without a value:
  *   as:<dim>:top:imp, as:<dim>:top:req   top lists: sorted sets whose
@@ -27,6 +54,7 @@
 #define ADSTATS_KEYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "dimension.h"
@@ -36,11 +64,38 @@
 #define FIELD_NO_FILLS "nof"
 
 /* Longest key: "as:u:hYYYYMMDD:" plus the longest value any dimension or
- * event id allows (64 bytes). */
+ * event id allows (64 bytes). Also the longest day-bucket field. */
 #define KEY_MAX 96
 
-/* The scopes of a value key, for key_format. */
+/* Day buckets per dimension and day: part of the layout, never change it
+ * (a value would move to another bucket). 1024 keeps a bucket's hash
+ * small (fields = active values x metrics / 1024: 20 for 10,000 daily
+ * users) while a day of all four dimensions is only 4096 keys, and every
+ * read touches one bucket per day whatever the count: docs/ANALYTICS.md. */
+#define DAY_BUCKETS 1024
+#define DAY_BUCKET_KEY_LEN 20 /* as:u:dYYYYMMDD:bNNNN */
+
+/* The metric letters of day-bucket fields. */
+#define FIELD_LETTER_IMPRESSIONS 'i'
+#define FIELD_LETTER_AD_REQUESTS 'r'
+#define FIELD_LETTER_NO_FILLS 'n'
+
+/* The scopes of a value key, for key_format. SCOPE_DAY is layout 1's day
+ * hash: read and deleted, never written. */
 enum key_scope { SCOPE_TOTAL, SCOPE_DAY, SCOPE_SESSIONS, SCOPE_SESSIONS_DAY };
+
+/* FNV-1a, 64 bit (for in-process tables) and the value's day bucket. */
+uint64_t key_hash64(const char *s, size_t len);
+unsigned key_bucket(const char *value, size_t len);
+
+/* The day bucket of a value (DAY_BUCKET_KEY_LEN bytes, no NUL) and its
+ * field `<letter>:<value>` (returns the length; writes it if it fits in
+ * `cap`). `date` is YYYYMMDD. */
+void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
+                           const char *value, size_t len);
+size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len);
+void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
+void key_day_field(struct buf *b, char letter, const char *value, size_t len);
 
 /* Returns the length of a value key, and writes it to `out` (no NUL) if
  * it fits in `cap`, like snprintf. `date` is the day as YYYYMMDD
@@ -60,5 +115,6 @@ void key_flask_import(struct buf *b, enum dimension dim, const char *value, size
 /* Static strings. */
 const char *key_top(enum dimension dim, enum metric m);
 const char *metric_field(enum metric m);
+char metric_letter(enum metric m); /* of day-bucket fields */
 
 #endif

@@ -3,10 +3,15 @@
  * sessions of the range.
  *
  * One batch reads everything: an HMGET of the all-time counters (does the
- * value exist at all?), then per day an HMGET of the day's counters and,
- * when unique sessions are wanted, a GET of the day's HyperLogLog. The
+ * value exist at all?), the upgrade marker's SET NX + GET while this
+ * process has no answer (layout.h), then per day an HMGET of the value's
+ * fields of the day bucket and, when unique sessions are wanted, a GET of
+ * the day's HyperLogLog, and an HMGET of layout 1's day hash for each day
+ * up to the marker's day + 1 (read-both, keys.h: data counted before the
+ * upgrade, or by old nodes during a rolling one, is added in; the key is
+ * absent otherwise, and costs Redis one lookup). The
  * HyperLogLogs are merged here (hll.h), because a sharding proxy cannot
- * route a PFCOUNT over several keys. At 400 days that is up to 801
+ * route a PFCOUNT over several keys. At 400 days that is up to 1203
  * commands, so the batch takes its storage from the heap. Replies are only
  * copied as they arrive; the merging happens once, in stats_range_finish.
  * All of it runs on the request's worker loop: merging 400 dense
@@ -22,6 +27,7 @@
 
 struct stats_day {
     struct stats_counts counts;
+    struct stats_counts old; /* layout 1's day hash, added in by stats_range_finish */
     char *hll;        /* copy of the day's HyperLogLog, NULL if none */
     size_t hll_len;
 };
@@ -31,6 +37,8 @@ struct stats_range {
     bool sessions;             /* unique sessions wanted */
     bool series;               /* ...per day too */
     bool corrupt;              /* a day's HyperLogLog could not be read */
+    bool marker;               /* the batch asks the upgrade marker (layout.h) */
+    size_t n_old;              /* days whose layout-1 day hash the batch reads */
     struct stats_counts total; /* found: the value has all-time counters */
     struct stats_day days[];   /* to - from + 1 */
 };

@@ -10,6 +10,7 @@
 
 static bool frozen;
 static long long frozen_ms;
+static long long frozen_lag_s; /* real time - frozen time, at freezing */
 
 bool clock_parse(const char *text, long long *epoch_s) {
     long day;
@@ -27,8 +28,13 @@ bool clock_parse(const char *text, long long *epoch_s) {
 }
 
 void clock_freeze(long long epoch_s) {
+    frozen_lag_s = clock_now_ms() / 1000 - epoch_s;
     frozen = true;
     frozen_ms = epoch_s * 1000;
+}
+
+long long clock_redis_s(long long epoch_s) {
+    return frozen ? epoch_s + frozen_lag_s : epoch_s;
 }
 
 long long clock_now_ms(void) {

@@ -17,13 +17,14 @@
 #include "clock.h"
 #include "cluster.h"
 #include "cors.h"
+#include "dimension.h"
 #include "netaddr.h"
 #include "urltemplate.h"
 #include "version.h"
 
 /* T_SECRET: a string that config_describe masks. */
 enum setting_type { T_INT, T_LONG, T_STRING, T_SECRET, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN,
-                    T_NOW, T_ADDRESSES, T_SEEDS };
+                    T_NOW, T_ADDRESSES, T_SEEDS, T_DIMENSIONS };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -88,6 +89,9 @@ static const struct setting settings[] = {
                 "Redis stream of counted events, empty for none"),
     LONG_SETTING("events-maxlen", "EVENTS_MAXLEN", "1000000", events_maxlen, 1, 1000000000L,
                  "approximate length the stream is kept at"),
+    STR_SETTING("sessions-dimensions", "SESSIONS_DIMENSIONS", DIMENSION_SESSIONS_DEFAULT,
+                T_DIMENSIONS, sessions_dimensions,
+                "dimensions that count unique sessions (HyperLogLogs)"),
     STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_SECRET, admin_token,
                 "bearer token of admin requests, empty: 403"),
     STR_SETTING("now", "ADSTATS_NOW", "", T_NOW, now,
@@ -244,6 +248,10 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
     case T_NOW:
         why = "expected YYYY-MM-DD or seconds since 1970";
         if (value[0] != '\0' && !clock_parse(value, &(long long){0})) break;
+        goto copy;
+    case T_DIMENSIONS:
+        why = "expected a comma-separated list of username, sdk, country, platform";
+        if (!dimension_parse_set(value, &(unsigned){0})) break;
         goto copy;
     case T_STRING:
     case T_SECRET:

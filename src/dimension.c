@@ -55,3 +55,28 @@ bool metric_by_name(const char *name, size_t len, enum metric *m) {
     }
     return false;
 }
+
+/* ---- which dimensions keep unique sessions ------------------------------ */
+
+static unsigned sessions_set = (1u << DIM_SDK) | (1u << DIM_COUNTRY) | (1u << DIM_PLATFORM);
+
+bool dimension_parse_set(const char *text, unsigned *set) {
+    *set = 0;
+    while (*text != '\0') {
+        size_t len = strcspn(text, ",");
+        enum dimension dim;
+        if (!dimension_by_name(text, len, &dim)) return false;
+        *set |= 1u << dim;
+        text += len;
+        if (*text == ',') text++;
+    }
+    return true;
+}
+
+void dimension_keep_sessions(unsigned set) {
+    sessions_set = set;
+}
+
+bool dimension_has_sessions(enum dimension dim) {
+    return (sessions_set >> dim) & 1u;
+}

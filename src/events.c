@@ -3,12 +3,13 @@
 
 #include <stdio.h>
 
+#include "clock.h"
 #include "day.h"
+#include "expiry_cache.h"
 #include "keys.h"
 
 /* Settings, fixed at start-up (events_configure) and read-only after. */
 static long retention_days;
-static char retention_ttl[24];
 static char stream_name[sizeof(((struct config *)0)->events_stream)];
 static const char *stream; /* stream_name, or NULL for none */
 static char stream_maxlen[24];
@@ -16,8 +17,9 @@ static char claim_ms[24];
 
 void events_configure(const struct config *cfg) {
     retention_days = cfg->retention_days;
-    snprintf(retention_ttl, sizeof(retention_ttl), "%ld",
-             (long)cfg->retention_days * SECONDS_PER_DAY);
+    unsigned sessions = 0;
+    dimension_parse_set(cfg->sessions_dimensions, &sessions); /* validated by config.c */
+    dimension_keep_sessions(sessions);
     snprintf(stream_name, sizeof(stream_name), "%s", cfg->events_stream);
     stream = stream_name[0] != '\0' ? stream_name : NULL;
     snprintf(stream_maxlen, sizeof(stream_maxlen), "%ld", cfg->events_maxlen);
@@ -55,27 +57,49 @@ static struct store_cmd *add_keyed(struct store_batch *b, const char *cmd, enum 
     return c;
 }
 
-static void add_expire(struct store_batch *b, const struct key_ref *key) {
-    struct store_cmd *c = store_cmd_add(b);
-    store_arg_static(c, "EXPIRE");
-    store_arg_ref(c, key->data, key->len);
-    store_arg_static(c, retention_ttl);
+/* The day an event is counted in: its date, and the instant its day keys
+ * expire -- the end of the day plus --retention-days, on Redis' clock. */
+struct event_day {
+    char date[DAY_COMPACT_LEN + 1];
+    long long expire_at_s;
+    long long now_ms;
+};
+
+static void event_day_init(struct event_day *d, long long ms) {
+    long day = day_of_epoch(ms / 1000);
+    day_format_compact(day, d->date);
+    d->expire_at_s = clock_redis_s(((long long)day + 1 + retention_days) * SECONDS_PER_DAY);
+    d->now_ms = ms;
 }
 
-/* +1 to `field` of the value's all-time and day counters. */
+/* EXPIREAT <key> <end of day + retention>, unless this worker sent it
+ * already (expiry_cache.h). */
+static void add_expire_at(struct store_batch *b, const char *key, size_t len,
+                          const struct event_day *d) {
+    if (key == NULL || !expiry_cache_claim(key, len, d->expire_at_s, d->now_ms)) return;
+    struct store_cmd *c = store_cmd_add(b);
+    store_arg_static(c, "EXPIREAT");
+    store_arg_ref(c, key, len);
+    store_arg_ll(c, d->expire_at_s);
+}
+
+/* +1 to the value's all-time counter `field` and to its day-bucket field
+ * `<letter>:<value>`. */
 static void add_counters(struct store_batch *b, enum dimension dim, const char *field,
-                         const struct param_value *v, const char *date) {
-    struct key_ref day_key;
-    struct store_cmd *c;
-
-    c = add_keyed(b, "HINCRBY", dim, SCOPE_TOTAL, date, v, NULL);
+                         char letter, const struct param_value *v, const struct event_day *d) {
+    struct store_cmd *c = add_keyed(b, "HINCRBY", dim, SCOPE_TOTAL, d->date, v, NULL);
     store_arg_static(c, field);
     store_arg_static(c, "1");
 
-    c = add_keyed(b, "HINCRBY", dim, SCOPE_DAY, date, v, &day_key);
-    store_arg_static(c, field);
+    char bucket[DAY_BUCKET_KEY_LEN], day_field[KEY_MAX];
+    key_day_bucket_format(bucket, dim, d->date, v->data, v->len);
+    size_t n = key_day_field_format(day_field, sizeof(day_field), letter, v->data, v->len);
+    c = store_cmd_add(b);
+    store_arg_static(c, "HINCRBY");
+    const char *key = store_arg_copy(b, c, bucket, sizeof(bucket));
+    if (n > sizeof(day_field) || store_arg_copy(b, c, day_field, n) == NULL) b->overflow = true;
     store_arg_static(c, "1");
-    add_expire(b, &day_key);
+    add_expire_at(b, key, sizeof(bucket), d);
 }
 
 static const struct param_value *dimension_value(const struct params *p, enum dimension dim) {
@@ -83,20 +107,22 @@ static const struct param_value *dimension_value(const struct params *p, enum di
 }
 
 static void add_dimension(struct store_batch *b, enum dimension dim, enum metric m,
-                          const struct params *p, const char *date) {
+                          const struct params *p, const struct event_day *d) {
     const struct param_value *v = dimension_value(p, dim);
     const struct param_value *session = &p->v[PARAM_SESSION_ID];
-    struct key_ref day_sessions;
     struct store_cmd *c;
 
-    add_counters(b, dim, metric_field(m), v, date);
+    add_counters(b, dim, metric_field(m), metric_letter(m), v, d);
 
-    c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS, date, v, NULL);
-    store_arg_ref(c, session->data, session->len);
+    if (dimension_has_sessions(dim)) {
+        struct key_ref day_sessions;
+        c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS, d->date, v, NULL);
+        store_arg_ref(c, session->data, session->len);
 
-    c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS_DAY, date, v, &day_sessions);
-    store_arg_ref(c, session->data, session->len);
-    add_expire(b, &day_sessions);
+        c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS_DAY, d->date, v, &day_sessions);
+        store_arg_ref(c, session->data, session->len);
+        add_expire_at(b, day_sessions.data, day_sessions.len, d);
+    }
 
     c = store_cmd_add(b);
     store_arg_static(c, "ZINCRBY");
@@ -144,17 +170,12 @@ static struct store_cmd *add_id_set(struct store_batch *b, enum metric m, const 
     return c;
 }
 
-/* The UTC day of a time in ms, as YYYYMMDD. */
-static void format_day(long long ms, char date[DAY_COMPACT_LEN + 1]) {
-    day_format_compact(day_of_epoch(ms / 1000), date);
-}
-
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms) {
     enum metric m = (enum metric)type;
-    char date[DAY_COMPACT_LEN + 1];
-    format_day(now_ms, date);
-    for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, date);
+    struct event_day d;
+    event_day_init(&d, now_ms);
+    for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, &d);
     if (stream != NULL) add_stream_entry(b, m, p, now_ms);
     if (p->v[PARAM_EVENT_ID].data != NULL) {
         struct store_cmd *c = add_id_set(b, m, p);
@@ -164,11 +185,11 @@ void event_add_commands(struct store_batch *b, enum event_type type, const struc
 }
 
 void event_add_no_fill(struct store_batch *b, const struct params *p, long long counted_ms) {
-    char date[DAY_COMPACT_LEN + 1];
-    format_day(counted_ms, date);
+    struct event_day d;
+    event_day_init(&d, counted_ms);
     for (int dim = 0; dim < DIM__COUNT; dim++)
-        add_counters(b, (enum dimension)dim, FIELD_NO_FILLS, dimension_value(p, (enum dimension)dim),
-                     date);
+        add_counters(b, (enum dimension)dim, FIELD_NO_FILLS, FIELD_LETTER_NO_FILLS,
+                     dimension_value(p, (enum dimension)dim), &d);
 }
 
 void event_add_claim(struct store_batch *b, enum event_type type, const struct params *p) {
@@ -180,10 +201,27 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
 
 /* ---- forgetting a value ------------------------------------------------ */
 
-/* All-time counters and HyperLogLog, two top-list members per metric pair,
- * and two keys per day of the window. */
+/* All-time counters and HyperLogLog, a top-list member per metric, and
+ * per day of the window: the value's fields of its day bucket, layout 1's
+ * day hash and the day's HyperLogLog. */
 size_t event_forget_cmds(void) {
-    return 2 + METRIC__COUNT + 2 * (size_t)(retention_days + 2);
+    return 2 + METRIC__COUNT + 3 * (size_t)(retention_days + 2);
+}
+
+/* HDEL <day bucket> i:<v> r:<v> n:<v> */
+static void add_forget_day_fields(struct store_batch *b, enum dimension dim, const char *date,
+                                  const struct param_value *v) {
+    static const char letters[] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
+                                   FIELD_LETTER_NO_FILLS};
+    char bucket[DAY_BUCKET_KEY_LEN], field[KEY_MAX];
+    key_day_bucket_format(bucket, dim, date, v->data, v->len);
+    struct store_cmd *c = store_cmd_add(b);
+    store_arg_static(c, "HDEL");
+    store_arg_copy(b, c, bucket, sizeof(bucket));
+    for (size_t i = 0; i < sizeof(letters); i++) {
+        size_t n = key_day_field_format(field, sizeof(field), letters[i], v->data, v->len);
+        if (n > sizeof(field) || store_arg_copy(b, c, field, n) == NULL) b->overflow = true;
+    }
 }
 
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
@@ -201,6 +239,7 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
         if (day < DAY_MIN) continue;
         char date[DAY_COMPACT_LEN + 1];
         day_format_compact(day, date);
+        add_forget_day_fields(b, dim, date, &v);
         add_keyed(b, "DEL", dim, SCOPE_DAY, date, &v, NULL);
         add_keyed(b, "DEL", dim, SCOPE_SESSIONS_DAY, date, &v, NULL);
     }

@@ -60,6 +60,57 @@ static void build(struct buf *b, enum dimension dim, enum key_scope scope, long 
     if (key != storage) free(key);
 }
 
+uint64_t key_hash64(const char *s, size_t len) {
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+unsigned key_bucket(const char *value, size_t len) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)value[i];
+        h *= 16777619u;
+    }
+    return h % DAY_BUCKETS;
+}
+
+void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
+                           const char *value, size_t len) {
+    unsigned bucket = key_bucket(value, len);
+    memcpy(out, "as:", 3);
+    out[3] = dim_letter[dim];
+    memcpy(out + 4, ":d", 2);
+    memcpy(out + 6, date, DAY_COMPACT_LEN);
+    memcpy(out + 14, ":b", 2);
+    for (int i = 19; i >= 16; i--, bucket /= 10) out[i] = (char)('0' + bucket % 10);
+}
+
+size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len) {
+    size_t need = 2 + len;
+    if (need > cap) return need;
+    out[0] = letter;
+    out[1] = ':';
+    memcpy(out + 2, value, len);
+    return need;
+}
+
+void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len) {
+    char date[DAY_COMPACT_LEN + 1], key[DAY_BUCKET_KEY_LEN];
+    day_format_compact(day, date);
+    key_day_bucket_format(key, dim, date, value, len);
+    buf_append(b, key, sizeof(key));
+}
+
+void key_day_field(struct buf *b, char letter, const char *value, size_t len) {
+    buf_append_char(b, letter);
+    buf_append_char(b, ':');
+    buf_append(b, value, len);
+}
+
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len) {
     build(b, dim, SCOPE_TOTAL, 0, value, len);
 }
@@ -91,6 +142,10 @@ void key_flask_import(struct buf *b, enum dimension dim, const char *value, size
 
 const char *key_top(enum dimension dim, enum metric m) {
     return top_keys[dim][m];
+}
+
+char metric_letter(enum metric m) {
+    return m == METRIC_IMPRESSIONS ? FIELD_LETTER_IMPRESSIONS : FIELD_LETTER_AD_REQUESTS;
 }
 
 const char *metric_field(enum metric m) {

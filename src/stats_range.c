@@ -4,15 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "hll.h"
 #include "keys.h"
+#include "layout.h"
 
 static size_t n_days(const struct stats_range *r) {
     return (size_t)(r->to - r->from + 1);
 }
 
+/* The batch: the all-time HMGET; the upgrade marker's SET NX and GET
+ * while this process has no answer (layout.h); per day the bucket fields
+ * and, when asked for, the day's HyperLogLog; then layout 1's day hashes
+ * of the days read-both still covers, a prefix of the range. */
 static size_t cmds_per_day(const struct stats_range *r) {
     return r->sessions ? 2 : 1;
+}
+
+static size_t first_day_cmd(const struct stats_range *r) {
+    return 1 + (r->marker ? LAYOUT_MARKER_CMDS : 0);
+}
+
+static size_t first_old_cmd(const struct stats_range *r) {
+    return first_day_cmd(r) + n_days(r) * cmds_per_day(r);
 }
 
 struct stats_range *stats_range_new(long from, long to, bool sessions, bool series) {
@@ -46,20 +60,49 @@ static void add_day_key(struct store_batch *b, const char *cmd,
     buf_free(&key);
 }
 
+/* The value's fields of a day bucket, in stats_read_hmget's order. */
+static void add_day_fields(struct store_batch *b, const char *value, size_t len) {
+    static const char letters[] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
+                                   FIELD_LETTER_NO_FILLS};
+    struct store_cmd *c = &b->cmds[b->n_cmds - 1];
+    for (size_t i = 0; i < sizeof(letters); i++) {
+        char storage[KEY_MAX];
+        struct buf field;
+        buf_init_static(&field, storage, sizeof(storage));
+        key_day_field(&field, letters[i], value, len);
+        if (field.failed || store_arg_copy(b, c, field.data, field.len) == NULL)
+            b->overflow = true;
+        buf_free(&field);
+    }
+}
+
 bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dimension dim,
                          const char *value, size_t len, store_reply_fn *on_reply,
                          store_done_fn *on_done) {
-    size_t cmds = 1 + n_days(r) * cmds_per_day(r);
-    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * KEY_MAX, on_reply,
+    r->n_old = 0;
+    while (r->n_old < n_days(r) && layout_reads_old(r->from + (long)r->n_old)) r->n_old++;
+    size_t cmds = 1 + LAYOUT_MARKER_CMDS + n_days(r) * cmds_per_day(r) + r->n_old;
+    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * 2 * KEY_MAX, on_reply,
                                 on_done))
         return false;
     stats_add_totals(b, dim, value, len, false);
+    r->marker = layout_add_marker(b, clock_today());
     for (long day = r->from; day <= r->to; day++) {
-        add_day_key(b, "HMGET", key_day, dim, day, value, len);
-        stats_add_fields(&b->cmds[b->n_cmds - 1]);
+        add_day_key(b, "HMGET", key_day_bucket, dim, day, value, len);
+        add_day_fields(b, value, len);
         if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
     }
+    for (size_t i = 0; i < r->n_old; i++) {
+        add_day_key(b, "HMGET", key_day, dim, r->from + (long)i, value, len);
+        stats_add_fields(&b->cmds[b->n_cmds - 1]);
+    }
     return true;
+}
+
+static void add_counts(struct stats_counts *to, const struct stats_counts *part) {
+    to->impressions += part->impressions;
+    to->ad_requests += part->ad_requests;
+    to->no_fills += part->no_fills;
 }
 
 void stats_range_reply(struct stats_range *r, size_t index, const redisReply *reply) {
@@ -68,10 +111,20 @@ void stats_range_reply(struct stats_range *r, size_t index, const redisReply *re
         r->total.found = stats_read_hmget(reply, &all_time);
         return;
     }
-    size_t k = index - 1;
+    if (index < first_day_cmd(r)) {
+        if (index == first_day_cmd(r) - 1) layout_learn(reply); /* the marker's GET */
+        return;
+    }
+    if (index >= first_old_cmd(r)) {
+        stats_read_hmget(reply, &r->days[index - first_old_cmd(r)].old);
+        return;
+    }
+    size_t k = index - first_day_cmd(r);
     struct stats_day *d = &r->days[k / cmds_per_day(r)];
     if (k % cmds_per_day(r) == 0) {
-        stats_read_hmget(reply, &d->counts);
+        struct stats_counts part = {0};
+        stats_read_hmget(reply, &part);
+        add_counts(&d->counts, &part);
     } else if (reply->type == REDIS_REPLY_STRING && reply->len > 0) {
         d->hll = malloc(reply->len);
         if (d->hll == NULL) {
@@ -109,11 +162,13 @@ static void count_sessions(struct stats_range *r) {
     free(all);
 }
 
+/* Layout 1's counts are added to the days read-both covers: with the
+ * cutoff this batch may just have learnt, fewer than it read. */
 void stats_range_finish(struct stats_range *r) {
     for (size_t i = 0; i < n_days(r); i++) {
-        r->total.impressions += r->days[i].counts.impressions;
-        r->total.ad_requests += r->days[i].counts.ad_requests;
-        r->total.no_fills += r->days[i].counts.no_fills;
+        struct stats_day *d = &r->days[i];
+        if (i < r->n_old && layout_reads_old(r->from + (long)i)) add_counts(&d->counts, &d->old);
+        add_counts(&r->total, &d->counts);
     }
     if (r->sessions) count_sessions(r);
 }

@@ -27,12 +27,13 @@ LAYERS = [
     ("endpoints", ["endpoints/*"]),
     ("pipeline", ["request", "count", "endpoint", "routing", "accounting", "server", "acceptor",
                   "headcheck", "connections", "ioloop", "admin", "access_log"]),
-    ("domain", ["events", "stats", "stats_range", "dimension", "keys", "upstream", "vast",
-                "vast_inject", "backend_log", "import_flask", "flask_layout", "track_token",
-                "ivt"]),
+    ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
+                "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
+                "track_token", "ivt"]),
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
-                   "urltemplate", "forwarded", "netaddr", "base64url", "cluster", "utf8", "day",
+                   "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
+                   "utf8", "day",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 

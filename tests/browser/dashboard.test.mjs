@@ -20,7 +20,7 @@ const WAIT_MS = 15000;
 const integer = new Intl.NumberFormat('en-US', {maximumFractionDigits: 0});
 const percent = new Intl.NumberFormat('en-US', {style: 'percent', minimumFractionDigits: 1,
                                                 maximumFractionDigits: 1});
-const count = (n) => integer.format(n);
+const count = (n) => (Number.isFinite(n) ? integer.format(n) : '\u2013');
 const rate = (r) => percent.format(r);
 
 // ---- the API, asked directly ----------------------------------------------------
@@ -233,6 +233,16 @@ describe('the dashboard in Chromium', () => {
     assert.deepEqual(shown, [count(c.impressions), count(c.ad_requests), rate(c.fill_rate),
                              count(c.unique_sessions)]);
     assert.match(await page.textContent('#search-results .card h3'), /^SDK version: /);
+
+    // Users keep no unique sessions by default (--sessions-dimensions): a dash.
+    await page.fill('#q', 'alice');
+    await page.press('#q', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#search-results .card .value')
+      ?.textContent === 'alice', null, {timeout: WAIT_MS});
+    const user = (await api('/statistics?username=alice')).body.alice;
+    assert.deepEqual(await page.$$eval('#search-results .card:first-child dd', (d) => d.map((x) => x.textContent)),
+                     [count(user.impressions), count(user.ad_requests), rate(user.fill_rate), '\u2013']);
+    assert.equal((await api('/statistics?username=alice&unique_sessions=1')).status, 400);
 
     await page.fill('#q', 'nobody-at-all');
     await page.press('#q', 'Enter');

@@ -48,6 +48,7 @@ import urllib.parse
 from harness import REPO, HTTPClient, RedisClient, event_params
 from harness.concurrency import CLIENTS, DEADLINE_S, merge, per_subject, run_clients
 from harness.concurrency import statistics_counts as counts
+from harness.keys import day_counts
 
 
 SCRIPT = os.path.join(REPO, "deploy", "local-cluster.sh")
@@ -337,12 +338,19 @@ class ClusterTests(unittest.TestCase):
         self.assertEqual(headers.get("Adstats-Duplicate"), "true")
         self.assertEqual(counts(self.client, "platform", platform), (6, 1))
         today = time.strftime("%Y-%m-%d", time.gmtime())
-        for query in ([("username", user), ("unique_sessions", "1")],
-                      [("username", user), ("unique_sessions", "1"), ("from", today),
+        for query in ([("platform", platform), ("unique_sessions", "1")],
+                      [("platform", platform), ("unique_sessions", "1"), ("from", today),
                        ("interval", "day")]):
             status, _, body = self.client.get("/statistics", query)
             self.assertEqual(status, 200, body)
-            self.assertEqual(json.loads(body)[user]["unique_sessions"], 3, query)
+            self.assertEqual(json.loads(body)[platform]["unique_sessions"], 3, query)
+        # users keep no session HyperLogLogs by default (--sessions-dimensions)
+        status, _, body = self.client.get("/statistics", [("username", user),
+                                                          ("unique_sessions", "1")])
+        self.assertEqual(status, 400, body)
+        status, _, body = self.client.get("/statistics", [("username", user), ("from", today)])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)[user]["impressions"], 6)
         status, _, body = self.client.get("/statistics/top", [("dimension", "platform"),
                                                               ("limit", "100")])
         self.assertEqual(status, 200, body)
@@ -352,13 +360,23 @@ class ClusterTests(unittest.TestCase):
 
         def user_keys():
             return sorted(k for p in SHARDS for k in shard_keys(p, "as:*:" + user))
-        self.assertEqual(len(user_keys()), 4)
+
+        def user_day():  # the user's fields of today's day bucket, on whichever shard
+            got = {}
+            for port in SHARDS:
+                with RedisClient(port) as r:
+                    got.update(day_counts(r, "u", today.replace("-", ""), user))
+            return got
+        self.assertEqual(user_keys(), ["as:u:t:" + user])
+        self.assertEqual(user_day(), {"imp": 6, "req": 1})
         status, _, body = self.client.request(
             "DELETE", "/statistics", [("username", user)],
             headers={"Authorization": "Bearer " + STATE["ADMIN_TOKEN"]})
         self.assertEqual(status, 200, body)
-        self.assertEqual(json.loads(body)["deleted"], 6)  # 4 keys, 2 top-list members
+        # a key, the user's fields of a day bucket, 2 top-list members
+        self.assertEqual(json.loads(body)["deleted"], 4)
         self.assertEqual(user_keys(), [])
+        self.assertEqual(user_day(), {})
         self.assertEqual(counts(self.client, "username", user), (0, 0))
 
 

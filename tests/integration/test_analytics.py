@@ -21,6 +21,7 @@ import unittest
 
 from harness import (HTTPClient, StackTestCase, event_params, request, unique,
                      unique_version)
+from harness.keys import day_bucket_key, day_counts
 
 TOKEN = "t0ken-for-the-tests"
 STREAM = "as-test-events"
@@ -108,12 +109,15 @@ class DimensionTests(AnalyticsCase):
         d = compact(0)
         for dim, value in (("u", user), ("s", sdk), ("p", platform)):
             self.assertEqual(self.counters(dim, value), {"imp": 3, "req": 2})
-            self.assertEqual(self.redis.hgetall("as:%s:%s:%s" % (dim, d, value)),
-                             {"imp": 3, "req": 2})
-        self.assertEqual(self.redis.keys("as:*:%s" % user),
-                         sorted(k.encode() for k in ("as:u:t:" + user, "as:u:%s:%s" % (d, user),
-                                                     "as:u:h:" + user,
-                                                     "as:u:h%s:%s" % (d, user))))
+            self.assertEqual(day_counts(self.redis, dim, d, value), {"imp": 3, "req": 2})
+        # layout 2: a user's day is fields of a shared day bucket, and users
+        # keep no session HyperLogLogs (--sessions-dimensions default), so
+        # the all-time hash is the one key of its own a user has
+        self.assertEqual(self.redis.keys("as:*:%s" % user), [("as:u:t:" + user).encode()])
+        for dim, value in (("s", sdk), ("p", platform)):
+            self.assertEqual(self.redis.keys("as:%s:h*:%s" % (dim, value)),
+                             sorted(k.encode() for k in ("as:%s:h:%s" % (dim, value),
+                                                         "as:%s:h%s:%s" % (dim, d, value))))
 
     def test_flask_answer_and_message_are_byte_identical(self):
         user, sdk = unique(), unique_version()
@@ -149,18 +153,28 @@ class DimensionTests(AnalyticsCase):
         user, sdk, platform = unique(), unique_version(), unique_platform()
         self.ok(self.send("imp", user, sdk, "TO", platform))
         d = compact(0)
+        # a day key expires at a fixed instant, the end of its day plus the
+        # retention (EXPIREAT): D0 is frozen at midnight, so a full day more
+        end_of_day = RETENTION_S + DAY
         for dim, value in (("u", user), ("s", sdk), ("c", "TO"), ("p", platform)):
-            for key in ("as:%s:%s:%s" % (dim, d, value), "as:%s:h%s:%s" % (dim, d, value)):
+            day_keys = [day_bucket_key(dim, d, value)]
+            if dim != "u":  # users keep no session HyperLogLogs by default
+                day_keys.append("as:%s:h%s:%s" % (dim, d, value))
+            for key in day_keys:
                 ttl = self.redis.command("TTL", key)
-                self.assertTrue(RETENTION_S - 60 < ttl <= RETENTION_S, (key, ttl))
-            for key in ("as:%s:t:%s" % (dim, value), "as:%s:h:%s" % (dim, value),
-                        "as:%s:top:imp" % dim):
+                self.assertTrue(end_of_day - 60 < ttl <= end_of_day, (key, ttl))
+            all_time = ["as:%s:t:%s" % (dim, value), "as:%s:top:imp" % dim]
+            if dim != "u":
+                all_time.append("as:%s:h:%s" % (dim, value))
+            for key in all_time:
                 self.assertEqual(self.redis.command("TTL", key), -1, key)
         short = self.at(D0, "--retention-days", "2")
         user2 = unique()
+        while day_bucket_key("u", d, user2) == day_bucket_key("u", d, user):
+            user2 = unique()  # a bucket the first process has not set already
         self.ok(self.send("ad", user2, sdk, app=short))
-        ttl = self.redis.command("TTL", "as:u:%s:%s" % (d, user2))
-        self.assertTrue(2 * DAY - 60 < ttl <= 2 * DAY, ttl)
+        ttl = self.redis.command("TTL", day_bucket_key("u", d, user2))
+        self.assertTrue(3 * DAY - 60 < ttl <= 3 * DAY, ttl)
 
     def test_day_boundary(self):
         user, sdk = unique(), unique_version()
@@ -169,9 +183,8 @@ class DimensionTests(AnalyticsCase):
         self.ok(self.send("imp", user, sdk, app=before_midnight))
         self.ok(self.send("imp", user, sdk, app=after_midnight))
         self.ok(self.send("ad", user, sdk, app=after_midnight))
-        self.assertEqual(self.redis.hgetall("as:u:%s:%s" % (compact(0), user)), {"imp": 1})
-        self.assertEqual(self.redis.hgetall("as:u:%s:%s" % (compact(1), user)),
-                         {"imp": 1, "req": 1})
+        self.assertEqual(day_counts(self.redis, "u", compact(0), user), {"imp": 1})
+        self.assertEqual(day_counts(self.redis, "u", compact(1), user), {"imp": 1, "req": 1})
         doc = self.stats_doc({"username": user, "from": day(0), "to": day(1), "interval": "day"})
         self.assertEqual(doc[user], {
             "impressions": 2, "ad_requests": 1, "fill_rate": 2.0, "from": day(0), "to": day(1),
@@ -259,35 +272,43 @@ class RangeTests(AnalyticsCase):
 
     def test_unique_sessions_of_all_time(self):
         user, sdk, platform = unique(), unique_version(), unique_platform()
+        # a node that also keeps users' HyperLogLogs, beside the default one
+        every = self.at(D0, "--sessions-dimensions", "username,sdk,country,platform")
         for i in range(30):
             self.ok(self.send("imp" if i % 3 else "ad", user, sdk, "GS", platform,
-                              "sess-%d" % (i % 10)))
+                              "sess-%d" % (i % 10), app=every))
         for param, value, key in (("username", user, "as:u:h:" + user),
                                   ("sdk", sdk, "as:s:h:" + sdk),
                                   ("platform", platform, "as:p:h:" + platform),
                                   ("country", "GS", "as:c:h:GS")):
-            doc = self.stats_doc({param: value, "unique_sessions": "1"})
+            code, _, body = every.get("/statistics", {param: value, "unique_sessions": "1"})
+            self.assertEqual(code, 200, body)
+            doc = json.loads(body)
             got = doc[value]["unique_sessions"]
             self.assertEqual(got, self.redis.command("PFCOUNT", key))
             if param != "country":
                 self.assertLessEqual(abs(got - 10), 1)
                 self.assertEqual(doc[value]["impressions"], 20)
-        doc = self.stats_doc({"username": user, "unique_sessions": "true", "interval": "day",
+        for params in ({"username": user, "unique_sessions": "1"},
+                       {"username": user, "unique_sessions": "1", "from": day(0)}):
+            self.assertError(self.app.get("/statistics", params), 400,
+                             ["unique_sessions", "username", "--sessions-dimensions"])
+        doc = self.stats_doc({"sdk": sdk, "unique_sessions": "true", "interval": "day",
                               "from": day(0), "to": day(0)})
-        self.assertEqual(doc[user]["series"][0]["unique_sessions"], doc[user]["unique_sessions"])
-        self.assertLessEqual(abs(doc[user]["unique_sessions"] - 10), 1)
+        self.assertEqual(doc[sdk]["series"][0]["unique_sessions"], doc[sdk]["unique_sessions"])
+        self.assertLessEqual(abs(doc[sdk]["unique_sessions"] - 10), 1)
 
     def test_range_unique_sessions_equal_pfcount_of_the_union(self):
-        user = unique()
-        self.redis.command("HSET", "as:u:t:" + user, "imp", 1)
-        keys = ["as:u:h%s:%s" % (compact(o), user) for o in (-3, -2, 0)]
+        user = unique_version()  # an SDK version: SDKs keep session HyperLogLogs
+        self.redis.command("HSET", "as:s:t:" + user, "imp", 1)
+        keys = ["as:s:h%s:%s" % (compact(o), user) for o in (-3, -2, 0)]
         for start in range(0, 20000, 1000):  # dense
             self.redis.command("PFADD", keys[0], *["e%d" % i for i in range(start, start + 1000)])
         self.redis.command("PFADD", keys[1], *["e%d" % i for i in range(19800, 20300)])  # sparse
         self.redis.command("PFADD", keys[2], "x", "y", "e1")
         self.assertEqual(self.redis.command("GETRANGE", keys[0], 4, 4), b"\x00")
         self.assertEqual(self.redis.command("GETRANGE", keys[1], 4, 4), b"\x01")
-        doc = self.stats_doc({"username": user, "from": day(-3), "to": day(0),
+        doc = self.stats_doc({"sdk": user, "from": day(-3), "to": day(0),
                               "unique_sessions": "1", "interval": "day"})
         self.assertEqual(doc[user]["unique_sessions"], self.redis.command("PFCOUNT", *keys))
         per_day = [e["unique_sessions"] for e in doc[user]["series"]]
@@ -295,8 +316,8 @@ class RangeTests(AnalyticsCase):
                                    self.redis.command("PFCOUNT", keys[1]), 0,
                                    self.redis.command("PFCOUNT", keys[2])])
         # Something that is no HyperLogLog where one should be: a clear 500.
-        self.redis.command("SET", "as:u:h%s:%s" % (compact(-1), user), "not a HyperLogLog")
-        self.assertError(self.app.get("/statistics", {"username": user, "from": day(-3),
+        self.redis.command("SET", "as:s:h%s:%s" % (compact(-1), user), "not a HyperLogLog")
+        self.assertError(self.app.get("/statistics", {"sdk": user, "from": day(-3),
                                                       "unique_sessions": "1"}), 500, "HyperLogLog")
 
 
@@ -593,15 +614,29 @@ class ResetTests(AnalyticsCase):
 
     def test_delete_forgets_a_user_everywhere(self):
         user, other, sdk, platform = unique(), unique(), unique_version(), unique_platform()
-        old = self.at(D0_EPOCH - 399 * DAY)
+        # the oldest day on a node that keeps users' HyperLogLogs too, and a
+        # day hash of layout 1 (before issue 15), as an old release left it
+        old = self.at(D0_EPOCH - 399 * DAY, "--sessions-dimensions",
+                      "username,sdk,country,platform")
         yesterday = self.at(D0_EPOCH - DAY)
         self.seed(user, sdk, platform, [self.app, old, yesterday])
         self.seed(other, sdk, platform, [self.app, old])
-        self.assertEqual(len(self.redis.keys("as:*:%s" % user)), 8)
+        self.redis.command("HSET", "as:u:%s:%s" % (compact(-5), user), "imp", 4)
+        days = [compact(o) for o in (0, -399, -1)]
+        self.assertEqual(self.redis.keys("as:*:%s" % user), sorted(k.encode() for k in (
+            "as:u:t:" + user, "as:u:h:" + user, "as:u:h%s:%s" % (days[1], user),
+            "as:u:%s:%s" % (compact(-5), user))))
+        for d in days:
+            self.assertEqual(day_counts(self.redis, "u", d, user), {"imp": 1, "req": 1}, d)
         doc = self.assertJSON(self.admin("DELETE", "/statistics", {"username": user}), 200)
+        # 4 keys, the user's fields of 3 day buckets, 2 top-list members
         self.assertEqual(doc, {"success": True, "message": "statistics of %s deleted" % user,
-                               "deleted": 10})
+                               "deleted": 9})
         self.assertEqual(self.redis.keys("as:*:%s" % user), [])
+        for d in days:
+            self.assertEqual(day_counts(self.redis, "u", d, user), {}, d)
+        for d in days[:2]:
+            self.assertEqual(day_counts(self.redis, "u", d, other), {"imp": 1, "req": 1}, d)
         for field in ("imp", "req"):
             self.assertIsNone(self.redis.command("ZSCORE", "as:u:top:" + field, user))
             self.assertIsNotNone(self.redis.command("ZSCORE", "as:u:top:" + field, other))

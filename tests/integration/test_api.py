@@ -16,6 +16,7 @@ import urllib.parse
 from harness import (
     HTTPClient, RedisServer, StackTestCase, VastMock, event_params, free_port, raw_exchange,
     request, unique, unique_version, wait_until)
+from harness.keys import day_counts
 
 VAST_OK = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<VAST version="4.0"><Ad id="t1"><InLine><AdTitle>caf\u00e9 \u5e7f\u544a'
@@ -95,12 +96,13 @@ class EventTests(StackTestCase):
             self.assertEqual(self.ad(user, sdk, post=bool(i % 2))[0], 200)
         self.assertEqual(self.counters("u", user), {"imp": 7, "req": 4})
         self.assertEqual(self.counters("s", sdk), {"imp": 7, "req": 4})
-        # all-time counters, and (docs/ANALYTICS.md) today's bucket and
-        # the session HyperLogLogs; nothing else names the user
+        # today's counters are the user's fields of a shared day bucket
+        # (docs/ANALYTICS.md, layout 2); users keep no session HyperLogLogs
+        # by default, so the all-time hash is the only key naming the user
         day = time.strftime("%Y%m%d", time.gmtime())
-        self.assertEqual(sorted(self.redis.keys("as:*:%s" % user)),
-                         sorted(("as:u:%s:%s" % (scope, user)).encode()
-                                for scope in ("t", day, "h", "h" + day)))
+        self.assertEqual(day_counts(self.redis, "u", day, user), {"imp": 7, "req": 4})
+        self.assertEqual(day_counts(self.redis, "s", day, sdk), {"imp": 7, "req": 4})
+        self.assertEqual(self.redis.keys("as:*:%s" % user), [("as:u:t:" + user).encode()])
         for params, key in (({"username": user}, user), ({"sdk": sdk}, sdk)):
             doc = self.assertJSON(self.stats(**params), 200)
             self.assertEqual(doc, {"success": True,

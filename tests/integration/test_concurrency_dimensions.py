@@ -21,6 +21,7 @@ import unittest
 import urllib.parse
 
 from harness import StackTestCase, event_params, run_processes
+from harness.keys import day_bucket_key, day_counts
 
 CLIENTS = 8
 TOTAL_REQUESTS = 16000
@@ -122,11 +123,14 @@ class ConcurrentDimensionTests(StackTestCase):
                 if doc != {"success": True, value: want}:
                     mismatches.append("%s=%s: /statistics %r, tallied %r"
                                       % (param, value, doc, want))
-                raw = {"imp": imp, "req": req}
-                for key in ("as:%s:t:%s" % (letter, value), "as:%s:%s:%s" % (letter, today, value)):
-                    got = self.redis.hgetall(key)
-                    if got != {k: v for k, v in raw.items() if v}:
-                        mismatches.append("%s: %r, tallied %r" % (key, got, raw))
+                raw = {k: v for k, v in (("imp", imp), ("req", req)) if v}
+                for where, got in (("as:%s:t:%s" % (letter, value),
+                                    self.redis.hgetall("as:%s:t:%s" % (letter, value))),
+                                   ("%s, fields of %s" % (day_bucket_key(letter, today, value),
+                                                          value),
+                                    day_counts(self.redis, letter, today, value))):
+                    if got != raw:
+                        mismatches.append("%s: %r, tallied %r" % (where, got, raw))
             for kind, field in (("imp", "imp"), ("ad", "req")):
                 key = "as:%s:top:%s" % (letter, field)
                 flat = self.redis.command("ZRANGE", key, 0, -1, "WITHSCORES")

@@ -16,6 +16,7 @@
 
 #include "day.h"
 #include "events.h"
+#include "expiry_cache.h"
 
 #define NOW_MS 1735776000123LL /* 2025-01-02T00:00:00.123Z */
 
@@ -26,7 +27,10 @@ static void configure(int retention_days, const char *stream) {
     cfg.events_maxlen = 1000;
     cfg.redis_timeout_ms = 500;
     snprintf(cfg.events_stream, sizeof(cfg.events_stream), "%s", stream);
+    snprintf(cfg.sessions_dimensions, sizeof(cfg.sessions_dimensions), "%s",
+             DIMENSION_SESSIONS_DEFAULT);
     events_configure(&cfg);
+    expiry_cache_clear();
 }
 
 /* Command i of `b` as space-separated words. */
@@ -55,45 +59,85 @@ static void parse(struct parsed *r, const char *query) {
     buf_free(&msg);
 }
 
+/* Buckets (FNV-1a mod 1024): alice 0999, 1.0 1010, US 0089, ios 0998. The
+ * day keys expire at the end of 2025-01-02 plus 400 days, 1770422400. */
 static const char *const impression_commands[] = {
     "HINCRBY as:u:t:alice imp 1",
-    "HINCRBY as:u:20250102:alice imp 1",
-    "EXPIRE as:u:20250102:alice 34560000",
-    "PFADD as:u:h:alice s1",
-    "PFADD as:u:h20250102:alice s1",
-    "EXPIRE as:u:h20250102:alice 34560000",
+    "HINCRBY as:u:d20250102:b0999 i:alice 1",
+    "EXPIREAT as:u:d20250102:b0999 1770422400",
     "ZINCRBY as:u:top:imp 1 alice",
     "HINCRBY as:s:t:1.0 imp 1",
-    "HINCRBY as:s:20250102:1.0 imp 1",
-    "EXPIRE as:s:20250102:1.0 34560000",
+    "HINCRBY as:s:d20250102:b1010 i:1.0 1",
+    "EXPIREAT as:s:d20250102:b1010 1770422400",
     "PFADD as:s:h:1.0 s1",
     "PFADD as:s:h20250102:1.0 s1",
-    "EXPIRE as:s:h20250102:1.0 34560000",
+    "EXPIREAT as:s:h20250102:1.0 1770422400",
     "ZINCRBY as:s:top:imp 1 1.0",
     "HINCRBY as:c:t:US imp 1",
-    "HINCRBY as:c:20250102:US imp 1",
-    "EXPIRE as:c:20250102:US 34560000",
+    "HINCRBY as:c:d20250102:b0089 i:US 1",
+    "EXPIREAT as:c:d20250102:b0089 1770422400",
     "PFADD as:c:h:US s1",
     "PFADD as:c:h20250102:US s1",
-    "EXPIRE as:c:h20250102:US 34560000",
+    "EXPIREAT as:c:h20250102:US 1770422400",
     "ZINCRBY as:c:top:imp 1 US",
     "HINCRBY as:p:t:ios imp 1",
-    "HINCRBY as:p:20250102:ios imp 1",
-    "EXPIRE as:p:20250102:ios 34560000",
+    "HINCRBY as:p:d20250102:b0998 i:ios 1",
+    "EXPIREAT as:p:d20250102:b0998 1770422400",
     "PFADD as:p:h:ios s1",
     "PFADD as:p:h20250102:ios s1",
-    "EXPIRE as:p:h20250102:ios 34560000",
+    "EXPIREAT as:p:h20250102:ios 1770422400",
     "ZINCRBY as:p:top:imp 1 ios",
 };
+
+/* alice's impression (impression_commands) built into `b` at `ms`. */
+static void alice_impression(struct parsed *r, struct store_batch *b, long long ms) {
+    parse(r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
+    store_batch_init(b, NULL, NULL);
+    event_add_commands(b, EVENT_IMPRESSION, &r->p, ms);
+}
+
+/* Once this worker has set a day key's expiry, the next event leaves it
+ * out: counters, session ids and top lists only. */
+static void test_expireat_once_per_worker(void **state) {
+    (void)state;
+    configure(400, "");
+    struct parsed r;
+    struct store_batch b;
+    alice_impression(&r, &b, NOW_MS);
+    assert_int_equal(b.n_cmds, 25);
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + 1000);
+    assert_int_equal(b.n_cmds, 18);
+    for (size_t i = 0; i < b.n_cmds; i++) assert_null(strstr(command(&b, i), "EXPIREAT"));
+    /* ...until EXPIRY_CACHE_RESEND_MS later: once more, in case one was lost */
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + EXPIRY_CACHE_RESEND_MS + 1);
+    assert_int_equal(b.n_cmds, 25);
+}
+
+/* With user sessions kept (--sessions-dimensions username,...), the user
+ * gets its two PFADDs back. */
+static void test_user_sessions_setting(void **state) {
+    (void)state;
+    configure(400, "");
+    dimension_keep_sessions(1u << DIM_USER);
+    struct parsed r;
+    struct store_batch b;
+    alice_impression(&r, &b, NOW_MS);
+    assert_string_equal(command(&b, 3), "PFADD as:u:h:alice s1");
+    assert_string_equal(command(&b, 4), "PFADD as:u:h20250102:alice s1");
+    assert_string_equal(command(&b, 5), "EXPIREAT as:u:h20250102:alice 1770422400");
+    assert_string_equal(command(&b, 6), "ZINCRBY as:u:top:imp 1 alice");
+    assert_string_equal(command(&b, 10), "ZINCRBY as:s:top:imp 1 1.0");
+    configure(400, "");
+}
 
 static void test_impression_commands(void **state) {
     (void)state;
     configure(400, "");
     struct parsed r;
-    parse(&r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us");
     struct store_batch b;
-    store_batch_init(&b, NULL, NULL);
-    event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
+    alice_impression(&r, &b, NOW_MS);
     assert_false(b.overflow);
     size_t n = sizeof(impression_commands) / sizeof(impression_commands[0]);
     assert_int_equal(b.n_cmds, n);
@@ -108,11 +152,13 @@ static void test_ad_request_counts_req(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
-    assert_int_equal(b.n_cmds, 28);
+    assert_int_equal(b.n_cmds, 25);
     assert_string_equal(command(&b, 0), "HINCRBY as:u:t:bob req 1");
-    assert_string_equal(command(&b, 2), "EXPIRE as:u:20250102:bob 2592000");
-    assert_string_equal(command(&b, 6), "ZINCRBY as:u:top:req 1 bob");
-    assert_string_equal(command(&b, 27), "ZINCRBY as:p:top:req 1 android");
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0212 r:bob 1");
+    /* end of 2025-01-02 plus 30 days */
+    assert_string_equal(command(&b, 2), "EXPIREAT as:u:d20250102:b0212 1738454400");
+    assert_string_equal(command(&b, 3), "ZINCRBY as:u:top:req 1 bob");
+    assert_string_equal(command(&b, 24), "ZINCRBY as:p:top:req 1 android");
 }
 
 static void test_day_follows_the_clock(void **state) {
@@ -123,10 +169,10 @@ static void test_day_follows_the_clock(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999 */
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:20241231:u imp 1");
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20241231:b0016 i:u 1");
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689600000LL);
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:20250101:u imp 1");
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250101:b0016 i:u 1");
 }
 
 static void test_no_fill_commands(void **state) {
@@ -140,14 +186,14 @@ static void test_no_fill_commands(void **state) {
     event_add_no_fill(&b, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999: the request's day */
     assert_false(b.overflow);
     static const char *const expected[] = {
-        "HINCRBY as:u:t:alice nof 1", "HINCRBY as:u:20241231:alice nof 1",
-        "EXPIRE as:u:20241231:alice 34560000",
-        "HINCRBY as:s:t:1.0 nof 1", "HINCRBY as:s:20241231:1.0 nof 1",
-        "EXPIRE as:s:20241231:1.0 34560000",
-        "HINCRBY as:c:t:US nof 1", "HINCRBY as:c:20241231:US nof 1",
-        "EXPIRE as:c:20241231:US 34560000",
-        "HINCRBY as:p:t:ios nof 1", "HINCRBY as:p:20241231:ios nof 1",
-        "EXPIRE as:p:20241231:ios 34560000",
+        "HINCRBY as:u:t:alice nof 1", "HINCRBY as:u:d20241231:b0999 n:alice 1",
+        "EXPIREAT as:u:d20241231:b0999 1770249600",
+        "HINCRBY as:s:t:1.0 nof 1", "HINCRBY as:s:d20241231:b1010 n:1.0 1",
+        "EXPIREAT as:s:d20241231:b1010 1770249600",
+        "HINCRBY as:c:t:US nof 1", "HINCRBY as:c:d20241231:b0089 n:US 1",
+        "EXPIREAT as:c:d20241231:b0089 1770249600",
+        "HINCRBY as:p:t:ios nof 1", "HINCRBY as:p:d20241231:b0998 n:ios 1",
+        "EXPIREAT as:p:d20241231:b0998 1770249600",
     };
     size_t n = sizeof(expected) / sizeof(expected[0]);
     assert_int_equal(b.n_cmds, n);
@@ -163,12 +209,12 @@ static void test_stream_and_event_id(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
-    assert_int_equal(b.n_cmds, 30);
-    assert_string_equal(command(&b, 28),
+    assert_int_equal(b.n_cmds, 27);
+    assert_string_equal(command(&b, 25),
                         "XADD adstats:events MAXLEN ~ 1000 * type impression time 1735776000123 "
                         "sdk_version 1.0 session_id s1 platform ios username alice "
                         "country_code US event_id ev-1");
-    assert_string_equal(command(&b, 29), "SET as:e:i:ev-1 1 EX 86400");
+    assert_string_equal(command(&b, 26), "SET as:e:i:ev-1 1 EX 86400");
 
     store_batch_init(&b, NULL, NULL);
     event_add_claim(&b, EVENT_AD_REQUEST, &r.p);
@@ -196,30 +242,33 @@ static void test_largest_event_fits_inline(void **state) {
     struct parsed r;
     parse(&r, q);
     struct store_batch b;
+    dimension_keep_sessions((1u << DIM__COUNT) - 1); /* the most commands: every HyperLogLog */
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
     assert_false(b.overflow);
     assert_int_equal(b.n_cmds, 30);
     assert_null(b.heap);
+    configure(400, "");
 }
 
 static void test_forget(void **state) {
     (void)state;
     configure(3, "");
-    assert_int_equal(event_forget_cmds(), 14);
+    assert_int_equal(event_forget_cmds(), 19);
     struct store_batch b;
-    assert_true(store_batch_init_large(&b, event_forget_cmds(), 64, 2048, NULL, NULL));
+    assert_true(store_batch_init_large(&b, event_forget_cmds(), 96, 2048, NULL, NULL));
     event_add_forget(&b, DIM_COUNTRY, "US", 2, day_from_civil(2025, 1, 2));
     assert_false(b.overflow);
     static const char *const want[] = {
         "DEL as:c:t:US", "DEL as:c:h:US", "ZREM as:c:top:imp US", "ZREM as:c:top:req US",
-        "DEL as:c:20241230:US", "DEL as:c:h20241230:US", "DEL as:c:20241231:US",
-        "DEL as:c:h20241231:US", "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
-        "DEL as:c:20250102:US", "DEL as:c:h20250102:US", "DEL as:c:20250103:US",
-        "DEL as:c:h20250103:US",
+        "HDEL as:c:d20241230:b0089 i:US r:US n:US", "DEL as:c:20241230:US", "DEL as:c:h20241230:US",
+        "HDEL as:c:d20241231:b0089 i:US r:US n:US", "DEL as:c:20241231:US", "DEL as:c:h20241231:US",
+        "HDEL as:c:d20250101:b0089 i:US r:US n:US", "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
+        "HDEL as:c:d20250102:b0089 i:US r:US n:US", "DEL as:c:20250102:US", "DEL as:c:h20250102:US",
+        "HDEL as:c:d20250103:b0089 i:US r:US n:US", "DEL as:c:20250103:US", "DEL as:c:h20250103:US",
     };
-    assert_int_equal(b.n_cmds, 14);
-    for (size_t i = 0; i < 14; i++) assert_string_equal(command(&b, i), want[i]);
+    assert_int_equal(b.n_cmds, 19);
+    for (size_t i = 0; i < 19; i++) assert_string_equal(command(&b, i), want[i]);
     store_batch_release(&b);
     assert_null(b.heap);
 }
@@ -296,6 +345,8 @@ static void test_batch_heap_storage(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_impression_commands),
+        cmocka_unit_test(test_expireat_once_per_worker),
+        cmocka_unit_test(test_user_sessions_setting),
         cmocka_unit_test(test_ad_request_counts_req),
         cmocka_unit_test(test_day_follows_the_clock),
         cmocka_unit_test(test_no_fill_commands),
