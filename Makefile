@@ -34,7 +34,7 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard endpoints/*.c
 LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o \
            $(OUT)/gen/dashboard_files.o
 MAIN_OBJ := $(OUT)/src/main.o
-BENCH_OBJ := $(OUT)/bench/ceiling.o
+BENCH_OBJ := $(OUT)/bench/ceiling.o $(OUT)/bench/bare.o
 VASTMOCK_OBJ := $(OUT)/tools/vastmock.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(UNIT_SRC))
@@ -149,9 +149,14 @@ $(UNIT_BIN): $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,unit) -lpthread -lm
 
-$(BIN)/bench-ceiling: $(BENCH_OBJ) $(OUT)/libadstats.a
+$(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
+
+# The bare ceiling links libmicrohttpd alone: none of adstats' code.
+$(BIN)/bench-bare: $(OUT)/bench/bare.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libmicrohttpd) -lpthread
 
 # ---- run and test --------------------------------------------------------
 
@@ -162,7 +167,7 @@ run:
 
 bench:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling $(BIN)/bench-bare
 	@bench/bench.sh
 
 bench-ad:
@@ -172,7 +177,7 @@ bench-ad:
 
 bench-callgrind:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling $(BIN)/bench-bare
 	@bench/callgrind.sh
 
 # Two nodes behind nginx, three Redis shards behind twemproxy: see
