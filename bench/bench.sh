@@ -48,6 +48,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib.sh
 trap stack_cleanup EXIT
+trap "exit 1" TERM INT  # so that a failure inside $(...) can end the run, cleanly
 
 SECONDS_RUN=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-2}
@@ -70,11 +71,13 @@ rcli() { redis-cli -p "$redis_port" "$@"; }
 
 event_query() { echo "sdk_version=$2&session_id=s1&platform=ios&username=$1&country_code=US"; }
 
-# user_count PORT USER FIELD: the user's counter (impressions or
-# ad_requests) as /statistics answers it.
-user_count() {
-  curl -sf "http://127.0.0.1:$1/statistics?username=$2" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]])' "$2" "$3"
+# counted PORT [USER FIELD]: what adstats counted, via /statistics
+# (bench/counted.py); a failure ends the benchmark, as command
+# substitutions would hide it.
+counted() {
+  local n
+  n=$(python3 bench/counted.py "$@") || { echo "bench: cannot read the counters" >&2; kill -TERM $$; }
+  echo "$n"
 }
 
 # wrk_run URL [PORT USER FIELD] -> prints wrkstat's fields; with PORT USER
@@ -84,9 +87,9 @@ COUNTED=""
 wrk_run() {
   wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$1" >/dev/null 2>&1 || true
   local before=0
-  [ $# -lt 4 ] || { sleep 0.5; before=$(user_count "$2" "$3" "$4"); }
+  [ $# -lt 4 ] || { sleep 0.5; before=$(counted "$2" "$3" "$4"); }
   wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency "$1" | python3 bench/wrkstat.py
-  [ $# -lt 4 ] || { sleep 0.5; COUNTED=$(( $(user_count "$2" "$3" "$4") - before )); }
+  [ $# -lt 4 ] || { sleep 0.5; COUNTED=$(( $(counted "$2" "$3" "$4") - before )); }
 }
 
 CEILING=0 CEILING_BARE=0
@@ -122,18 +125,6 @@ start_ceiling() { # PORT THREADS [BINARY]
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-# impressions PORT: every impression adstats counted (default range), as
-# /statistics sums them over the three platforms: layout-independent.
-impressions() {
-  local total=0 p n
-  for p in android ios web; do
-    n=$(curl -sf "http://127.0.0.1:$1/statistics?platform=$p" \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]]["impressions"])' "$p")
-    total=$((total + n))
-  done
-  echo "$total"
-}
-
 # events_run PORT REDIS_PORT SECONDS MEMORY [VAR=VALUE...]: one run of
 # events.lua (VAR=VALUE its settings) against adstats on PORT. Without
 # EVENTS_COUNT it gets a warm-up first (distinct: from users of its own).
@@ -149,12 +140,12 @@ events_run() {
       >/dev/null 2>&1 || true
     sleep 0.5  # the warm-up's last requests counted before the snapshot
   fi
-  before=$(impressions "$port")
+  before=$(counted "$port")
   python3 bench/redisstat.py snap "$rport" >"$dir/before.json"
   env "$@" wrk -t1 -c"$CONNS" -d"${secs}s" --timeout 10s --latency -s "$EVENTS" "$url" >"$dir/wrk.out"
   sleep 0.5
   python3 bench/redisstat.py snap "$rport" >"$dir/after.json"
-  after=$(impressions "$port")
+  after=$(counted "$port")
   RUN_STATS=$(python3 bench/wrkstat.py <"$dir/wrk.out")
   RUN_OK=$(( $(echo "$RUN_STATS" | cut -d, -f4) - $(echo "$RUN_STATS" | cut -d, -f5) ))
   RUN_COUNTED=$((after - before))
