@@ -35,7 +35,7 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard endpoints/*.c
 LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o \
            $(OUT)/gen/dashboard_files.o
 MAIN_OBJ := $(OUT)/src/main.o
-BENCH_OBJ := $(OUT)/bench/ceiling.o
+BENCH_OBJ := $(OUT)/bench/ceiling.o $(OUT)/bench/bare.o
 VASTMOCK_OBJ := $(OUT)/tools/vastmock.o
 # vast_inject() from the command line, for tests/vast.sh.
 VAST_INJECT_OBJ := $(OUT)/tests/vast/inject.o
@@ -158,9 +158,14 @@ $(VAST_INJECT_TOOL): $(VAST_INJECT_OBJ) $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
 
-$(BIN)/bench-ceiling: $(BENCH_OBJ) $(OUT)/libadstats.a
+$(BIN)/bench-ceiling: $(OUT)/bench/ceiling.o $(OUT)/libadstats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,adstats) -lpthread -lm
+
+# The bare ceiling links libmicrohttpd alone: none of adstats' code.
+$(BIN)/bench-bare: $(OUT)/bench/bare.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libmicrohttpd) -lpthread
 
 # ---- run and test --------------------------------------------------------
 
@@ -171,7 +176,7 @@ run:
 
 bench:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling $(BIN)/bench-bare
 	@bench/bench.sh
 
 bench-ad:
@@ -181,7 +186,7 @@ bench-ad:
 
 bench-callgrind:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling $(BIN)/bench-bare
 	@bench/callgrind.sh
 
 # Two nodes behind nginx, three Redis shards behind twemproxy: see

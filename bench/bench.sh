@@ -1,42 +1,69 @@
 #!/usr/bin/env bash
-# `make bench`: adstats against the two ceilings it cannot beat, in one run
-# on this machine. Everything runs on 127.0.0.1, each load after a warm-up,
-# bounded in time, and everything started is stopped at the end.
+# `make bench`: adstats against the ceilings it cannot beat, in one run on
+# this machine, on realistic traffic first. Everything runs on 127.0.0.1,
+# each load after a warm-up, bounded in time, and everything started is
+# stopped at the end.
 #
-#   HTTP ceiling     bench-ceiling: libmicrohttpd configured exactly as adstats
-#                    (same http_start()), answering a fixed JSON body
-#   storage ceiling  redis-benchmark running HINCRBY pipelined, divided by the
-#                    commands an event sends
-#   adstats          /impression, /statistics, /ad (vastmock, no delay)
-#   cores            ceiling and /impression with 1 and 2 HTTP threads
-#   growth           /impression and /statistics with 1,000 and 1,000,000
-#                    distinct users already in Redis (alternating runs,
-#                    median of three)
+#   HTTP ceilings    bench-ceiling: libmicrohttpd started through adstats'
+#                    own http_start(), answering a fixed JSON body (every
+#                    ratio is against it); bench-bare: libmicrohttpd alone,
+#                    its own thread pool, no adstats code (ratio_bare)
+#   realistic        /impression from bench/wrk/events.lua (20 SDK versions,
+#                    50 countries, 3 platforms, skewed), frozen clock
+#                    (--now) at the start of UTC days D0 < D1 < D2 (the days
+#                    after today):
+#     distinct       every event from a user never seen before, D1, fresh Redis
+#     next day       the same users again on D2 (count-bounded replay)
+#     zipf           users drawn from Zipf (s = BENCH_ZIPF_S, 1.0) over
+#                    BENCH_ZIPF_USERS (1,000,000) users that already exist:
+#                    preloaded on D0 through adstats' own /impression, one
+#                    event each, so the preload is whatever the layout is
+#     hot user       every event from one user (write combining's best case)
+#   storage ceiling  redis-benchmark running HINCRBY pipelined, divided by
+#                    the Redis commands per distinct-user event measured above
+#   adstats          /statistics, /ad (vastmock, no delay), hot user
+#   cores            ceiling and hot /impression with 1 and 2 HTTP threads
+#   growth           distinct and zipf with 1,000 and BENCH_GROWTH_USERS
+#                    (the zipf preload) users already in Redis; zipf at N
+#                    users draws over those N (alternating runs, median of 3)
 #
-# After each counting run the Redis counters are checked against wrk: no
-# 2xx may be missing (lost), and at most the requests wrk still had in
-# flight when it stopped (one per connection) may be counted beyond the
-# 2xx it reported (extra).
+# Every realistic run also reports, from Redis' own INFO over the measured
+# run: commands per acknowledged event (and per command name), Redis CPU per
+# event (used_cpu_sys + used_cpu_user) and, where each event is a new user
+# (or a user's new day), used_memory per user.
+#
+# After each counting run the counters are checked against wrk, through
+# /statistics (the hot user's counter, or the impressions of the three
+# platforms): no 2xx may be missing (lost), and at most the requests wrk
+# still had in flight when it stopped (one per connection) may be counted
+# beyond the 2xx it reported (extra).
 #
 # Writes bench/results/bench.csv and the table between the markers in
-# BENCHMARKS.md. Knobs: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CONNS (64).
+# BENCHMARKS.md. Knobs: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CONNS
+# (64), BENCH_ZIPF_USERS (1000000), BENCH_ZIPF_S (1.0), BENCH_GROWTH_SECONDS
+# (5), BENCH_REPLAY_MAX (200000, users replayed on D2), BENCH_PRELOAD_MAX_S
+# (240, bound on the preload). A short check of the scripts:
+#   BENCH_SECONDS=2 BENCH_WARMUP=1 BENCH_GROWTH_SECONDS=1 BENCH_ZIPF_USERS=20000 bench/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/lib.sh
 trap stack_cleanup EXIT
+trap "exit 1" TERM INT  # so that a failure inside $(...) can end the run, cleanly
 
 SECONDS_RUN=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNS:-64}
-GROWTH_USERS=${BENCH_GROWTH_USERS:-1000000}
-# An event is 28-30 single-key commands (four dimensions: all-time and day
-# counters, unique sessions, top lists; see src/events.c), before write
-# combining merges repeated ones.
-CMDS_PER_EVENT=${BENCH_CMDS_PER_EVENT:-28}
+ZIPF_USERS=${BENCH_ZIPF_USERS:-1000000}
+ZIPF_S=${BENCH_ZIPF_S:-1.0}
+GROWTH_USERS=$ZIPF_USERS
 GROWTH_SECONDS=${BENCH_GROWTH_SECONDS:-5}
+REPLAY_MAX=${BENCH_REPLAY_MAX:-200000}
+PRELOAD_MAX_S=${BENCH_PRELOAD_MAX_S:-240}
+D0=$(date -u -d "+1 day" +%F) D1=$(date -u -d "+2 day" +%F) D2=$(date -u -d "+3 day" +%F)
 CSV=bench/results/bench.csv
 mkdir -p bench/results
-echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,lost,extra" >"$CSV"
+echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,ratio_bare,lost,extra,cmds_per_event,redis_cpu_us_per_event,redis_bytes_per_user,commands" >"$CSV"
+EVENTS=bench/wrk/events.lua
 
 redis_port=$(free_port); start_redis "$redis_port"
 vast_port=$(free_port); start_vastmock "$vast_port"
@@ -44,26 +71,35 @@ rcli() { redis-cli -p "$redis_port" "$@"; }
 
 event_query() { echo "sdk_version=$2&session_id=s1&platform=ios&username=$1&country_code=US"; }
 
-# wrk_run URL [KEY FIELD] -> prints wrkstat's fields; with KEY and FIELD,
-# sets COUNTED to how much that Redis counter grew during the measured run
-# (the warm-up's counts excluded).
+# counted PORT [USER FIELD]: what adstats counted, via /statistics
+# (bench/counted.py); a failure ends the benchmark, as command
+# substitutions would hide it.
+counted() {
+  local n
+  n=$(python3 bench/counted.py "$@") || { echo "bench: cannot read the counters" >&2; kill -TERM $$; }
+  echo "$n"
+}
+
+# wrk_run URL [PORT USER FIELD] -> prints wrkstat's fields; with PORT USER
+# FIELD, sets COUNTED to how much that user's counter grew during the
+# measured run (the warm-up's counts excluded).
 COUNTED=""
 wrk_run() {
   wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$1" >/dev/null 2>&1 || true
   local before=0
-  [ $# -lt 3 ] || before=$(rcli hget "$2" "$3")
+  [ $# -lt 4 ] || { sleep 0.5; before=$(counted "$2" "$3" "$4"); }
   wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency "$1" | python3 bench/wrkstat.py
-  [ $# -lt 3 ] || COUNTED=$(( $(rcli hget "$2" "$3") - ${before:-0} ))
+  [ $# -lt 4 ] || { sleep 0.5; COUNTED=$(( $(counted "$2" "$3" "$4") - before )); }
 }
 
-CEILING=0
-# record NAME THREADS STATS PID [COUNTER_VALUE]
+CEILING=0 CEILING_BARE=0
+ratio_to() { [ "$2" != 0 ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo 1.00; }
+# record NAME THREADS STATS PID [COUNTER_VALUE [REDIS_FIGURES]]
 record() {
-  local name=$1 threads=$2 stats=$3 pid=$4 counter=${5:-}
-  local rate rss ratio lost="" extra=""
+  local name=$1 threads=$2 stats=$3 pid=$4 counter=${5:-} redis=${6:-,,,}
+  local rate rss lost="" extra=""
   rate=${stats%%,*}
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-  [ "$CEILING" != 0 ] && ratio=$(awk -v a="$rate" -v b="$CEILING" 'BEGIN {printf "%.2f", a / b}') || ratio=1.00
   if [ -n "$counter" ]; then
     local requests non2xx ok
     requests=$(echo "$stats" | cut -d, -f4); non2xx=$(echo "$stats" | cut -d, -f5)
@@ -71,51 +107,142 @@ record() {
     lost=$(( ok > counter ? ok - counter : 0 ))
     extra=$(( counter > ok ? counter - ok : 0 ))
   fi
-  echo "$name,$threads,$stats,$rss,$ratio,$lost,$extra" >>"$CSV"
-  printf '%-28s %3s thr %9s req/s  ratio %5s  p50 %7s ms  p99 %7s ms  rss %6s KB%s\n' \
-    "$name" "$threads" "$rate" "$ratio" "$(echo "$stats" | cut -d, -f2)" \
-    "$(echo "$stats" | cut -d, -f3)" "$rss" "${counter:+  lost $lost extra $extra}"
+  echo "$name,$threads,$stats,$rss,$(ratio_to "$rate" "$CEILING"),$(ratio_to "$rate" "$CEILING_BARE"),$lost,$extra,$redis" >>"$CSV"
+  local cmds cpu mem
+  IFS=, read -r cmds cpu mem _ <<<"$redis"
+  printf '%-34s %3s thr %7s req/s  ratio %5s  p50 %6s ms  p99 %6s ms  rss %6s KB%s%s%s%s\n' \
+    "$name" "$threads" "$rate" "$(ratio_to "$rate" "$CEILING")" "$(echo "$stats" | cut -d, -f2)" \
+    "$(echo "$stats" | cut -d, -f3)" "$rss" "${counter:+  lost $lost extra $extra}" \
+    "${cmds:+  $cmds cmd/ev}" "${cpu:+  $cpu us cpu/ev}" "${mem:+  $mem B/user}"
   if [ -n "$counter" ] && { [ "$lost" -ne 0 ] || [ "$extra" -gt "$CONNS" ]; }; then
     echo "bench: COUNTER MISMATCH for $name (counter $counter)" >&2; MISMATCH=1
   fi
 }
 MISMATCH=0
 
-start_ceiling() { # PORT THREADS
-  bin/bench-ceiling "$1" "$2" & STACK_PIDS+=($!); CEILING_PID=$!; wait_for_port "$1"
+start_ceiling() { # PORT THREADS [BINARY]
+  "${3:-bin/bench-ceiling}" "$1" "$2" & STACK_PIDS+=($!); CEILING_PID=$!; wait_for_port "$1"
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# events_run PORT REDIS_PORT SECONDS MEMORY [VAR=VALUE...]: one run of
+# events.lua (VAR=VALUE its settings) against adstats on PORT. Without
+# EVENTS_COUNT it gets a warm-up first (distinct: from users of its own).
+# Sets RUN_STATS (wrkstat's fields), RUN_COUNTED (impressions counted) and
+# RUN_REDIS (redisstat's fields; with MEMORY=users, used_memory per
+# acknowledged event, each a new user or a user's new day) and RUN_OK.
+events_run() {
+  local port=$1 rport=$2 secs=$3 memory=$4; shift 4
+  local url="http://127.0.0.1:$port/" dir before after
+  dir=$(stack_dir)
+  if [ "$WARMUP" != 0 ] && ! printf '%s\n' "$@" | grep -q '^EVENTS_COUNT='; then
+    env "$@" EVENTS_PREFIX="w$RANDOM-" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$EVENTS" "$url" \
+      >/dev/null 2>&1 || true
+    sleep 0.5  # the warm-up's last requests counted before the snapshot
+  fi
+  before=$(counted "$port")
+  python3 bench/redisstat.py snap "$rport" >"$dir/before.json"
+  env "$@" wrk -t1 -c"$CONNS" -d"${secs}s" --timeout 10s --latency -s "$EVENTS" "$url" >"$dir/wrk.out"
+  sleep 0.5
+  python3 bench/redisstat.py snap "$rport" >"$dir/after.json"
+  after=$(counted "$port")
+  RUN_STATS=$(python3 bench/wrkstat.py <"$dir/wrk.out")
+  RUN_OK=$(( $(echo "$RUN_STATS" | cut -d, -f4) - $(echo "$RUN_STATS" | cut -d, -f5) ))
+  RUN_COUNTED=$((after - before))
+  RUN_REDIS=$(python3 bench/redisstat.py diff "$dir/before.json" "$dir/after.json" "$RUN_OK" \
+              "$([ "$memory" = users ] && echo "$RUN_OK")")
+}
+
+# adstats_at PORT REDIS_PORT DAY: (re)starts adstats with its clock frozen
+# at the start of DAY; sets ADSTATS_PID.
+adstats_at() {
+  start_adstats "$1" "$2" "$vast_port" --now "$3"; ADSTATS_PID=${STACK_PIDS[-1]}
+}
+
 cores=$(nproc)
 echo "== adstats benchmark: $cores cores, wrk -t1 -c$CONNS, ${SECONDS_RUN}s runs after ${WARMUP}s warm-up"
+echo "   frozen days D0 $D0, D1 $D1, D2 $D2; zipf s=$ZIPF_S over $ZIPF_USERS users"
 
-# ---- HTTP ceiling --------------------------------------------------------
-port=$(free_port); start_ceiling "$port" 0
-stats=$(wrk_run "http://127.0.0.1:$port/impression?$(event_query c 1.0)")
-CEILING=${stats%%,*}
-record "http-ceiling" "$cores" "$stats" "$CEILING_PID"
-stop_pid "$CEILING_PID"
+# ---- HTTP ceilings -------------------------------------------------------
+# Loaded by events.lua like the realistic runs, so that wrk spends the same
+# on making requests; they ignore the URL.
+ceiling_run() { # PORT -> prints wrkstat's fields
+  local url="http://127.0.0.1:$1/"
+  EVENTS_MODE=distinct wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$EVENTS" "$url" >/dev/null 2>&1 || true
+  EVENTS_MODE=distinct wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s "$EVENTS" "$url" \
+    | python3 bench/wrkstat.py
+}
+port=$(free_port); start_ceiling "$port" 0; pid_ceiling=$CEILING_PID
+ceiling=$(ceiling_run "$port")
+port=$(free_port); start_ceiling "$port" 0 bin/bench-bare; pid_bare=$CEILING_PID
+bare=$(ceiling_run "$port")
+CEILING=${ceiling%%,*} CEILING_BARE=${bare%%,*}
+record "http-ceiling" "$cores" "$ceiling" "$pid_ceiling"
+record "http-ceiling (bare libmicrohttpd)" "$cores" "$bare" "$pid_bare"
+stop_pid "$pid_ceiling"; stop_pid "$pid_bare"
+
+# ---- realistic: distinct users, then the same users a day later ----------
+rp_distinct=$(free_port); start_redis "$rp_distinct"
+port=$(free_port); adstats_at "$port" "$rp_distinct" "$D1"
+events_run "$port" "$rp_distinct" "$SECONDS_RUN" users EVENTS_MODE=distinct EVENTS_PREFIX=d
+record "distinct users" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+DISTINCT_CMDS=$(echo "$RUN_REDIS" | cut -d, -f1)
+replay=$(( RUN_OK < REPLAY_MAX ? RUN_OK : REPLAY_MAX ))
+stop_pid "$ADSTATS_PID"
+port=$(free_port); adstats_at "$port" "$rp_distinct" "$D2"
+events_run "$port" "$rp_distinct" "$PRELOAD_MAX_S" users \
+  EVENTS_MODE=distinct EVENTS_PREFIX=d EVENTS_COUNT="$replay"
+record "same users next day ($replay)" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+stop_pid "$ADSTATS_PID"
+
+# ---- realistic: Zipf over users that exist --------------------------------
+# preload_zipf REDIS_PORT USERS [NAME]: users z1 .. zUSERS, one impression
+# each on D0, through /impression (recorded as NAME if given); fails the
+# run unless every one is counted.
+preload_zipf() {
+  local port; port=$(free_port); adstats_at "$port" "$1" "$D0"
+  events_run "$port" "$1" "$PRELOAD_MAX_S" users EVENTS_MODE=distinct EVENTS_PREFIX=z EVENTS_COUNT="$2"
+  [ -z "${3:-}" ] || record "$3" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+  [ "$RUN_COUNTED" -eq "$2" ] || {
+    echo "bench: preload counted $RUN_COUNTED of $2 users (bound BENCH_PRELOAD_MAX_S=$PRELOAD_MAX_S)" >&2
+    MISMATCH=1
+  }
+  stop_pid "$ADSTATS_PID"
+}
+rp_zipf=$(free_port); start_redis "$rp_zipf"
+preload_zipf "$rp_zipf" "$ZIPF_USERS" "zipf preload: $ZIPF_USERS new users"
+port_zipf=$(free_port); adstats_at "$port_zipf" "$rp_zipf" "$D1"; pid_zipf=$ADSTATS_PID
+ZIPF=(EVENTS_MODE=zipf EVENTS_PREFIX=z EVENTS_ZIPF_S="$ZIPF_S")
+events_run "$port_zipf" "$rp_zipf" "$SECONDS_RUN" - "${ZIPF[@]}" EVENTS_USERS="$ZIPF_USERS"
+record "zipf users (s=$ZIPF_S over $ZIPF_USERS)" "$cores" "$RUN_STATS" "$pid_zipf" "$RUN_COUNTED" "$RUN_REDIS"
+
+# ---- realistic: the hot user ---------------------------------------------
+rp_hot=$(free_port); start_redis "$rp_hot"
+port=$(free_port); adstats_at "$port" "$rp_hot" "$D1"
+events_run "$port" "$rp_hot" "$SECONDS_RUN" - EVENTS_MODE=hot EVENTS_PREFIX=hot
+record "hot user" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+stats=$(wrk_run "http://127.0.0.1:$port/statistics?username=hot")
+record "statistics (hot user)" "$cores" "$stats" "$ADSTATS_PID"
+stop_pid "$ADSTATS_PID"
 
 # ---- storage ceiling -----------------------------------------------------
+# Pipelined HINCRBY, divided by the commands a distinct user's event sent.
+cmds=${DISTINCT_CMDS:-28}
 hincr=$(redis-benchmark -p "$redis_port" -c "$CONNS" -n 2000000 -P 32 -q \
-          HINCRBY as:u:t:bench-storage imp 1 | tr '\r' '\n' \
+          HINCRBY bench-storage imp 1 | tr '\r' '\n' \
         | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
-events=$(awk -v h="$hincr" -v n="$CMDS_PER_EVENT" 'BEGIN {printf "%.0f", h / n}')
-echo "storage-ceiling,1,$events,,,,,,,$(awk -v a="$events" -v b="$CEILING" 'BEGIN {printf "%.2f", a / b}'),," >>"$CSV"
-printf '%-28s %9s HINCRBY/s pipelined = %s events/s at %s commands per event\n' \
-  "storage-ceiling" "$hincr" "$events" "$CMDS_PER_EVENT"
+events=$(awk -v h="$hincr" -v n="$cmds" 'BEGIN {printf "%.0f", h / n}')
+echo "storage-ceiling,1,$events,,,,,,,$(ratio_to "$events" "$CEILING"),$(ratio_to "$events" "$CEILING_BARE"),,,$cmds,,," >>"$CSV"
+printf '%-34s %9s HINCRBY/s pipelined = %s events/s at %s commands per event\n' \
+  "storage-ceiling" "$hincr" "$events" "$cmds"
 
-# ---- adstats -------------------------------------------------------------
+# ---- /ad: zero-delay upstream ----------------------------------------------------
 port=$(free_port)
 start_adstats "$port" "$redis_port" "$vast_port"
 pid=${STACK_PIDS[-1]}
 base="http://127.0.0.1:$port"
 
-wrk_run "$base/impression?$(event_query bench-imp 7.1)" as:u:t:bench-imp imp >"$(stack_dir)/stats"
-record "impression" "$cores" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
-stats=$(wrk_run "$base/statistics?username=bench-imp")
-record "statistics" "$cores" "$stats" "$pid"
-wrk_run "$base/ad?$(event_query bench-ad 7.2)" as:u:t:bench-ad req >"$(stack_dir)/stats"
+wrk_run "$base/ad?$(event_query bench-ad 7.2)" "$port" bench-ad ad_requests >"$(stack_dir)/stats"
 record "ad (upstream delay 0)" "$cores" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
 stop_pid "$pid"
 
@@ -127,46 +254,41 @@ for threads in 1 2; do
   port=$(free_port); start_adstats "$port" "$redis_port" "$vast_port" --threads "$threads"
   pid=${STACK_PIDS[-1]}
   user=bench-thr$threads
-  wrk_run "http://127.0.0.1:$port/impression?$(event_query $user 7.3)" "as:u:t:$user" imp \
+  wrk_run "http://127.0.0.1:$port/impression?$(event_query $user 7.3)" "$port" "$user" impressions \
     >"$(stack_dir)/stats"
-  record "impression" "$threads" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
+  record "hot user (fixed URL)" "$threads" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
   stop_pid "$pid"
 done
 
 # ---- growth --------------------------------------------------------------
-# Two Redis servers, one preloaded with 1,000 distinct users and one with
-# GROWTH_USERS, each behind its own adstats. Runs alternate between the two
-# (three rounds) and the median of each is kept, so that noise from the
-# shared machine hits both sizes alike.
-preload_users() { # PORT COUNT: distinct users with both counters, as the event path writes them
-  awk -v n="$2" 'BEGIN {
-    for (i = 0; i < n; i++) {
-      k = "as:u:t:grow" i
-      printf "*4\r\n$7\r\nHINCRBY\r\n$%d\r\n%s\r\n$3\r\nimp\r\n$1\r\n1\r\n", length(k), k
-      printf "*4\r\n$7\r\nHINCRBY\r\n$%d\r\n%s\r\n$3\r\nreq\r\n$1\r\n2\r\n", length(k), k
-    }
-  }' | redis-cli -p "$1" --pipe >/dev/null
-}
+# The distinct and zipf workloads against a Redis holding 1,000 users and
+# against the one holding the GROWTH_USERS zipf users (preloaded above),
+# each behind its own adstats on D1; zipf at N users draws over those N.
+# Runs alternate between the two sizes (three rounds) and the median of
+# each is kept, so that noise from the shared machine hits both alike.
+rp_small=$(free_port); start_redis "$rp_small"
+preload_zipf "$rp_small" 1000
+port_small=$(free_port); adstats_at "$port_small" "$rp_small" "$D1"; pid_small=$ADSTATS_PID
+declare -A grow_port grow_redis grow_pid
+grow_port[1000]=$port_small grow_redis[1000]=$rp_small grow_pid[1000]=$pid_small
+grow_port[$GROWTH_USERS]=$port_zipf grow_redis[$GROWTH_USERS]=$rp_zipf grow_pid[$GROWTH_USERS]=$pid_zipf
 median3() { sort -t, -k1 -n | sed -n 2p; }
-declare -A grow_port grow_pid
-for users in 1000 "$GROWTH_USERS"; do
-  rp=$(free_port); start_redis "$rp"; preload_users "$rp" "$users"
-  port=$(free_port); start_adstats "$port" "$rp" "$vast_port"
-  grow_port[$users]=$port; grow_pid[$users]=${STACK_PIDS[-1]}
-done
-for what in impression statistics; do
+for what in distinct zipf; do
   for users in 1000 "$GROWTH_USERS"; do : >"$(stack_dir)/grow-$what-$users"; done
   for round in 1 2 3; do
     for users in 1000 "$GROWTH_USERS"; do
-      user=grow$((users / 2))
-      path="statistics?username=$user"
-      [ $what = statistics ] || path="impression?$(event_query "$user" 7.4)"
-      SECONDS_RUN=$GROWTH_SECONDS wrk_run "http://127.0.0.1:${grow_port[$users]}/$path" >>"$(stack_dir)/grow-$what-$users"
+      if [ $what = distinct ]; then
+        set -- users EVENTS_MODE=distinct EVENTS_PREFIX="g$round-"
+      else
+        set -- - "${ZIPF[@]}" EVENTS_USERS="$users"
+      fi
+      events_run "${grow_port[$users]}" "${grow_redis[$users]}" "$GROWTH_SECONDS" "$@"
+      echo "$RUN_STATS|$RUN_COUNTED|$RUN_REDIS" >>"$(stack_dir)/grow-$what-$users"
     done
   done
   for users in 1000 "$GROWTH_USERS"; do
-    record "$what @${users} users" "$cores" "$(median3 <"$(stack_dir)/grow-$what-$users")" \
-      "${grow_pid[$users]}"
+    IFS='|' read -r stats counted redis < <(median3 <"$(stack_dir)/grow-$what-$users")
+    record "$what @${users} users" "$cores" "$stats" "${grow_pid[$users]}" "$counted" "$redis"
   done
 done
 

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Sends COUNT GET requests for PATH over one keep-alive connection to
 127.0.0.1:PORT, one after another, and fails unless every answer is 200.
+A {n} in PATH becomes the request's number (0, 1, ...): distinct users.
 Usage: client.py PORT PATH COUNT"""
 import http.client
 import sys
 
 port, path, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-for _ in range(count):
-    conn.request("GET", path)
+for n in range(count):
+    target = path.replace("{n}", str(n))
+    conn.request("GET", target)
     response = conn.getresponse()
     response.read()
     if response.status != 200:
-        sys.exit("client: %s answered %d" % (path, response.status))
+        sys.exit("client: %s answered %d" % (target, response.status))
 conn.close()
