@@ -57,6 +57,7 @@ struct store_batch {
     struct store *store;
     size_t replied;
     enum store_status status;
+    char error_code[16]; /* first word of the first error reply, "" if none */
     long long sent_ms;
     struct store_batch *next;
     struct store_batch *prev;

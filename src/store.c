@@ -214,6 +214,9 @@ static void account(struct store_batch *b, const redisReply *reply) {
         if (b->status != STORE_UNAVAILABLE) metrics_redis_error(REDIS_ERR_UNAVAILABLE);
         b->status = STORE_UNAVAILABLE;
     } else if (reply->type == REDIS_REPLY_ERROR) {
+        if (b->status == STORE_OK)
+            snprintf(b->error_code, sizeof(b->error_code), "%.*s", (int)strcspn(reply->str, " "),
+                     reply->str);
         if (b->status == STORE_OK) b->status = STORE_ERROR;
     } else if (b->on_reply != NULL && b->status == STORE_OK) {
         b->on_reply(b, index, reply);
@@ -341,6 +344,7 @@ void store_send(struct store *s, struct store_batch *b) {
     b->store = s;
     b->replied = 0;
     b->status = STORE_OK;
+    b->error_code[0] = '\0';
     if (b->overflow || b->n_cmds == 0) {
         log_error("redis: batch too large for its buffers");
         b->on_done(b, STORE_ERROR);
