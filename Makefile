@@ -165,22 +165,17 @@ bench:
 	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling
 	@bench/bench.sh
 
-bench-ad:
-	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
-	@bench/bench-ad.sh
+# One script of bench/ each. bench-cluster: two nodes behind nginx, three
+# Redis shards behind twemproxy (deploy/local-cluster.sh, README.md's
+# Scaling section).
+BENCH_SCRIPT_bench-ad := bench-ad.sh
+BENCH_SCRIPT_bench-callgrind := callgrind.sh
+BENCH_SCRIPT_bench-cluster := bench-cluster.sh
 
-bench-callgrind:
+bench-ad bench-callgrind bench-cluster:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
-	@bench/callgrind.sh
-
-# Two nodes behind nginx, three Redis shards behind twemproxy: see
-# deploy/local-cluster.sh and README.md's Scaling section.
-bench-cluster:
-	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
-	@bench/bench-cluster.sh
+	@bench/$(BENCH_SCRIPT_$@)
 
 cluster-test:
 	@tools/deps.sh cluster

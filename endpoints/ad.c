@@ -169,9 +169,6 @@ static void handle_ad(struct request *req) {
 
 const struct endpoint endpoint_ad = {
     .path = "/ad",
-    .methods = METHOD_GET | METHOD_POST,
-    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
-    .required = EVENT_PARAMS,
-    .headers = response_no_store,
+    EVENT_ENDPOINT,
     .handle = handle_ad,
 };

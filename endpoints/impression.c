@@ -29,9 +29,6 @@ static void handle_impression(struct request *req) {
 
 const struct endpoint endpoint_impression = {
     .path = "/impression",
-    .methods = METHOD_GET | METHOD_POST,
-    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
-    .required = EVENT_PARAMS,
-    .headers = response_no_store,
+    EVENT_ENDPOINT,
     .handle = handle_impression,
 };

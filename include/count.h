@@ -11,6 +11,14 @@
 #include "events.h"
 #include "request.h"
 
+/* What /ad and /impression both declare (endpoint.h): GET or POST with
+ * the event's parameters, answers never cached. For a designated
+ * initializer: {.path = "/ad", EVENT_ENDPOINT, .handle = handle_ad}. */
+#define EVENT_ENDPOINT                                                      \
+    .methods = METHOD_GET | METHOD_POST,                                    \
+    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS, .required = EVENT_PARAMS, \
+    .headers = response_no_store
+
 /* The state of a request being counted (request.h's REQUEST_STATE): an
  * endpoint that counts reads `duplicate`, and owns no state of its own. */
 struct count_state {
