@@ -55,8 +55,6 @@ struct request {
     struct upstream_fetch fetch;    /* for request_await_fetch */
     void *scratch;                  /* a handler's heap state, freed with the request */
     void (*scratch_free)(void *);   /* how (NULL: free) */
-    long long values[4];            /* what a handler reads from replies */
-    bool found;
     /* the handler's own small state, typed by its owner (REQUEST_STATE) */
     _Alignas(max_align_t) unsigned char state[REQUEST_STATE_SIZE];
 

@@ -35,6 +35,9 @@ class StoreOutage(StackTestCase):
         self.assertEqual(doc["message"],
                          "statistics store unavailable: impression not counted, retry later")
         self.assertEqual(resp[1].get("Retry-After"), "1")
+        resp = self.stats(username="nobody")
+        self.assertEqual(self.assertJSON(resp, 503)["message"],
+                         "statistics store unavailable: statistics not read, retry later")
 
 
 if __name__ == "__main__":
