@@ -51,7 +51,7 @@ DASHBOARD_FILES := $(sort $(wildcard dashboard/*.html dashboard/*.js dashboard/*
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: FORCE all build deps run bench bench-ad bench-callgrind bench-cluster test test-unit \
+.PHONY: FORCE all build deps run bench bench-ad bench-callgrind bench-cluster bench-hotkeys test test-unit \
         test-integration test-postman test-asan cluster-test clean install
 
 all: $(BIN)/adstats $(BIN)/vastmock
@@ -179,22 +179,18 @@ bench:
 	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling $(BIN)/bench-bare
 	@bench/bench.sh
 
-bench-ad:
-	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
-	@bench/bench-ad.sh
+# One script of bench/ each. bench-cluster: two nodes behind nginx, three
+# Redis shards behind twemproxy, and a Redis Cluster (deploy/, docs/SCALING.md).
+# bench-hotkeys: what one Redis shard holds per hot key (the capacity plan).
+BENCH_SCRIPT_bench-ad := bench-ad.sh
+BENCH_SCRIPT_bench-callgrind := callgrind.sh
+BENCH_SCRIPT_bench-cluster := bench-cluster.sh
+BENCH_SCRIPT_bench-hotkeys := hotkeys.sh
 
-bench-callgrind:
+bench-ad bench-callgrind bench-cluster bench-hotkeys:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BIN)/bench-ceiling $(BIN)/bench-bare
-	@bench/callgrind.sh
-
-# Two nodes behind nginx, three Redis shards behind twemproxy: see
-# deploy/local-cluster.sh and README.md's Scaling section.
-bench-cluster:
-	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all
-	@bench/bench-cluster.sh
+	@bench/$(BENCH_SCRIPT_$@)
 
 cluster-test:
 	@tools/deps.sh cluster

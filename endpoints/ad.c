@@ -71,7 +71,7 @@ static void reply_failure(struct request *req, unsigned status, const char *outc
 static const char empty_vast[] = "<VAST version=\"3.0\"/>";
 
 static void mark_duplicate(struct request *req) {
-    if (req->duplicate) request_add_header(req, "Adstats-Duplicate", "true");
+    if (count_state(req)->duplicate) request_add_header(req, "Adstats-Duplicate", "true");
 }
 
 static void reply_no_fill(struct request *req) {
@@ -92,7 +92,7 @@ static void reply_no_fill(struct request *req) {
  * (adstats_events_lost_total), not logged: one line per event would let an
  * outage flood the log, and the store already reports the outage itself. */
 static void no_fill_counted(struct request *req) {
-    if (!req->duplicate) metrics_no_fill(req->store_status == STORE_OK);
+    if (!count_state(req)->duplicate) metrics_no_fill(req->store_status == STORE_OK);
     reply_no_fill(req);
 }
 
@@ -151,11 +151,10 @@ static void describe_client(struct request *req, struct buf *forwarded_for) {
 
 static void ad_counted(struct request *req) {
     if (req->store_status != STORE_OK) {
-        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            "statistics store unavailable: ad request not counted, retry later");
+        request_reply_store_failure(req, "ad request not counted");
         return;
     }
-    if (!req->duplicate) metrics_event(EVENT_AD_REQUEST);
+    if (!count_state(req)->duplicate) metrics_event(EVENT_AD_REQUEST);
     char storage[512];
     struct buf forwarded_for;
     buf_init_static(&forwarded_for, storage, sizeof(storage));
@@ -170,9 +169,6 @@ static void handle_ad(struct request *req) {
 
 const struct endpoint endpoint_ad = {
     .path = "/ad",
-    .methods = METHOD_GET | METHOD_POST,
-    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
-    .required = EVENT_PARAMS,
-    .headers = response_no_store,
+    EVENT_ENDPOINT,
     .handle = handle_ad,
 };

@@ -24,14 +24,21 @@ static void handle_healthz(struct request *req) {
     reply_ok(req, "alive");
 }
 
+/* What /readyz's PING got back. */
+struct readyz_state {
+    bool pong;
+};
+
+REQUEST_STATE(struct readyz_state, readyz_state)
+
 static void read_pong(struct store_batch *b, size_t index, const redisReply *reply) {
-    struct request *req = (struct request *)((char *)b - offsetof(struct request, batch));
     (void)index;
-    req->found = reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0;
+    readyz_state(request_of_batch(b))->pong = reply->type == REDIS_REPLY_STATUS
+                                              && strcmp(reply->str, "PONG") == 0;
 }
 
 static void ping_answered(struct request *req) {
-    if (req->store_status == STORE_OK && req->found)
+    if (req->store_status == STORE_OK && readyz_state(req)->pong)
         reply_ok(req, "ready");
     else if (req->store_status == STORE_UNAVAILABLE)
         request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,

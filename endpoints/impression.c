@@ -11,13 +11,11 @@
 
 static void impression_counted(struct request *req) {
     if (req->store_status != STORE_OK) {
-        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            "statistics store unavailable: impression not counted, retry later");
-    } else if (req->duplicate) {
+        request_reply_store_failure(req, "impression not counted");
+    } else if (count_state(req)->duplicate) {
         struct buf body;
         buf_init(&body);
-        buf_append_str(&body, "{\"success\": true, \"message\": \"Successfully fetched\", "
-                              "\"duplicate\": true}");
+        buf_append_str(&body, "{" REQUEST_SUCCESS_FETCHED_MEMBERS ", \"duplicate\": true}");
         request_reply_json(req, MHD_HTTP_OK, &body);
     } else {
         metrics_event(EVENT_IMPRESSION);
@@ -31,9 +29,6 @@ static void handle_impression(struct request *req) {
 
 const struct endpoint endpoint_impression = {
     .path = "/impression",
-    .methods = METHOD_GET | METHOD_POST,
-    .permitted = EVENT_PARAMS | EVENT_OPTIONAL_PARAMS,
-    .required = EVENT_PARAMS,
-    .headers = response_no_store,
+    EVENT_ENDPOINT,
     .handle = handle_impression,
 };

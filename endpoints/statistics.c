@@ -102,21 +102,21 @@ static void append_range(struct buf *body, const void *arg) {
 
 /* ---- all-time statistics ----------------------------------------------- */
 
-/* The all-time counts live in req->values while the reply comes in. */
-static struct stats_counts load_counts(const struct request *req) {
-    return (struct stats_counts){.impressions = req->values[VALUE_IMPRESSIONS],
-                                 .ad_requests = req->values[VALUE_AD_REQUESTS],
-                                 .no_fills = req->values[VALUE_NO_FILLS],
-                                 .unique_sessions = req->values[VALUE_SESSIONS],
-                                 .found = req->found};
+/* The all-time counts live in the request's state while the reply comes in. */
+static struct stats_counts load_counts(struct request *req) {
+    return (struct stats_counts){.impressions = statistics_state(req)->values[VALUE_IMPRESSIONS],
+                                 .ad_requests = statistics_state(req)->values[VALUE_AD_REQUESTS],
+                                 .no_fills = statistics_state(req)->values[VALUE_NO_FILLS],
+                                 .unique_sessions = statistics_state(req)->values[VALUE_SESSIONS],
+                                 .found = statistics_state(req)->found};
 }
 
 static void save_counts(struct request *req, const struct stats_counts *c) {
-    req->values[VALUE_IMPRESSIONS] = c->impressions;
-    req->values[VALUE_AD_REQUESTS] = c->ad_requests;
-    req->values[VALUE_SESSIONS] = c->unique_sessions;
-    req->values[VALUE_NO_FILLS] = c->no_fills;
-    req->found = c->found;
+    statistics_state(req)->values[VALUE_IMPRESSIONS] = c->impressions;
+    statistics_state(req)->values[VALUE_AD_REQUESTS] = c->ad_requests;
+    statistics_state(req)->values[VALUE_SESSIONS] = c->unique_sessions;
+    statistics_state(req)->values[VALUE_NO_FILLS] = c->no_fills;
+    statistics_state(req)->found = c->found;
 }
 
 static void total_reply(struct store_batch *b, size_t index, const redisReply *reply) {
@@ -131,8 +131,7 @@ static void total_read(struct request *req) {
     const struct param_value *who = dimension_filter(&req->params, &dim);
     struct stats_counts c = load_counts(req);
     if (req->store_status != STORE_OK)
-        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            "statistics store unavailable, retry later");
+        request_reply_store_failure(req, "statistics not read");
     else if (!c.found)
         reply_not_found(req, who);
     else
@@ -185,8 +184,7 @@ static void range_read(struct request *req) {
     const struct param_value *who = dimension_filter(&req->params, &dim);
     struct stats_range *r = req->scratch;
     if (req->store_status != STORE_OK) {
-        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            "statistics store unavailable, retry later");
+        request_reply_store_failure(req, "statistics not read");
         return;
     }
     if (!r->total.found) {

@@ -26,16 +26,15 @@
  * those were a key of their own (keys.h, layout 1). */
 static void count_deleted(struct store_batch *b, size_t index, const redisReply *reply) {
     (void)index;
-    if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) request_of_batch(b)->values[0]++;
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+        statistics_state(request_of_batch(b))->deleted++;
 }
 
 static void deleted(struct request *req) {
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
     if (req->store_status != STORE_OK) {
-        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            "statistics store unavailable: nothing or not everything was "
-                            "deleted, retry");
+        request_reply_store_failure(req, "nothing or not everything was deleted");
         return;
     }
     struct buf body, message;
@@ -47,7 +46,7 @@ static void deleted(struct request *req) {
     buf_append_str(&body, "{\"success\": true, \"message\": ");
     json_append_string(&body, message.data, message.len);
     buf_append_str(&body, ", \"deleted\": ");
-    buf_append_ll(&body, req->values[0]);
+    buf_append_ll(&body, statistics_state(req)->deleted);
     buf_append_char(&body, '}');
     buf_free(&message);
     request_reply_json(req, MHD_HTTP_OK, &body);
@@ -68,7 +67,7 @@ void statistics_delete(struct request *req) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
-    req->values[0] = 0;
+    statistics_state(req)->deleted = 0;
     event_add_forget(&req->batch, dim, who->data, who->len, clock_today());
     request_await_store(req, deleted);
 }

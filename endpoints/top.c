@@ -62,8 +62,7 @@ static void reply_list(struct request *req, const struct top_list *t) {
 
 static bool store_ok(struct request *req) {
     if (req->store_status == STORE_OK) return true;
-    request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-                        "statistics store unavailable, retry later");
+    request_reply_store_failure(req, "statistics not read");
     return false;
 }
 

@@ -9,8 +9,10 @@
 #ifndef ADSTATS_REQUEST_H
 #define ADSTATS_REQUEST_H
 
+#include <assert.h>
 #include <microhttpd.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "buf.h"
 #include "endpoint.h"
@@ -25,6 +27,23 @@ struct sockaddr;
 
 typedef void request_fn(struct request *req);
 
+/* Bytes of per-request state for whoever handles the request: an endpoint,
+ * or a helper such as count.h. The pipeline only zeroes them; their owner
+ * declares their type in its own module, and a typed accessor with
+ *
+ *     REQUEST_STATE(struct count_state, count_state)
+ *
+ * which defines `struct count_state *count_state(struct request *req)` and
+ * fails to compile if the type does not fit. Living inside the request,
+ * the state costs no allocation; a larger one belongs in req->scratch. */
+#define REQUEST_STATE_SIZE 64
+
+#define REQUEST_STATE(type, accessor)                                                \
+    static_assert(sizeof(type) <= REQUEST_STATE_SIZE, #type " outgrows REQUEST_STATE_SIZE"); \
+    static inline type *accessor(struct request *req) {                              \
+        return (type *)(void *)req->state;                                           \
+    }
+
 struct request {
     /* -- read by handlers -- */
     struct params params;
@@ -34,20 +53,16 @@ struct request {
     struct store_batch batch;       /* for request_await_store */
     enum store_status store_status; /* its outcome, valid in finish */
     struct upstream_fetch fetch;    /* for request_await_fetch */
-    long long values[4];            /* what a handler reads from replies */
-    bool found;
     void *scratch;                  /* a handler's heap state, freed with the request */
     void (*scratch_free)(void *);   /* how (NULL: free) */
-    request_fn *then;               /* continuation of a multi-step helper (count.c) */
-    int event_type;                 /* count.c: the event being counted */
-    bool duplicate;                 /* count.c: its event_id was counted before */
-    long long counted_ms;           /* count.c: when it was counted */
+    /* the handler's own small state, typed by its owner (REQUEST_STATE) */
+    _Alignas(max_align_t) unsigned char state[REQUEST_STATE_SIZE];
 
     /* -- private to the pipeline (request.c) -- */
     struct MHD_Connection *conn;
     const struct endpoint *ep;
     const char *path;               /* libmicrohttpd's, valid until completion */
-    int state;
+    int phase;                      /* where libmicrohttpd's calls have got to */
     unsigned status;
     struct MHD_Response *response;
     size_t response_bytes;
@@ -71,6 +86,14 @@ void request_reply_json(struct request *req, unsigned status, struct buf *body);
 
 /* Answers {"success": false, "message": message}; a 503 gets Retry-After. */
 void request_reply_error(struct request *req, unsigned status, const char *message);
+
+/* Answers the 503 of a batch that failed (req->store_status is not
+ * STORE_OK), saying `what` it cost, e.g. "impression not counted": an
+ * outage (STORE_UNAVAILABLE) reads "statistics store unavailable: <what>,
+ * retry later"; an error reply (STORE_ERROR) names Redis's error code when
+ * it sent one: "statistics store refused the command (OOM): <what>". Both
+ * carry Retry-After: 1. */
+void request_reply_store_failure(struct request *req, const char *what);
 
 /* Answers with a body of the given type; takes the buffer's contents. */
 void request_reply_body(struct request *req, unsigned status, const char *content_type,
@@ -120,6 +143,10 @@ struct request *request_of_batch(struct store_batch *b);
 /* Fetches from the upstream ad server into req->fetch; `finish` runs when
  * it is done or failed. */
 void request_await_fetch(struct request *req, request_fn *finish);
+
+/* The members of the Flask service's answer to a counted event, for
+ * answers that add to it. */
+#define REQUEST_SUCCESS_FETCHED_MEMBERS "\"success\": true, \"message\": \"Successfully fetched\""
 
 /* Answers the shared {"success": true, "message": "Successfully fetched"}
  * (with Cache-Control: no-store, as the event endpoints send). */

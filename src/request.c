@@ -66,14 +66,14 @@
 #include "routing.h"
 #include "server.h"
 
-enum request_state { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };
+enum request_phase { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };
 
 #define BODY_MAX 16384
 
 static atomic_int awaiting;
 static atomic_bool draining;
 
-#define SUCCESS_FETCHED "{\"success\": true, \"message\": \"Successfully fetched\"}"
+#define SUCCESS_FETCHED "{" REQUEST_SUCCESS_FETCHED_MEMBERS "}"
 /* [0]: without a CORS variant; [v]: with CORS variant v (echo mode). */
 static struct MHD_Response *success_fetched[1 + CORS_ORIGINS_MAX];
 
@@ -148,6 +148,19 @@ void request_reply_error(struct request *req, unsigned status, const char *messa
         MHD_add_response_header(req->response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(req->response, MHD_HTTP_HEADER_ALLOW, server_allow_header(req->ep));
+}
+
+void request_reply_store_failure(struct request *req, const char *what) {
+    char message[192];
+    const char *code = req->batch.error_code;
+    if (req->store_status != STORE_ERROR)
+        snprintf(message, sizeof(message), "statistics store unavailable: %s, retry later", what);
+    else if (code[0] != '\0')
+        snprintf(message, sizeof(message), "statistics store refused the command (%s): %s", code,
+                 what);
+    else
+        snprintf(message, sizeof(message), "statistics store refused the command: %s", what);
+    request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, message);
 }
 
 void request_add_header(struct request *req, const char *name, const char *value) {
@@ -243,7 +256,7 @@ static struct request *from_fetch(struct upstream_fetch *f) {
  * libmicrohttpd only acts on the resume in its next run, which the kick
  * schedules for the next turn of the loop. */
 static void resume(struct request *req) {
-    req->state = REQ_RESUMED;
+    req->phase = REQ_RESUMED;
     MHD_resume_connection(req->conn);
     http_kick(ioloop_http(ioloop_current()));
     atomic_fetch_sub(&awaiting, 1);
@@ -259,7 +272,7 @@ static bool suspend(struct request *req, request_fn *finish) {
         return false;
     }
     req->finish = finish;
-    req->state = REQ_AWAITING;
+    req->phase = REQ_AWAITING;
     MHD_suspend_connection(req->conn);
     return true;
 }
@@ -588,7 +601,7 @@ static enum MHD_Result send_response(struct request *req, const char *method, co
     ret = MHD_queue_response(req->conn, req->status, req->response);
     if (!req->response_shared) MHD_destroy_response(req->response);
     req->response = NULL;
-    req->state = REQ_ANSWERED;
+    req->phase = REQ_ANSWERED;
     long long latency_us = clock_monotonic_us() - req->started_us;
     server_count_response(req->ep, req->status, latency_us);
     if (access_log_enabled()) log_access(req, method, url, latency_us);
@@ -604,10 +617,10 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     (void)conn;
     if (req == NULL) return MHD_NO; /* on_uri could not allocate */
 
-    switch (req->state) {
+    switch (req->phase) {
     case REQ_HEADERS:
         route(req, url, method, version);
-        req->state = REQ_BODY;
+        req->phase = REQ_BODY;
         /* Answer on this first call only to refuse a body unread. */
         if (!check_headers(req) || req->reject_status == 0) return MHD_YES;
         req->close_after = true; /* the body stays unread */
@@ -627,7 +640,7 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     default:
         return MHD_YES;
     }
-    /* Not req->state: a request whose work failed at once is already marked
+    /* Not req->phase: a request whose work failed at once is already marked
      * resumed here, though libmicrohttpd has yet to resume it. */
     if (!req->replied) return MHD_YES;
     return send_response(req, method, url);

@@ -17,8 +17,8 @@ Modules (everything public is also importable from `harness` itself):
   redis        RedisServer, RedisClient (the one RESP client), RedisError
   vastmock     VastMock
   adstats      Adstats, sanitizer_report, clean_env
-  http         request, HTTPClient, raw_exchange, parse_responses,
-               event_params, event_query
+  http         request, Response, HTTPClient, form_request, raw_exchange,
+               parse_responses, event_params, event_query
   stack        Stack, StackTestCase, unique, unique_version
   concurrency  tallying client processes (concurrency and cluster tests)
   loadgen      Load: a bounded load accounting for every answer (reliability)
@@ -41,8 +41,8 @@ A test imports what it needs: `from harness import Stack, StackTestCase`.
 """
 
 from .adstats import NO_UPSTREAM, SANITIZER_MARKERS, Adstats, clean_env, sanitizer_report
-from .http import (HTTPClient, RawReply, encode_query, event_params, event_query,
-                   parse_responses, raw_exchange, request)
+from .http import (HTTPClient, RawReply, Response, encode_query, event_params, event_query,
+                   form_request, parse_responses, raw_exchange, request)
 from .ports import LOOPBACK, free_port, port_open
 from .procs import (REPO, START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, bin_dir, binary,
                     make_tmpdir, raise_fd_limit, read_text, remove_tmpdir, run_processes,
@@ -54,9 +54,10 @@ from .vastmock import VastMock
 
 __all__ = [
     "Adstats", "HTTPClient", "LOOPBACK", "NO_UPSTREAM", "Proc", "REPO", "RawReply",
-    "RedisClient", "RedisCluster", "RedisError", "RedisServer", "SANITIZER_MARKERS", "START_TIMEOUT_S",
+    "RedisClient", "RedisCluster", "RedisError", "RedisServer", "Response", "SANITIZER_MARKERS",
+    "START_TIMEOUT_S",
     "STOP_GRACE_S", "Stack", "StackTestCase", "StartError", "VastMock", "bin_dir", "binary",
-    "clean_env", "encode_query", "event_params", "event_query", "free_port", "make_tmpdir",
+    "clean_env", "encode_query", "event_params", "event_query", "form_request", "free_port", "make_tmpdir",
     "parse_responses", "port_open", "raise_fd_limit", "raw_exchange", "read_text",
     "redis_ping", "remove_tmpdir", "request", "run_processes", "sanitizer_report",
     "unique", "unique_version", "wait_until",

@@ -3,7 +3,9 @@
 Adstats(redis_url, vast_url, extra_args) runs bin/adstats on a loopback
 port with its backend error log in a scratch directory; `args=` replaces
 every flag instead (configuration tests). Besides starting and stopping:
-HTTP on one keep-alive connection (get, post_form, request), the backend
+HTTP on one keep-alive connection (get, post_form, request; with
+fresh_connections=True a new connection each, so that connection counts
+are predictable), the backend
 error log, the process' resident memory, its stderr and a sanitizer report
 found there, and the checks every suite ends with (assert_healthy,
 stop_clean).
@@ -14,7 +16,7 @@ import json
 import os
 import re
 
-from .http import HTTPClient, request
+from .http import HTTPClient, form_request, request
 from .ports import LOOPBACK, free_port
 from .procs import (REPO, START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, binary, make_tmpdir,
                     read_text, remove_tmpdir, wait_until)
@@ -60,10 +62,11 @@ def clean_env(**extra):
 
 class Adstats:
     """One adstats process. `extra_args` are appended to the standard
-    flags; `args=` replaces all flags (for configuration tests)."""
+    flags; `args=` replaces all flags (for configuration tests); `program=`
+    runs another binary than bin/adstats (an installed one)."""
 
     def __init__(self, redis_url=None, vast_url=None, extra_args=(), port=None, env=None,
-                 cwd=None, args=None, name="adstats"):
+                 cwd=None, args=None, name="adstats", fresh_connections=False, program=None):
         self.tmpdir = make_tmpdir("adstats-srv-")
         self.port = port
         self.redis_url = redis_url
@@ -77,11 +80,14 @@ class Adstats:
         self.proc = None
         self.returncode = None
         self._client = None
+        self.fresh_connections = fresh_connections
+        self.program = program
 
     def argv(self, port):
+        program = self.program or binary("adstats")
         if self.args is not None:
-            return [binary("adstats")] + list(self.args)
-        return [binary("adstats"), "--port", str(port), "--bind", LOOPBACK,
+            return [program] + list(self.args)
+        return [program, "--port", str(port), "--bind", LOOPBACK,
                 "--redis-url", self.redis_url, "--vast-url", self.vast_url,
                 "--error-log", self.error_log] + self.extra_args
 
@@ -158,6 +164,19 @@ class Adstats:
         self.stop()
         remove_tmpdir(self.tmpdir)
 
+    # `with Adstats(...).start() as adstats:` -- a block that ends normally
+    # must leave adstats exiting 0 on SIGTERM, without a sanitizer report
+    # (stop_clean); however it ends, the process and its files are gone.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.stop_clean()
+        finally:
+            self.close()
+
     def assert_healthy(self, testcase):
         """The process is up, and no sanitizer has reported anything."""
         testcase.assertTrue(self.alive(), "adstats died:\n" + self.stderr()[-3000:])
@@ -184,12 +203,15 @@ class Adstats:
     def get(self, path, params=None, headers=None, timeout=None):
         if timeout is not None:
             return request(self.port, "GET", path, params, headers=headers, timeout=timeout)
-        return self.client.get(path, params, headers)
+        return self.request("GET", path, params, headers=headers)
 
     def post_form(self, path, data, headers=None):
-        return self.client.post_form(path, data, headers)
+        body, h = form_request(data, headers)
+        return self.request("POST", path, body=body, headers=h)
 
     def request(self, method, path, params=None, body=None, headers=None):
+        if self.fresh_connections:
+            return request(self.port, method, path, params, body, headers)
         return self.client.request(method, path, params, body, headers)
 
     # ---- the backend error log -------------------------------------------------

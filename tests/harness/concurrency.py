@@ -26,22 +26,15 @@ CLIENTS = 8
 DEADLINE_S = 90.0  # each client stops sending after this, whatever is left
 
 
-def client_main(port, client_id, n_requests, users, sdks, seed):
-    """One client process: returns its tallies (plain dicts, picklable),
-    keyed by (kind, user index, sdk index) with kind "ad" or "imp"."""
+def send_events(port, client_id, n_requests, seed, draw):
+    """Sends `n_requests` events on one keep-alive connection, about a third
+    /ad and the rest /impression, a fifth of them as form POSTs.
+    `draw(rng, i)` gives request i's query (encoded) and the tally keys a
+    200 counts towards. Returns plain dicts (picklable): "sent" and "ok"
+    per key, "statuses", and "errors" (at most about 20)."""
     rng = random.Random(seed)
-    sent = collections.Counter()
-    ok = collections.Counter()
-    statuses = collections.Counter()
+    sent, ok, statuses = collections.Counter(), collections.Counter(), collections.Counter()
     errors = []
-    # Encode each combination once.
-    queries = {}
-    for u in range(len(users)):
-        for s in range(len(sdks)):
-            params = event_params(users[u], sdks[s], session_id="c%d" % client_id,
-                                  platform=rng.choice(["ios", "android", "tv_os-2"]),
-                                  country_code=rng.choice(["US", "de", "Fr", "JP"]))
-            queries[u, s] = urllib.parse.urlencode(params)
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=15)
     deadline = time.monotonic() + DEADLINE_S
     for i in range(n_requests):
@@ -49,16 +42,16 @@ def client_main(port, client_id, n_requests, users, sdks, seed):
             errors.append("client %d: deadline reached after %d requests" % (client_id, i))
             break
         kind = "ad" if rng.randrange(3) == 0 else "imp"
-        u, s = rng.randrange(len(users)), rng.randrange(len(sdks))
+        query, keys = draw(rng, i)
+        keys = [(kind,) + k for k in keys]
         path = "/ad" if kind == "ad" else "/impression"
-        key = (kind, u, s)
-        sent[key] += 1
+        sent.update(keys)
         try:
             if rng.randrange(5) == 0:
-                conn.request("POST", path, body=queries[u, s].encode(),
+                conn.request("POST", path, body=query.encode(),
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
             else:
-                conn.request("GET", path + "?" + queries[u, s])
+                conn.request("GET", path + "?" + query)
             resp = conn.getresponse()
             body = resp.read()
         except (OSError, http.client.HTTPException) as e:
@@ -69,7 +62,7 @@ def client_main(port, client_id, n_requests, users, sdks, seed):
             continue
         statuses[resp.status] += 1
         if resp.status == 200:
-            ok[key] += 1
+            ok.update(keys)
         elif len(errors) < 20:
             errors.append("client %d request %d %s: %d %r"
                           % (client_id, i, path, resp.status, body[:200]))
@@ -77,21 +70,43 @@ def client_main(port, client_id, n_requests, users, sdks, seed):
     return {"sent": dict(sent), "ok": dict(ok), "statuses": dict(statuses), "errors": errors}
 
 
-def _client_process(conn, args):
+def client_main(port, client_id, n_requests, users, sdks, seed):
+    """One client process: returns its tallies, keyed by (kind, user index,
+    sdk index) with kind "ad" or "imp"."""
+    rng = random.Random(seed)
+    # Encode each combination once.
+    queries = {}
+    for u in range(len(users)):
+        for s in range(len(sdks)):
+            params = event_params(users[u], sdks[s], session_id="c%d" % client_id,
+                                  platform=rng.choice(["ios", "android", "tv_os-2"]),
+                                  country_code=rng.choice(["US", "de", "Fr", "JP"]))
+            queries[u, s] = urllib.parse.urlencode(params)
+
+    def draw(rng, i):
+        u, s = rng.randrange(len(users)), rng.randrange(len(sdks))
+        return queries[u, s], [(u, s)]
+
+    return send_events(port, client_id, n_requests, seed, draw)
+
+
+def _client_process(conn, job):
+    main, args = job
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        conn.send(client_main(*args))
+        conn.send(main(*args))
     except BaseException as e:  # reported by the parent
         conn.send({"crash": "%s: %s" % (type(e).__name__, e)})
     finally:
         conn.close()
 
 
-def run_clients(jobs, timeout):
-    """One client process per job, a job being client_main's arguments
-    (port, client_id, n_requests, users, sdks, seed); returns their
-    tallies in order ({"crash": why} for one that failed)."""
-    return run_processes(_client_process, jobs, timeout)
+def run_clients(jobs, timeout, main=client_main):
+    """One client process per job, a job being main's arguments (for
+    client_main: port, client_id, n_requests, users, sdks, seed); returns
+    their tallies in order ({"crash": why} for one that failed). Another
+    `main` is a function that calls send_events."""
+    return run_processes(_client_process, [(main, args) for args in jobs], timeout)
 
 
 def statistics_counts(client, param, value):

@@ -6,12 +6,15 @@
   parse_responses(buf)               consecutive responses in raw bytes
   event_params / event_query         the five parameters of an event
 
-Every helper returns a response as (status, headers, body bytes). With
-http.client the headers are its case-insensitive message object; parsed
-from raw bytes, a dict with lower-case names.
+Every helper returns a response as (status, headers, body bytes): request
+and HTTPClient a Response, which also has .status, .headers, .body, .text
+and .json(). With http.client the headers are its case-insensitive message
+object; parsed from raw bytes, a dict with lower-case names.
 """
 
+import collections
 import http.client
+import json
 import socket
 import time
 import urllib.parse
@@ -40,13 +43,24 @@ def request(port, method, path, params=None, body=None, headers=None, timeout=10
         conn.close()
 
 
+class Response(collections.namedtuple("Response", "status headers body")):
+    """A response: `status, headers, body = response`, or by name."""
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def json(self):
+        return json.loads(self.body)
+
+
 def _do(conn, method, path, params, body, headers):
     q = encode_query(params)
     target = path + ("?" + q if q else "")
     conn.request(method, target, body=body, headers=headers or {})
     resp = conn.getresponse()
     data = resp.read()
-    return resp.status, resp.headers, data
+    return Response(resp.status, resp.headers, data)
 
 
 class HTTPClient:
@@ -81,13 +95,20 @@ class HTTPClient:
     def post_form(self, path, data, headers=None):
         """POST an application/x-www-form-urlencoded body (dict, pairs, or a
         raw str/bytes body)."""
-        if isinstance(data, (dict, list, tuple)):
-            data = urllib.parse.urlencode(data)
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        h = {"Content-Type": "application/x-www-form-urlencoded"}
-        h.update(headers or {})
-        return self.request("POST", path, body=data, headers=h)
+        body, h = form_request(data, headers)
+        return self.request("POST", path, body=body, headers=h)
+
+
+def form_request(data, headers=None):
+    """The body and headers of a form POST of `data` (dict, pairs, or a raw
+    str/bytes body)."""
+    if isinstance(data, (dict, list, tuple)):
+        data = urllib.parse.urlencode(data)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    h.update(headers or {})
+    return data, h
 
 
 # ---- raw bytes ---------------------------------------------------------------------

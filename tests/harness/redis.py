@@ -158,6 +158,12 @@ class RedisServer:
         self.stop()
         remove_tmpdir(self.tmpdir)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def client(self):
         return RedisClient(self.port)
 

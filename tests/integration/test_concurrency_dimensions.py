@@ -11,21 +11,18 @@ stream length must equal the tallies exactly.
 """
 
 import collections
-import http.client
 import os
-import random
-import signal
 import sys
 import time
 import unittest
 import urllib.parse
 
-from harness import StackTestCase, event_params, run_processes
+from harness import StackTestCase, event_params
+from harness.concurrency import DEADLINE_S, run_clients, send_events
 from harness.keys import day_bucket_key, day_counts
 
 CLIENTS = 8
 TOTAL_REQUESTS = 16000
-DEADLINE_S = 60.0
 NOW = "2025-06-01"
 STREAM = "conc-events"
 
@@ -35,55 +32,16 @@ DIMS = {"username": ("username", "u"), "sdk": ("sdk", "s"), "country": ("country
 
 
 def client_main(port, client_id, n_requests, values, seed):
-    rng = random.Random(seed)
-    ok = collections.Counter()      # (kind, dim, value) -> 200s
-    statuses = collections.Counter()
-    errors = []
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    deadline = time.monotonic() + DEADLINE_S
-    for i in range(n_requests):
-        if time.monotonic() > deadline:
-            errors.append("client %d: deadline reached after %d requests" % (client_id, i))
-            break
-        kind = "ad" if rng.randrange(3) == 0 else "imp"
+    """Tallies keyed by (kind, dimension, value): one event counts in each
+    of its four dimensions."""
+    def draw(rng, i):
         pick = {d: rng.choice(values[d]) for d in DIMS}
         query = urllib.parse.urlencode(event_params(
             pick["username"], pick["sdk"], session_id="c%d-%d" % (client_id, i % 7),
             platform=pick["platform"], country_code=pick["country"].lower()))
-        path = "/ad" if kind == "ad" else "/impression"
-        try:
-            if rng.randrange(5) == 0:
-                conn.request("POST", path, body=query.encode(),
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-            else:
-                conn.request("GET", path + "?" + query)
-            resp = conn.getresponse()
-            body = resp.read()
-        except (OSError, http.client.HTTPException) as e:
-            errors.append("client %d request %d: %s: %s" % (client_id, i, type(e).__name__, e))
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-            continue
-        statuses[resp.status] += 1
-        if resp.status == 200:
-            for d in DIMS:
-                ok[kind, d, pick[d]] += 1
-        elif len(errors) < 20:
-            errors.append("client %d request %d: %d %r" % (client_id, i, resp.status, body[:200]))
-    conn.close()
-    return {"ok": dict(ok), "statuses": dict(statuses), "errors": errors}
+        return query, [(d, pick[d]) for d in DIMS]
 
-
-def _client_process(conn, args):
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        conn.send(client_main(*args))
-    except BaseException as e:
-        conn.send({"crash": "%s: %s" % (type(e).__name__, e)})
-    finally:
-        conn.close()
-
-
+    return send_events(port, client_id, n_requests, seed, draw)
 
 
 class ConcurrentDimensionTests(StackTestCase):
@@ -98,7 +56,7 @@ class ConcurrentDimensionTests(StackTestCase):
         per_client = TOTAL_REQUESTS // CLIENTS
         jobs = [(self.app.port, c, per_client, values, 500 + c) for c in range(CLIENTS)]
         started = time.monotonic()
-        results = run_processes(_client_process, jobs, DEADLINE_S + 20)
+        results = run_clients(jobs, DEADLINE_S + 20, client_main)
         elapsed = time.monotonic() - started
         self.assertEqual([r["crash"] for r in results if "crash" in r], [])
         ok, statuses, errors = collections.Counter(), collections.Counter(), []

@@ -10,7 +10,6 @@ import re
 import subprocess
 import time
 import unittest
-import urllib.parse
 
 from harness import (REPO, Adstats, RedisServer, VastMock, bin_dir, binary, clean_env,
                      free_port, make_tmpdir, remove_tmpdir, request, wait_until)
@@ -24,54 +23,6 @@ def run(argv, **kw):
     """Runs a command to completion; returns CompletedProcess (text)."""
     kw.setdefault("timeout", 120)
     return subprocess.run(argv, capture_output=True, text=True, **kw)
-
-
-def wait_for(predicate, timeout=5.0):
-    """Polls predicate() until true; returns its value, or None on timeout."""
-    try:
-        return wait_until(predicate, timeout, 0.02)
-    except TimeoutError:
-        return None
-
-
-class Resp:
-    """A response: status, headers (case-insensitive), body bytes."""
-
-    def __init__(self, triple):
-        self.status, self.headers, self.body = triple
-
-    def json(self):
-        return json.loads(self.body)
-
-    @property
-    def text(self):
-        return self.body.decode("utf-8")
-
-
-class Server(Adstats):
-    """An adstats with request helpers on fresh connections (so connection
-    counts are predictable); `path` runs another binary, e.g. an installed one."""
-
-    def __init__(self, *args, path=None, **kw):
-        super().__init__(*args, **kw)
-        self.path = path
-
-    def argv(self, port):
-        argv = super().argv(port)
-        return [self.path] + argv[1:] if self.path else argv
-
-    def call(self, method, path, params=None, body=None, headers=None):
-        headers = dict(headers or {})
-        if isinstance(body, dict):
-            body = urllib.parse.urlencode(body)
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        return Resp(request(self.port, method, path, params, body, headers))
-
-    def get(self, path, params=None, headers=None):
-        return self.call("GET", path, params, headers=headers)
-
-    def post(self, path, body=None, headers=None):
-        return self.call("POST", path, body=body, headers=headers)
 
 
 class OpsCase(unittest.TestCase):
@@ -91,7 +42,7 @@ class OpsCase(unittest.TestCase):
         redis_url = redis_url or (redis.url if redis else "redis://127.0.0.1:%d/0" % free_port())
         vast_url = mock.url if mock else "http://127.0.0.1:%d/vast" % free_port()
         kw.setdefault("env", clean_env())
-        a = Server(redis_url, vast_url, list(flags), **kw)
+        a = Adstats(redis_url, vast_url, list(flags), fresh_connections=True, **kw)
         self.addCleanup(self.check_clean_exit, a)
         return a.start()
 
@@ -151,8 +102,8 @@ def help_settings():
 
 def config_line(a):
     """The settings adstats prints at start-up, as a dict."""
-    line = wait_for(lambda: re.search(r"^config: (.*)$", a.stderr(), re.M))
-    assert line is not None, a.stderr()
+    line = wait_until(lambda: re.search(r"^config: (.*)$", a.stderr(), re.M), 5,
+                      what="the config line")
     return dict(tok.split("=", 1) for tok in line.group(1).split())
 
 
@@ -168,13 +119,13 @@ class MetricsTest(OpsCase):
         for _ in range(5):
             self.assertEqual(a.get("/impression", EVENT).status, 200)
         for _ in range(2):
-            self.assertEqual(a.post("/impression", EVENT).status, 200)
+            self.assertEqual(a.post_form("/impression", EVENT).status, 200)
         for _ in range(3):
             self.assertEqual(a.get("/impression", {"username": "alice"}).status, 400)
         self.assertEqual(a.get("/statistics", {"username": "alice"}).status, 200)
         self.assertEqual(a.get("/statistics", {"username": "bob"}).status, 404)
         self.assertEqual(a.get("/nope").status, 404)
-        self.assertEqual(a.call("DELETE", "/impression").status, 405)
+        self.assertEqual(a.request("DELETE", "/impression").status, 405)
         for _ in range(2):
             self.assertEqual(a.get("/ad", EVENT).status, 200)
 
@@ -245,7 +196,7 @@ class HealthTest(OpsCase):
         a = self.start_adstats(redis=redis)
         self.assertEqual(a.get("/healthz").json(), {"success": True, "status": "alive"})
         self.assertEqual(a.get("/readyz").json(), {"success": True, "status": "ready"})
-        self.assertEqual(a.call("HEAD", "/readyz").status, 200)
+        self.assertEqual(a.request("HEAD", "/readyz").status, 200)
 
         redis.stop()
         r = a.get("/readyz")
@@ -256,7 +207,7 @@ class HealthTest(OpsCase):
         self.assertEqual(a.get("/healthz").status, 200)
 
         self.start_redis(port=redis.port)
-        self.assertTrue(wait_for(lambda: a.get("/readyz").status == 200))
+        wait_until(lambda: a.get("/readyz").status == 200, 5, what="/readyz")
         samples, _ = scrape(a)
         self.assertGreaterEqual(metric(samples, "adstats_redis_reconnects_total"), 1)
         self.assertGreaterEqual(metric(samples, "adstats_redis_connected"), 1)
@@ -281,13 +232,12 @@ class HealthTest(OpsCase):
         self.assertEqual(metric(samples, "adstats_redis_connected"), 0)
 
         self.start_redis(port=redis_port)
-        self.assertTrue(wait_for(lambda: a.get("/readyz").status == 200))
+        wait_until(lambda: a.get("/readyz").status == 200, 5, what="/readyz")
         # /readyz asks the Redis connection of the worker that served it; each
         # worker reconnects on its own backoff (at most 200 ms), and the issue
         # allows 1 s for normal service to resume.
-        self.assertTrue(wait_for(lambda: all(a.get("/impression", EVENT).status == 200
-                                             for _ in range(8)), timeout=1.0),
-                        "not every worker served within 1 s of /readyz")
+        wait_until(lambda: all(a.get("/impression", EVENT).status == 200 for _ in range(8)), 1.0,
+                   what="every worker to serve within 1 s of /readyz")
 
 
 class AccessLogTest(OpsCase):
@@ -303,15 +253,14 @@ class AccessLogTest(OpsCase):
         self.assertEqual(r1.status, 200)
         r2 = a.get("/impression", dict(EVENT, username="ctl\x01\nx"))
         self.assertEqual(r2.status, 400)
-        r3 = a.post("/nope", {"username": "bob"})
+        r3 = a.post_form("/nope", {"username": "bob"})
         self.assertEqual(r3.status, 404)
 
         def lines():  # without the harness' start-up probes
             got = [raw for raw in open(path, "rb").read().splitlines()
                    if b'"path": "/__harness_probe__"' not in raw]
             return got if len(got) >= 3 else None
-        got = wait_for(lines)
-        self.assertIsNotNone(got)
+        got = wait_until(lines, 5, what="three access log lines")
         self.assertEqual(len(got), 3)
         for raw in got:
             self.assertNotIn(b"<", raw)  # escaped, as every JSON adstats writes
@@ -337,7 +286,7 @@ class AccessLogTest(OpsCase):
     def test_dash_writes_to_stdout(self):
         a = self.start_adstats("--access-log", "-", redis=self.redis, mock=self.mock)
         self.assertEqual(a.get("/healthz").status, 200)
-        self.assertTrue(wait_for(lambda: '"path": "/healthz"' in a.stdout()))
+        wait_until(lambda: '"path": "/healthz"' in a.stdout(), 5, what="the access log line")
 
     def test_off_by_default(self):
         a = self.start_adstats(redis=self.redis, mock=self.mock)
@@ -409,7 +358,7 @@ class CorsTest(OpsCase):
     def test_preflight_and_allow_origin_on_every_response(self):
         a = self.start_adstats("--cors-origin", "https://app.example", redis=self.redis,
                                mock=self.mock)
-        r = a.call("OPTIONS", "/impression", headers={"Origin": "https://app.example",
+        r = a.request("OPTIONS", "/impression", headers={"Origin": "https://app.example",
                                                       "Access-Control-Request-Method": "POST"})
         self.assertEqual(r.status, 204)
         self.assertEqual(r.body, b"")
@@ -417,9 +366,9 @@ class CorsTest(OpsCase):
         self.assertEqual(r.headers["Access-Control-Allow-Methods"], "GET, POST, OPTIONS")
         self.assertEqual(r.headers["Access-Control-Allow-Headers"], "Content-Type, Authorization")
         self.assertEqual(r.headers["Access-Control-Max-Age"], "86400")
-        self.assertEqual(a.call("OPTIONS", "/statistics").headers["Access-Control-Allow-Methods"],
+        self.assertEqual(a.request("OPTIONS", "/statistics").headers["Access-Control-Allow-Methods"],
                          "GET, DELETE, OPTIONS")
-        self.assertEqual(a.call("OPTIONS", "/nope").status, 404)
+        self.assertEqual(a.request("OPTIONS", "/nope").status, 404)
         # Shared (prebuilt) responses, responses built per request, errors:
         # all carry it.
         for r in (a.get("/impression", EVENT), a.get("/statistics", {"username": "alice"}),
@@ -439,7 +388,7 @@ class CorsTest(OpsCase):
 
     def test_off_by_default(self):
         a = self.start_adstats(redis=self.redis, mock=self.mock)
-        r = a.call("OPTIONS", "/impression")
+        r = a.request("OPTIONS", "/impression")
         self.assertEqual(r.status, 405)
         self.assertNotIn("Access-Control-Allow-Origin", r.headers)
         self.assertNotIn("Access-Control-Allow-Origin", a.get("/impression", EVENT).headers)
@@ -473,7 +422,7 @@ class InstallTest(OpsCase):
         installed = os.path.join(root, "bin/adstats")
         self.assertEqual(run([installed, "--version"]).returncode, 0)
         redis = self.start_redis()
-        a = self.start_adstats(redis=redis, path=installed, cwd="/")
+        a = self.start_adstats(redis=redis, program=installed, cwd="/")
         self.assertEqual(a.get("/healthz").status, 200)
         self.assertEqual(a.get("/readyz").status, 200)
 

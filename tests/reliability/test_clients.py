@@ -98,9 +98,8 @@ class MaxConnections(unittest.TestCase):
 
 class IdleTimeout(unittest.TestCase):
     def test_idle_connection_is_closed(self):
-        redis = RedisServer().start()
-        adstats = Adstats(redis.url, extra_args=["--idle-timeout-s", "1"]).start()
-        try:
+        with RedisServer().start() as redis, \
+                Adstats(redis.url, extra_args=["--idle-timeout-s", "1"]).start() as adstats:
             with socket.create_connection((LOOPBACK, adstats.port), timeout=5) as s:
                 started = time.monotonic()
                 self.assertEqual(s.recv(1), b"")  # closed by the server
@@ -108,17 +107,12 @@ class IdleTimeout(unittest.TestCase):
             self.assertGreater(waited, 0.5)
             self.assertLess(waited, 3.5)
             adstats.assert_healthy(self)
-            adstats.stop_clean()
-        finally:
-            adstats.stop()
-            redis.stop()
 
 
 class HeadDeadline(unittest.TestCase):
     def test_dribbled_head_gets_408_at_the_deadline(self):
-        redis = RedisServer().start()
-        adstats = Adstats(redis.url, extra_args=["--idle-timeout-s", "1"]).start()
-        try:
+        with RedisServer().start() as redis, \
+                Adstats(redis.url, extra_args=["--idle-timeout-s", "1"]).start() as adstats:
             with socket.create_connection((LOOPBACK, adstats.port), timeout=5) as s:
                 started = time.monotonic()
                 s.sendall(b"GET /impression?" + event_query("slow").encode() + b" HTTP/1.1\r\n")
@@ -142,10 +136,6 @@ class HeadDeadline(unittest.TestCase):
             self.assertLess(waited, 2.5)
             self.assertEqual(redis.command("DBSIZE"), 0)
             adstats.assert_healthy(self)
-            adstats.stop_clean()
-        finally:
-            adstats.stop()
-            redis.stop()
 
 
 def _dribble(port, n, seconds, ready, report):
@@ -178,8 +168,10 @@ def _dribble(port, n, seconds, ready, report):
 class Slowloris(unittest.TestCase):
     def test_normal_client_still_served(self):
         self.assertGreater(raise_fd_limit(), SLOW_CONNECTIONS + 100)
-        redis = RedisServer().start()
-        adstats = Adstats(redis.url).start()
+        with RedisServer().start() as redis, Adstats(redis.url).start() as adstats:
+            self.slowloris(adstats)
+
+    def slowloris(self, adstats):
         ready, report = multiprocessing.Event(), multiprocessing.Queue()
         slow = multiprocessing.Process(target=_dribble, daemon=True,
                                        args=(adstats.port, SLOW_CONNECTIONS, 6, ready, report))
@@ -205,15 +197,10 @@ class Slowloris(unittest.TestCase):
               "normal client: median %.1f ms, 95th %.1f ms, max %.1f ms over %d requests"
               % (SLOW_CONNECTIONS, alive, sent, latencies[50], latencies[94], latencies[-1],
                  len(latencies)))
-        try:
-            self.assertEqual(alive, SLOW_CONNECTIONS, "slow connections were dropped early")
-            self.assertLess(latencies[-1], LATENCY_LIMIT_MS)
-            self.assertEqual(adstats.get("/statistics?username=slow")[0], 404)  # none counted
-            adstats.assert_healthy(self)
-            adstats.stop_clean()
-        finally:
-            adstats.stop()
-            redis.stop()
+        self.assertEqual(alive, SLOW_CONNECTIONS, "slow connections were dropped early")
+        self.assertLess(latencies[-1], LATENCY_LIMIT_MS)
+        self.assertEqual(adstats.get("/statistics?username=slow")[0], 404)  # none counted
+        adstats.assert_healthy(self)
 
 
 if __name__ == "__main__":

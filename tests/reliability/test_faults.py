@@ -175,18 +175,14 @@ class RedisUnreachable(unittest.TestCase):
 
     def test_redis_absent_at_start_then_started(self):
         redis = RedisServer(port=free_port())  # nothing listens there yet
-        adstats = Adstats(redis.url, extra_args=["--redis-timeout-ms", str(TIMEOUT_MS)]).start()
-        try:
+        adstats = Adstats(redis.url, extra_args=["--redis-timeout-ms", str(TIMEOUT_MS)])
+        with redis, adstats.start():
             self.check_503(adstats, 1.0)
             redis.start()
             came_back = time.monotonic()
             while adstats.get("/impression?" + event_query("u"))[0] != 200:
                 self.assertLess(time.monotonic() - came_back, 1.0, "not serving 1 s after")
                 time.sleep(0.01)
-            adstats.stop_clean()
-        finally:
-            adstats.close()
-            redis.close()
 
     def test_silent_redis(self):
         """A server that accepts connections and never answers: every
@@ -196,15 +192,11 @@ class RedisUnreachable(unittest.TestCase):
         listener.listen(64)
         port = listener.getsockname()[1]
         adstats = Adstats("redis://127.0.0.1:%d/0" % port,
-                          extra_args=["--redis-timeout-ms", str(TIMEOUT_MS)]).start()
-        try:
+                          extra_args=["--redis-timeout-ms", str(TIMEOUT_MS)])
+        with listener, adstats.start():
             for _ in range(3):
                 self.check_503(adstats, 3 * TIMEOUT_MS / 1000)
                 time.sleep(0.1)  # reconnected: the next round times out afresh
-            adstats.stop_clean()
-        finally:
-            adstats.close()
-            listener.close()
 
 
 if __name__ == "__main__":

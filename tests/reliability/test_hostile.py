@@ -14,7 +14,7 @@ import os
 import unittest
 import urllib.parse
 
-from harness import REPO, Adstats, RedisServer, VastMock, raw_exchange
+from harness import REPO, StackTestCase, raw_exchange
 
 CORPUS = os.path.join(REPO, "tests", "hostile", "cases.json")
 
@@ -29,21 +29,11 @@ def load_corpus():
     return doc["cases"]
 
 
-class HostileCorpus(unittest.TestCase):
+class HostileCorpus(StackTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis = RedisServer().start()
-        cls.mock = VastMock().start()
-        cls.adstats = Adstats(cls.redis.url, cls.mock.url).start()
+        super().setUpClass()
         cls.cases = load_corpus()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.adstats.stop_clean()
-        finally:
-            cls.mock.close()
-            cls.redis.close()
 
     def setUp(self):
         self.redis.command("FLUSHALL")
@@ -64,7 +54,7 @@ class HostileCorpus(unittest.TestCase):
 
     def run_case(self, case):
         head = case.get("head", False)
-        reply = raw_exchange(self.adstats.port, case["bytes"], timeout=3.0, settle=0.1, head=head)
+        reply = raw_exchange(self.app.port, case["bytes"], timeout=3.0, settle=0.1, head=head)
         expect = case["expect"]
         self.assertEqual(reply.rest, b"", "unparsable answer: %r" % reply.raw[:300])
         statuses = [r[0] for r in reply.responses]
@@ -74,7 +64,7 @@ class HostileCorpus(unittest.TestCase):
             self.assertTrue(400 <= status < 500)
             if not head:
                 self.check_ours(case, status, headers, body)
-        self.adstats.assert_healthy(self)
+        self.app.assert_healthy(self)
         self.assertEqual(self.redis.command("DBSIZE"), 0,
                          "keys in Redis: %r" % self.redis.command("KEYS", "*"))
         return statuses
@@ -93,10 +83,10 @@ class HostileCorpus(unittest.TestCase):
     def test_server_still_serves(self):
         """After all that, a valid event still counts."""
         for case in self.cases:
-            raw_exchange(self.adstats.port, case["bytes"], timeout=3.0, settle=0.05,
+            raw_exchange(self.app.port, case["bytes"], timeout=3.0, settle=0.05,
                          head=case.get("head", False))
         self.assertEqual(self.redis.command("DBSIZE"), 0)
-        status, _, _ = self.adstats.get(
+        status, _, _ = self.app.get(
             "/impression?sdk_version=1.0&session_id=s&platform=ios&username=ok&country_code=us")
         self.assertEqual(status, 200)
         self.assertGreater(self.redis.command("DBSIZE"), 0)
@@ -113,8 +103,8 @@ class HostileCorpus(unittest.TestCase):
             query = urllib.parse.urlencode([("sdk_version", "1.0"), ("session_id", "s"),
                                             ("platform", "ios"), ("username", name),
                                             ("country_code", "fr")])
-            self.assertEqual(self.adstats.get("/impression?" + query)[0], 200, name)
-            status, headers, body = self.adstats.get(
+            self.assertEqual(self.app.get("/impression?" + query)[0], 200, name)
+            status, headers, body = self.app.get(
                 "/statistics?" + urllib.parse.urlencode([("username", name)]))
             self.assertEqual(status, 200, body)
             self.assertEqual(headers.get("Content-Type"), "application/json")

@@ -18,7 +18,7 @@ import os
 import time
 import unittest
 
-from harness import Adstats, RedisServer, VastMock, event_query, make_tmpdir, read_text
+from harness import StackTestCase, event_query, make_tmpdir, read_text
 
 RSS_GROWTH_LIMIT_KIB = 32 * 1024
 
@@ -60,37 +60,27 @@ def deep(levels):
     return '<VAST version="3.0">' + "<a>" * levels + "</a>" * levels + "</VAST>"
 
 
-class HostileUpstream(unittest.TestCase):
+class HostileUpstream(StackTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis = RedisServer().start()
-        cls.mock = VastMock().start()
-        cls.adstats = Adstats(cls.redis.url, cls.mock.url).start()
+        super().setUpClass()
         cls.secret = "TOP-SECRET-%d" % os.getpid()
         cls.secret_path = os.path.join(make_tmpdir("adstats-xxe-"), "secret.txt")
         with open(cls.secret_path, "w") as f:
             f.write(cls.secret)
         cls.dtd_url = "http://127.0.0.1:%d/evil.dtd" % cls.mock.port
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.adstats.stop_clean()
-        finally:
-            cls.mock.close()
-            cls.redis.close()
-
     def fetch_ad(self, body):
         """Serves `body` once from the mock and asks adstats for an ad;
         returns (status, answer body, seconds, RSS growth in KiB)."""
         self.mock.set_scenario([(body, 200, 0)])
-        rss_before = self.adstats.rss_kib()
+        rss_before = self.app.rss_kib()
         started = time.monotonic()
-        status, _, answer = self.adstats.get("/ad?" + event_query("xml"), timeout=10)
+        status, _, answer = self.app.get("/ad?" + event_query("xml"), timeout=10)
         elapsed = time.monotonic() - started
-        growth = self.adstats.rss_kib() - rss_before
+        growth = self.app.rss_kib() - rss_before
         self.assertEqual(len(self.mock.requests()), 1, "adstats fetched something besides the ad")
-        self.adstats.assert_healthy(self)
+        self.app.assert_healthy(self)
         return status, answer, elapsed, growth
 
     def assert_refused(self, name, body):
@@ -125,9 +115,9 @@ class HostileUpstream(unittest.TestCase):
         for name, body in cases:
             with self.subTest(name):
                 self.assert_refused(name, body)
-        self.assertNotIn(self.secret, self.adstats.log())
+        self.assertNotIn(self.secret, self.app.log())
         time.sleep(0.2)  # the backend log is written by a thread of its own
-        self.assertNotIn(self.secret, read_text(self.adstats.error_log))
+        self.assertNotIn(self.secret, read_text(self.app.error_log))
 
     def test_lookalikes_pass(self):
         cases = [

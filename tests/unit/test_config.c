@@ -113,6 +113,16 @@ static void expect_error(const char *dotenv, const char *const *args, const char
     run_free(&r);
 }
 
+/* Loads and expects CONFIG_OK with the port `want`. */
+static void expect_port(const char *dotenv, const char *const *args, int want) {
+    struct run r;
+    load(&r, dotenv, args);
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_int_equal(r.cfg.port, want);
+    assert_string_equal(r.err, "");
+    run_free(&r);
+}
+
 /* Asserts that `text` is exactly one non-empty line. */
 static void assert_one_line(const char *text) {
     size_t len = strlen(text);
@@ -121,70 +131,83 @@ static void assert_one_line(const char *text) {
     assert_null(memchr(text, '\n', len - 1));
 }
 
+/* Asserts that a Redis URL was parsed into `want`. */
+static void assert_redis(const struct redis_endpoint *got, const struct redis_endpoint *want) {
+    assert_string_equal(got->host, want->host);
+    assert_int_equal(got->port, want->port);
+    assert_int_equal(got->db, want->db);
+    assert_string_equal(got->username, want->username);
+    assert_string_equal(got->password, want->password);
+}
+
+/* Asserts the settings that test_defaults and test_every_flag_sets_its_field
+ * set. */
+static void assert_config(const struct config *got, const struct config *want) {
+    assert_int_equal(got->port, want->port);
+    assert_string_equal(got->bind, want->bind);
+    assert_int_equal(got->threads, want->threads);
+    assert_int_equal(got->max_connections, want->max_connections);
+    assert_int_equal(got->idle_timeout_s, want->idle_timeout_s);
+    assert_string_equal(got->redis_url, want->redis_url);
+    assert_redis(&got->redis, &want->redis);
+    assert_int_equal(got->redis_timeout_ms, want->redis_timeout_ms);
+    assert_string_equal(got->vast_url, want->vast_url);
+    assert_int_equal(got->vast_timeout_ms, want->vast_timeout_ms);
+    assert_int_equal(got->vast_limit, want->vast_limit);
+    assert_int_equal(got->vast_max_bytes, want->vast_max_bytes);
+    assert_string_equal(got->error_log, want->error_log);
+    assert_int_equal(got->drain_ms, want->drain_ms);
+    assert_string_equal(got->log_level, want->log_level);
+}
+
 /* ---- defaults ------------------------------------------------------------ */
 
 static void test_defaults(void **state) {
     (void)state;
+    static const struct config want = {
+        .port = 5000, .bind = "0.0.0.0", .threads = 0, .max_connections = 10000,
+        .idle_timeout_s = 30, .redis_url = "redis://127.0.0.1:6379/0",
+        .redis = {.host = "127.0.0.1", .port = 6379, .db = 0}, .redis_timeout_ms = 500,
+        .vast_url = "http://127.0.0.1:8081/vast", .vast_timeout_ms = 2000, .vast_limit = 1000,
+        .vast_max_bytes = 1048576, .error_log = "backend_errors.log", .drain_ms = 5000,
+        .log_level = "info",
+    };
     struct run r;
     load(&r, NULL, NULL);
     assert_int_equal(r.result, CONFIG_OK);
     assert_string_equal(r.out, "");
     assert_string_equal(r.err, "");
-    assert_int_equal(r.cfg.port, 5000);
-    assert_string_equal(r.cfg.bind, "0.0.0.0");
-    assert_int_equal(r.cfg.threads, 0);
-    assert_int_equal(r.cfg.max_connections, 10000);
-    assert_int_equal(r.cfg.idle_timeout_s, 30);
-    assert_string_equal(r.cfg.redis_url, "redis://127.0.0.1:6379/0");
-    assert_string_equal(r.cfg.redis.host, "127.0.0.1");
-    assert_int_equal(r.cfg.redis.port, 6379);
-    assert_int_equal(r.cfg.redis.db, 0);
-    assert_string_equal(r.cfg.redis.username, "");
-    assert_string_equal(r.cfg.redis.password, "");
-    assert_int_equal(r.cfg.redis_timeout_ms, 500);
-    assert_string_equal(r.cfg.vast_url, "http://127.0.0.1:8081/vast");
-    assert_int_equal(r.cfg.vast_timeout_ms, 2000);
-    assert_int_equal(r.cfg.vast_limit, 1000);
-    assert_int_equal(r.cfg.vast_max_bytes, 1048576);
-    assert_string_equal(r.cfg.error_log, "backend_errors.log");
-    assert_int_equal(r.cfg.drain_ms, 5000);
-    assert_string_equal(r.cfg.log_level, "info");
+    assert_config(&r.cfg, &want);
     run_free(&r);
 }
 
 static void test_missing_env_file_means_defaults(void **state) {
     (void)state;
-    struct run r;
-    load(&r, "/nonexistent/adstats/.env", NULL);
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 5000);
-    assert_string_equal(r.err, "");
-    run_free(&r);
+    expect_port("/nonexistent/adstats/.env", NULL, 5000);
 }
 
 /* ---- flags --------------------------------------------------------------- */
 
 static void test_flag_with_separate_value(void **state) {
     (void)state;
-    struct run r;
-    load(&r, NULL, ARGS("--port", "8080"));
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 8080);
-    assert_string_equal(r.err, "");
-    run_free(&r);
+    expect_port(NULL, ARGS("--port", "8080"), 8080);
 }
 
 static void test_flag_with_equals_value(void **state) {
     (void)state;
-    struct run r;
-    load(&r, NULL, ARGS("--port=8080"));
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 8080);
-    run_free(&r);
+    expect_port(NULL, ARGS("--port=8080"), 8080);
 }
 
 static void test_every_flag_sets_its_field(void **state) {
     (void)state;
+    static const struct config want = {
+        .port = 1, .bind = "127.0.0.1", .threads = 4, .max_connections = 5, .idle_timeout_s = 6,
+        .redis_url = "redis://u:p@db.local:7000/3",
+        .redis = {.host = "db.local", .port = 7000, .db = 3, .username = "u", .password = "p"},
+        .redis_timeout_ms = 10, .vast_url = "https://ads.example/vast", .vast_timeout_ms = 7,
+        .vast_limit = 8, .vast_max_bytes = 1L << 30, .error_log = "/tmp/e.log", .drain_ms = 0,
+        .log_level = "debug",
+    };
     struct run r;
     load(&r, NULL,
          ARGS("--port=1", "--bind", "127.0.0.1", "--threads=4", "--max-connections=5",
@@ -194,48 +217,19 @@ static void test_every_flag_sets_its_field(void **state) {
               "--error-log=/tmp/e.log", "--drain-ms=0", "--log-level=debug"));
     assert_int_equal(r.result, CONFIG_OK);
     assert_string_equal(r.err, "");
-    assert_int_equal(r.cfg.port, 1);
-    assert_string_equal(r.cfg.bind, "127.0.0.1");
-    assert_int_equal(r.cfg.threads, 4);
-    assert_int_equal(r.cfg.max_connections, 5);
-    assert_int_equal(r.cfg.idle_timeout_s, 6);
-    assert_string_equal(r.cfg.redis_url, "redis://u:p@db.local:7000/3");
-    assert_string_equal(r.cfg.redis.host, "db.local");
-    assert_int_equal(r.cfg.redis.port, 7000);
-    assert_int_equal(r.cfg.redis.db, 3);
-    assert_string_equal(r.cfg.redis.username, "u");
-    assert_string_equal(r.cfg.redis.password, "p");
-    assert_int_equal(r.cfg.redis_timeout_ms, 10);
-    assert_string_equal(r.cfg.vast_url, "https://ads.example/vast");
-    assert_int_equal(r.cfg.vast_timeout_ms, 7);
-    assert_int_equal(r.cfg.vast_limit, 8);
-    assert_int_equal(r.cfg.vast_max_bytes, 1L << 30);
-    assert_string_equal(r.cfg.error_log, "/tmp/e.log");
-    assert_int_equal(r.cfg.drain_ms, 0);
-    assert_string_equal(r.cfg.log_level, "debug");
+    assert_config(&r.cfg, &want);
     run_free(&r);
 }
 
 static void test_last_flag_wins(void **state) {
     (void)state;
-    struct run r;
-    load(&r, NULL, ARGS("--port=1000", "--port", "2000"));
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 2000);
-    run_free(&r);
+    expect_port(NULL, ARGS("--port=1000", "--port", "2000"), 2000);
 }
 
 static void test_port_range_edges_accepted(void **state) {
     (void)state;
-    struct run r;
-    load(&r, NULL, ARGS("--port=65535"));
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 65535);
-    run_free(&r);
-    load(&r, NULL, ARGS("--port=1"));
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 1);
-    run_free(&r);
+    expect_port(NULL, ARGS("--port=65535"), 65535);
+    expect_port(NULL, ARGS("--port=1"), 1);
 }
 
 /* ---- environment and .env ------------------------------------------------ */
@@ -436,11 +430,7 @@ static void test_bad_env_file_value_is_error(void **state) {
 static void test_bad_env_file_value_shadowed_by_environment_is_ignored(void **state) {
     (void)state;
     setenv("PORT", "6000", 1);
-    struct run r;
-    load(&r, write_env_file("PORT=abc\n"), NULL);
-    assert_int_equal(r.result, CONFIG_OK);
-    assert_int_equal(r.cfg.port, 6000);
-    run_free(&r);
+    expect_port(write_env_file("PORT=abc\n"), NULL, 6000);
 }
 
 static void test_every_error_is_one_line(void **state) {
@@ -525,66 +515,29 @@ static void parse_bad(const char *url, const char *want_why) {
 #define WHY_PORT "port must be 1-65535"
 #define WHY_DB "database must be a number"
 
-static void test_redis_url_host_only(void **state) {
-    (void)state;
-    struct redis_endpoint ep;
-    parse_ok("redis://host", &ep);
-    assert_string_equal(ep.host, "host");
-    assert_int_equal(ep.port, 6379);
-    assert_int_equal(ep.db, 0);
-    assert_string_equal(ep.username, "");
-    assert_string_equal(ep.password, "");
-}
+/* Good URLs and what they parse to. */
+static const struct {
+    const char *url;
+    struct redis_endpoint want;
+} good_urls[] = {
+    {"redis://host", {.host = "host", .port = 6379, .db = 0}},
+    {"redis://host:1234/5", {.host = "host", .port = 1234, .db = 5}},
+    {"redis://10.0.0.1:6380/", {.host = "10.0.0.1", .port = 6380, .db = 0}}, /* db 0 */
+    {"redis://:secret@host:1/0", {.host = "host", .port = 1, .password = "secret"}},
+    {"redis://user:secret@host",
+     {.host = "host", .port = 6379, .username = "user", .password = "secret"}},
+    /* the password may hold '@' and ':' */
+    {"redis://u:p@ss:w0rd@host:7/8",
+     {.host = "host", .port = 7, .db = 8, .username = "u", .password = "p@ss:w0rd"}},
+};
 
-static void test_redis_url_host_port_db(void **state) {
+static void test_redis_url_good(void **state) {
     (void)state;
-    struct redis_endpoint ep;
-    parse_ok("redis://host:1234/5", &ep);
-    assert_string_equal(ep.host, "host");
-    assert_int_equal(ep.port, 1234);
-    assert_int_equal(ep.db, 5);
-    assert_string_equal(ep.password, "");
-}
-
-static void test_redis_url_trailing_slash_is_db_zero(void **state) {
-    (void)state;
-    struct redis_endpoint ep;
-    parse_ok("redis://10.0.0.1:6380/", &ep);
-    assert_string_equal(ep.host, "10.0.0.1");
-    assert_int_equal(ep.port, 6380);
-    assert_int_equal(ep.db, 0);
-}
-
-static void test_redis_url_password_only(void **state) {
-    (void)state;
-    struct redis_endpoint ep;
-    parse_ok("redis://:secret@host:1/0", &ep);
-    assert_string_equal(ep.username, "");
-    assert_string_equal(ep.password, "secret");
-    assert_string_equal(ep.host, "host");
-    assert_int_equal(ep.port, 1);
-    assert_int_equal(ep.db, 0);
-}
-
-static void test_redis_url_acl_user_and_password(void **state) {
-    (void)state;
-    struct redis_endpoint ep;
-    parse_ok("redis://user:secret@host", &ep);
-    assert_string_equal(ep.username, "user");
-    assert_string_equal(ep.password, "secret");
-    assert_string_equal(ep.host, "host");
-    assert_int_equal(ep.port, 6379);
-}
-
-static void test_redis_url_password_may_hold_at_and_colon(void **state) {
-    (void)state;
-    struct redis_endpoint ep;
-    parse_ok("redis://u:p@ss:w0rd@host:7/8", &ep);
-    assert_string_equal(ep.username, "u");
-    assert_string_equal(ep.password, "p@ss:w0rd");
-    assert_string_equal(ep.host, "host");
-    assert_int_equal(ep.port, 7);
-    assert_int_equal(ep.db, 8);
+    for (size_t i = 0; i < COUNT(good_urls); i++) {
+        struct redis_endpoint ep;
+        parse_ok(good_urls[i].url, &ep);
+        assert_redis(&ep, &good_urls[i].want);
+    }
 }
 
 static void test_redis_url_bad_scheme(void **state) {
@@ -727,12 +680,7 @@ int main(void) {
         TEST(test_short_help_flag),
         TEST(test_version),
         TEST(test_help_after_valid_flags),
-        TEST(test_redis_url_host_only),
-        TEST(test_redis_url_host_port_db),
-        TEST(test_redis_url_trailing_slash_is_db_zero),
-        TEST(test_redis_url_password_only),
-        TEST(test_redis_url_acl_user_and_password),
-        TEST(test_redis_url_password_may_hold_at_and_colon),
+        TEST(test_redis_url_good),
         TEST(test_redis_url_bad_scheme),
         TEST(test_redis_url_missing_host),
         TEST(test_redis_url_bad_port),
