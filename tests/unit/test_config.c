@@ -322,30 +322,27 @@ static void test_flag_redis_url_replaces_earlier_credentials(void **state) {
 
 /* ---- errors -------------------------------------------------------------- */
 
+/* The command line's error for a bad --port, the value shown as `given`. */
+static void expect_bad_port(const char *const *args, const char *given) {
+    char want[192];
+    snprintf(want, sizeof(want),
+             "adstats: command line: --port must be a whole number from 1 to 65535, got \"%s\"\n",
+             given);
+    expect_error(NULL, args, want);
+}
+
 static void test_port_out_of_range_is_error(void **state) {
     (void)state;
-    expect_error(NULL, ARGS("--port", "99999"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"99999\"\n");
-    expect_error(NULL, ARGS("--port=0"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"0\"\n");
+    expect_bad_port(ARGS("--port", "99999"), "99999");
+    expect_bad_port(ARGS("--port=0"), "0");
 }
 
 static void test_port_not_a_number_is_error(void **state) {
     (void)state;
-    expect_error(NULL, ARGS("--port", "abc"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"abc\"\n");
-    expect_error(NULL, ARGS("--port=80x"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"80x\"\n");
-    expect_error(NULL, ARGS("--port="),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"\"\n");
-    expect_error(NULL, ARGS("--port=99999999999999999999"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"99999999999999999999\"\n");
+    expect_bad_port(ARGS("--port", "abc"), "abc");
+    expect_bad_port(ARGS("--port=80x"), "80x");
+    expect_bad_port(ARGS("--port="), "");
+    expect_bad_port(ARGS("--port=99999999999999999999"), "99999999999999999999");
 }
 
 static void test_malformed_redis_url_is_error(void **state) {
