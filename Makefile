@@ -36,7 +36,7 @@ LIB_OBJ := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC)) $(OUT)/gen/openapi_yaml.o \
            $(OUT)/gen/dashboard_files.o
 MAIN_OBJ := $(OUT)/src/main.o
 BENCH_OBJ := $(OUT)/bench/ceiling.o $(OUT)/bench/bare.o
-VASTMOCK_OBJ := $(OUT)/tools/vastmock.o
+VASTMOCK_OBJ := $(patsubst %.c,$(OUT)/%.o,$(wildcard tools/vastmock/*.c))
 # vast_inject() from the command line, for tests/vast.sh.
 VAST_INJECT_OBJ := $(OUT)/tests/vast/inject.o
 VAST_INJECT_TOOL := $(OUT)/tests/vast-inject

@@ -203,15 +203,21 @@ echo "name,req_per_s_median,req_per_s_rounds,p50_ms_last,p99_ms_last,non2xx_tota
 echo
 printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' config "req/s" ratio "by CPU" "cmds/read" "CPU us/ev" "wrk" "server CPU us/event by part"
 base=$(echo "${rates[one-node-redis-direct]}" | median)
+# throughput CONFIG: sets rate (the median round), ratio (to one node,
+# direct), p50 and p99 (of the last round) and bad ("non2xx,socket_errors",
+# all rounds) for one configuration's row.
+throughput() {
+  rate=$(echo "${rates[$1]}" | median)
+  ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
+  local last=${stats[$1]%;}; last=${last##*;}
+  IFS=, read -r _ p50 _ p99 _ _ _ <<<"$last"
+  bad=$(echo "${stats[$1]}" | tr ';' '\n' | awk -F, 'NF {n += $6; e += $7} END {print n + 0 "," e + 0}')
+}
 # With every process on the same cores, throughput goes as 1 / (all the CPU
 # an event costs, client included): the ratio that CPU alone predicts.
 base_cpu=""
 for c in "${CONFIGS[@]}"; do
-  rate=$(echo "${rates[$c]}" | median)
-  ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
-  last=${stats[$c]%;}; last=${last##*;}
-  IFS=, read -r _ p50 _ p99 _ _ _ <<<"$last"
-  bad=$(echo "${stats[$c]}" | tr ';' '\n' | awk -F, 'NF {n += $6; e += $7} END {print n + 0 "," e + 0}')
+  throughput "$c"
   by="" total=0
   for part in $(components "$c"); do
     name=${part%%=*}
@@ -228,11 +234,7 @@ for c in "${CONFIGS[@]}"; do
   printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' "$c" "$rate" "$ratio" "$predicted" "$batch" "$total" "$wrk_us" "$by"
 done
 for c in "${RC_CONFIGS[@]}"; do
-  rate=$(echo "${rates[$c]}" | median)
-  ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
-  last=${stats[$c]%;}; last=${last##*;}
-  IFS=, read -r _ p50 _ p99 _ _ _ <<<"$last"
-  bad=$(echo "${stats[$c]}" | tr ';' '\n' | awk -F, 'NF {n += $6; e += $7} END {print n + 0 "," e + 0}')
+  throughput "$c"
   echo "$c,$rate,${rates[$c]% },$p50,$p99,$bad,$ratio,,,,," >>"$CSV"
   printf '%-24s %8s %6s %6s %9s %9s %6s  %s\n' "$c" "$rate" "$ratio" - - - - "(throughput only)"
 done

@@ -45,7 +45,6 @@
  * `draining` stops new ones from being suspended. */
 #include "request.h"
 
-#include <ctype.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -63,12 +62,11 @@
 #include "json.h"
 #include "jsonbody.h"
 #include "log.h"
+#include "request_parse.h"
 #include "routing.h"
 #include "server.h"
 
 enum request_phase { REQ_HEADERS, REQ_BODY, REQ_AWAITING, REQ_RESUMED, REQ_ANSWERED };
-
-#define BODY_MAX 16384
 
 static atomic_int awaiting;
 static atomic_bool draining;
@@ -299,27 +297,9 @@ void request_await_fetch(struct request *req, request_fn *finish) {
 
 /* ---- parsing and checking ---------------------------------------------- */
 
-/* True if the Content-Type `type` is the media type `want`, whatever
- * parameters (such as charset) follow it (strchr finds the terminator
- * too: an exact match). */
-static bool media_type_is(const char *type, const char *want) {
-    size_t n = strlen(want);
-    return strncasecmp(type, want, n) == 0 && strchr(" \t;", type[n]) != NULL;
-}
-
-enum body_type { BODY_FORM, BODY_JSON, BODY_OTHER };
-
-/* text/plain is read as a form: it is what navigator.sendBeacon sends for a
- * string, and the one body type a page may send cross-origin without a
- * preflight besides the form itself. */
-static enum body_type body_type(struct MHD_Connection *conn) {
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (type == NULL) return BODY_OTHER;
-    if (media_type_is(type, "application/x-www-form-urlencoded")
-        || media_type_is(type, "text/plain"))
-        return BODY_FORM;
-    return media_type_is(type, "application/json") ? BODY_JSON : BODY_OTHER;
+static enum request_body_type body_type(struct MHD_Connection *conn) {
+    return request_body_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_CONTENT_TYPE));
 }
 
 static bool form_parsed(struct request *req, enum form_status st) {
@@ -350,9 +330,9 @@ static bool parse_json_body(struct request *req) {
 
 static bool parse_body(struct request *req) {
     switch (body_type(req->conn)) {
-    case BODY_FORM: return form_parsed(req, form_parse(req->body.data, req->body.len, &req->params));
-    case BODY_JSON: return parse_json_body(req);
-    case BODY_OTHER: break;
+    case REQUEST_BODY_FORM: return form_parsed(req, form_parse(req->body.data, req->body.len, &req->params));
+    case REQUEST_BODY_JSON: return parse_json_body(req);
+    case REQUEST_BODY_OTHER: break;
     }
     request_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                         "a request body must be application/x-www-form-urlencoded, "
@@ -444,38 +424,10 @@ static void reject(struct request *req, unsigned status, const char *fmt, ...) {
     req->reject_status = status;
 }
 
-/* Paths and methods are echoed in messages only when short and plain. */
-static const char *printable(const char *s) {
-    size_t n = strlen(s);
-    if (n > 64) return "(too long to show)";
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F) return "(not printable)";
-    }
-    return s;
-}
-
-/* HTTP/1.1 makes Host mandatory (RFC 9112, 3.2); libmicrohttpd checks it
- * only in its pedantic mode, and answers HTML there, so we check it here. */
+/* HTTP/1.1 makes Host mandatory (RFC 9112, 3.2). */
 static bool lacks_host(struct MHD_Connection *conn, const char *version) {
-    bool http_1_1 = strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0;
-    return http_1_1
+    return request_needs_host(version)
         && MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL;
-}
-
-/* libmicrohttpd hands us the path percent-decoded, and an encoded NUL cuts
- * it short ("/impression%00junk" would route to /impression). No endpoint
- * path has a control character, encoded or not, so one in the raw path is a
- * bad request. */
-static bool path_has_control(const char *uri) {
-    for (const char *p = uri; *p != '\0' && *p != '?'; p++) {
-        if ((unsigned char)*p < 0x20 || *p == 0x7F) return true;
-        if (*p != '%' || !isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-            continue;
-        char hex[3] = {p[1], p[2], '\0'};
-        unsigned long byte = strtoul(hex, NULL, 16);
-        if (byte < 0x20 || byte == 0x7F) return true;
-    }
-    return false;
 }
 
 static void route(struct request *req, const char *url, const char *method,
@@ -489,7 +441,7 @@ static void route(struct request *req, const char *url, const char *method,
             req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN));
     req->ep = server_find_endpoint(url);
     if (req->ep == NULL) {
-        reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", printable(url));
+        reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", request_printable(url));
         return;
     }
     if (req->method == METHOD_OPTIONS && cors_enabled()) {
@@ -498,7 +450,7 @@ static void route(struct request *req, const char *url, const char *method,
     }
     if (!(req->ep->methods & req->method))
         reject(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s is not allowed on %s (allowed: %s)",
-               printable(method), req->ep->path, server_allow_header(req->ep));
+               request_printable(method), req->ep->path, server_allow_header(req->ep));
 }
 
 static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -509,38 +461,41 @@ static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* Two Content-Length headers mean two framings of one body (libmicrohttpd
- * takes the first): the stuff request smuggling is made of. */
-static bool conflicting_lengths(struct MHD_Connection *conn) {
+static int content_lengths(struct MHD_Connection *conn) {
     int n = 0;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_lengths, &n);
-    return n > 1;
+    return n;
 }
 
-/* A body we will refuse is refused before it is read: by its declared
- * length, or at once if it is chunked (a form post has no need to stream). */
+/* Rejects a body to be refused before it is read; true if a body follows
+ * (or may: conflicting lengths are answered at once, and then closed). */
 static bool check_headers(struct request *req) {
     const char *length = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *encoding = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    bool chunked = encoding != NULL && strcasecmp(encoding, "identity") != 0;
-    bool has_body = chunked || (length != NULL && strcmp(length, "0") != 0);
-    if (length != NULL && conflicting_lengths(req->conn)) {
+    enum request_framing framing = request_framing(length, encoding, content_lengths(req->conn));
+    switch (framing) {
+    case REQUEST_CONFLICTING_LENGTHS:
         reject(req, MHD_HTTP_BAD_REQUEST, "more than one Content-Length header");
-        return true; /* whatever the first one said: answer now and close */
-    }
-    if (chunked)
+        break;
+    case REQUEST_CHUNKED:
         reject(req, MHD_HTTP_CONTENT_TOO_LARGE,
                "a request body needs a Content-Length of at most 16384 bytes; chunked bodies are refused");
-    else if (length != NULL && (strlen(length) > 5 || atol(length) > BODY_MAX))
+        break;
+    case REQUEST_TOO_LARGE:
         reject(req, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large (at most 16384 bytes)");
-    return has_body;
+        break;
+    case REQUEST_NO_BODY:
+    case REQUEST_BODY:
+        break;
+    }
+    return framing != REQUEST_NO_BODY;
 }
 
 static void receive_body(struct request *req, const char *data, size_t len) {
     if (req->reject_status != 0) return; /* discard */
-    if (req->body.len + len > BODY_MAX) {
+    if (req->body.len + len > REQUEST_BODY_MAX) {
         reject(req, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large (at most 16384 bytes)");
         return;
     }
@@ -567,7 +522,7 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     buf_init(&req->body);
     req->started_us = clock_monotonic_us();
     if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, HEADCHECK_QUERY_TOO_LONG);
-    if (path_has_control(uri))
+    if (request_path_has_control(uri))
         reject(req, MHD_HTTP_BAD_REQUEST, "the request path must not contain control characters");
     server_request_started();
     return req;

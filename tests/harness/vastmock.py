@@ -1,4 +1,4 @@
-"""vastmock.py -- the mock ad upstream (tools/vastmock.c, bin/vastmock).
+"""vastmock.py -- the mock ad upstream (tools/vastmock/, bin/vastmock).
 
 By default it answers GET /vast with a fixed VAST document; a test can
 script it (set_scenario: bodies, statuses and delays served in order, then

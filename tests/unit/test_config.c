@@ -322,30 +322,27 @@ static void test_flag_redis_url_replaces_earlier_credentials(void **state) {
 
 /* ---- errors -------------------------------------------------------------- */
 
+/* The command line's error for a bad --port, the value shown as `given`. */
+static void expect_bad_port(const char *const *args, const char *given) {
+    char want[192];
+    snprintf(want, sizeof(want),
+             "adstats: command line: --port must be a whole number from 1 to 65535, got \"%s\"\n",
+             given);
+    expect_error(NULL, args, want);
+}
+
 static void test_port_out_of_range_is_error(void **state) {
     (void)state;
-    expect_error(NULL, ARGS("--port", "99999"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"99999\"\n");
-    expect_error(NULL, ARGS("--port=0"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"0\"\n");
+    expect_bad_port(ARGS("--port", "99999"), "99999");
+    expect_bad_port(ARGS("--port=0"), "0");
 }
 
 static void test_port_not_a_number_is_error(void **state) {
     (void)state;
-    expect_error(NULL, ARGS("--port", "abc"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"abc\"\n");
-    expect_error(NULL, ARGS("--port=80x"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"80x\"\n");
-    expect_error(NULL, ARGS("--port="),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"\"\n");
-    expect_error(NULL, ARGS("--port=99999999999999999999"),
-                 "adstats: command line: --port must be a whole number from 1 to 65535, "
-                 "got \"99999999999999999999\"\n");
+    expect_bad_port(ARGS("--port", "abc"), "abc");
+    expect_bad_port(ARGS("--port=80x"), "80x");
+    expect_bad_port(ARGS("--port="), "");
+    expect_bad_port(ARGS("--port=99999999999999999999"), "99999999999999999999");
 }
 
 static void test_malformed_redis_url_is_error(void **state) {
@@ -452,13 +449,20 @@ static void test_every_error_is_one_line(void **state) {
 
 /* ---- --help and --version ------------------------------------------------ */
 
+/* Loads `args`, which must end the program at once with success, printing
+ * `out_start` first on stdout and nothing on stderr. */
+static void load_exit_ok(struct run *r, const char *const *args, const char *out_start) {
+    load(r, NULL, args);
+    assert_int_equal(r->result, CONFIG_EXIT_OK);
+    assert_string_equal(r->err, "");
+    if (strncmp(r->out, out_start, strlen(out_start)) != 0)
+        fail_msg("output starts \"%.20s\", not \"%s\"", r->out, out_start);
+}
+
 static void test_help_lists_every_flag_and_variable(void **state) {
     (void)state;
     struct run r;
-    load(&r, NULL, ARGS("--help"));
-    assert_int_equal(r.result, CONFIG_EXIT_OK);
-    assert_string_equal(r.err, "");
-    assert_true(strncmp(r.out, "Usage: adstats", 14) == 0);
+    load_exit_ok(&r, ARGS("--help"), "Usage: adstats");
     for (size_t i = 0; i < COUNT(flag_names); i++) {
         if (strstr(r.out, flag_names[i]) == NULL) fail_msg("--help lacks %s", flag_names[i]);
         if (strstr(r.out, env_names[i]) == NULL) fail_msg("--help lacks %s", env_names[i]);
@@ -469,30 +473,22 @@ static void test_help_lists_every_flag_and_variable(void **state) {
     run_free(&r);
 }
 
-static void test_short_help_flag(void **state) {
+/* -h as well, and after flags that are valid. */
+static void test_help_in_any_form(void **state) {
     (void)state;
-    struct run r;
-    load(&r, NULL, ARGS("-h"));
-    assert_int_equal(r.result, CONFIG_EXIT_OK);
-    assert_true(strncmp(r.out, "Usage: adstats", 14) == 0);
-    run_free(&r);
+    const char *const *cases[] = {ARGS("-h"), ARGS("--port=8080", "--help")};
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        struct run r;
+        load_exit_ok(&r, cases[i], "Usage: adstats");
+        run_free(&r);
+    }
 }
 
 static void test_version(void **state) {
     (void)state;
     struct run r;
-    load(&r, NULL, ARGS("--version"));
-    assert_int_equal(r.result, CONFIG_EXIT_OK);
+    load_exit_ok(&r, ARGS("--version"), "adstats ");
     assert_string_equal(r.out, "adstats " ADSTATS_VERSION "\n");
-    assert_string_equal(r.err, "");
-    run_free(&r);
-}
-
-static void test_help_after_valid_flags(void **state) {
-    (void)state;
-    struct run r;
-    load(&r, NULL, ARGS("--port=8080", "--help"));
-    assert_int_equal(r.result, CONFIG_EXIT_OK);
     run_free(&r);
 }
 
@@ -677,9 +673,8 @@ int main(void) {
         TEST(test_bad_env_file_value_shadowed_by_environment_is_ignored),
         TEST(test_every_error_is_one_line),
         TEST(test_help_lists_every_flag_and_variable),
-        TEST(test_short_help_flag),
+        TEST(test_help_in_any_form),
         TEST(test_version),
-        TEST(test_help_after_valid_flags),
         TEST(test_redis_url_good),
         TEST(test_redis_url_bad_scheme),
         TEST(test_redis_url_missing_host),

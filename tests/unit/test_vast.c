@@ -1,6 +1,6 @@
-/* test_vast.c -- unit tests for vast_check: a valid VAST 3.0 document is
- * accepted, and so is VAST 1.0's <VideoAdServingTemplate>; a VAST document
- * is told apart by whether its root has an <Ad> child (an ad) or not (a
+/* test_vast.c -- unit tests for vast_check: a valid VAST 3.0 document (the
+ * mock upstream's own) is accepted, and so is VAST 1.0's
+ * <VideoAdServingTemplate>; a VAST document is told apart by whether its root has an <Ad> child (an ad) or not (a
  * no-fill, <Error> children or not, <Ad> deeper down or not); empty, malformed, truncated and wrong-root bodies are told
  * apart; hostile documents (billion laughs, XXE, a DOCTYPE hidden in UTF-16,
  * 10,000-deep nesting) are refused quickly without touching the file system
@@ -20,28 +20,9 @@
 
 #include "vast.h"
 
-static const char valid_vast[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<VAST version=\"3.0\">\n"
-    "  <Ad id=\"1\">\n"
-    "    <InLine>\n"
-    "      <AdSystem version=\"1.0\">adstats-test</AdSystem>\n"
-    "      <AdTitle><![CDATA[Test & <ad>]]></AdTitle>\n"
-    "      <Impression><![CDATA[https://example.com/imp?a=1&b=2]]></Impression>\n"
-    "      <Creatives>\n"
-    "        <Creative>\n"
-    "          <Linear>\n"
-    "            <Duration>00:00:15</Duration>\n"
-    "            <MediaFiles>\n"
-    "              <MediaFile delivery=\"progressive\" type=\"video/mp4\" width=\"640\"\n"
-    "                         height=\"360\">https://example.com/ad.mp4</MediaFile>\n"
-    "            </MediaFiles>\n"
-    "          </Linear>\n"
-    "        </Creative>\n"
-    "      </Creatives>\n"
-    "    </InLine>\n"
-    "  </Ad>\n"
-    "</VAST>\n";
+/* vastmock_default_vast: the document the mock upstream serves, what adstats
+ * meets in every integration test. */
+#include "../../tools/vastmock/default_vast.h"
 
 #define CHECK(literal) vast_check(literal, sizeof(literal) - 1)
 
@@ -73,7 +54,7 @@ static char *nested_doc(int depth, size_t *len) {
 
 static void test_valid_vast3_document_is_ok(void **state) {
     (void)state;
-    assert_int_equal(CHECK(valid_vast), VAST_OK);
+    assert_int_equal(CHECK(vastmock_default_vast), VAST_OK);
 }
 
 static void test_minimal_vast_with_an_ad_is_ok(void **state) {
@@ -177,10 +158,10 @@ static void test_garbage_is_malformed(void **state) {
 
 static void test_truncated_document_is_malformed(void **state) {
     (void)state;
-    for (size_t len = 1; len < sizeof(valid_vast) - 2; len += 37)
-        assert_int_equal(vast_check(valid_vast, len), VAST_MALFORMED);
+    for (size_t len = 1; len < sizeof(vastmock_default_vast) - 2; len += 37)
+        assert_int_equal(vast_check(vastmock_default_vast, len), VAST_MALFORMED);
     /* cut right before the final '>' */
-    assert_int_equal(vast_check(valid_vast, sizeof(valid_vast) - 3), VAST_MALFORMED);
+    assert_int_equal(vast_check(vastmock_default_vast, sizeof(vastmock_default_vast) - 3), VAST_MALFORMED);
 }
 
 static void test_content_after_root_is_malformed(void **state) {
@@ -307,7 +288,7 @@ static void test_ten_thousand_deep_nesting_is_malformed(void **state) {
 static void *check_many(void *arg) {
     int *bad = arg;
     for (int i = 0; i < 200; i++) {
-        if (CHECK(valid_vast) != VAST_OK) ++*bad;
+        if (CHECK(vastmock_default_vast) != VAST_OK) ++*bad;
         if (CHECK("<html/>") != VAST_WRONG_ROOT) ++*bad;
         if (CHECK("<VAST><Error>e</Error></VAST>") != VAST_NO_AD) ++*bad;
         if (CHECK("<VAST>") != VAST_MALFORMED) ++*bad;
