@@ -32,6 +32,10 @@ struct netaddr_list {
     size_t n;
 };
 
+/* Parses a TCP port, 1 to 65535 in decimal digits only, `len` bytes at `s`
+ * (no NUL needed). */
+bool netaddr_port_parse(const char *s, size_t len, int *port);
+
 /* Parses a numeric address, `len` bytes at `text` (no NUL needed). */
 bool netaddr_parse(const char *text, size_t len, struct netaddr *out);
 

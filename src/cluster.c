@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netaddr.h"
+
 /* ---- hash slots -------------------------------------------------------- */
 
 static uint16_t crc_table[256];
@@ -41,18 +43,6 @@ unsigned cluster_keyslot(const char *key, size_t len) {
 
 /* ---- addresses --------------------------------------------------------- */
 
-static bool parse_port(const char *s, size_t len, int *port) {
-    if (len == 0 || len > 5) return false;
-    int v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (!isdigit((unsigned char)s[i])) return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < 1 || v > 65535) return false;
-    *port = v;
-    return true;
-}
-
 /* host:port, the port after the last ':'; an empty host is allowed only
  * when `empty_host` (a redirection to the answering node). */
 static bool parse_addr(const char *s, size_t len, bool empty_host, struct cluster_addr *out) {
@@ -69,7 +59,7 @@ static bool parse_addr(const char *s, size_t len, bool empty_host, struct cluste
     for (size_t i = 0; i < host_len; i++) {
         if ((unsigned char)s[i] <= ' ' || s[i] == ',') return false;
     }
-    if (!parse_port(colon + 1, len - host_len - 1, &out->port)) return false;
+    if (!netaddr_port_parse(colon + 1, len - host_len - 1, &out->port)) return false;
     memcpy(out->host, s, host_len);
     out->host[host_len] = '\0';
     return true;

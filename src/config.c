@@ -109,18 +109,6 @@ static bool copy_part(char *dst, size_t cap, const char *src, size_t len) {
     return true;
 }
 
-static bool parse_port(const char *s, size_t len, int *port) {
-    if (len == 0 || len > 5) return false;
-    int v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (!isdigit((unsigned char)s[i])) return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < 1 || v > 65535) return false;
-    *port = v;
-    return true;
-}
-
 static bool parse_userinfo(const char *s, size_t len, struct redis_endpoint *ep) {
     const char *colon = memchr(s, ':', len);
     if (colon == NULL) return copy_part(ep->password, sizeof(ep->password), s, len);
@@ -146,7 +134,7 @@ bool redis_url_parse(const char *url, struct redis_endpoint *ep, const char **wh
     const char *colon = memchr(p, ':', hostport);
     size_t host_len = colon ? (size_t)(colon - p) : hostport;
     if (host_len == 0 || !copy_part(ep->host, sizeof(ep->host), p, host_len)) return false;
-    if (colon && !parse_port(colon + 1, hostport - host_len - 1, &ep->port)) {
+    if (colon && !netaddr_port_parse(colon + 1, hostport - host_len - 1, &ep->port)) {
         *why = "port must be 1-65535";
         return false;
     }

@@ -7,6 +7,7 @@
 #include "netaddr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,4 +173,16 @@ bool netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *out) {
 
 void netaddr_format(const struct netaddr *addr, char out[NETADDR_TEXT_MAX]) {
     if (inet_ntop(addr->family, addr->bytes, out, NETADDR_TEXT_MAX) == NULL) out[0] = '\0';
+}
+
+bool netaddr_port_parse(const char *s, size_t len, int *port) {
+    if (len == 0 || len > 5) return false;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)s[i])) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < 1 || v > 65535) return false;
+    *port = v;
+    return true;
 }
