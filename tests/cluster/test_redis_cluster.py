@@ -264,7 +264,11 @@ class CountsTests(ClusterCase):
         finally:
             client.close()
         fivexx = sum(n for s, n in t["statuses"].items() if int(s) >= 500)
+        metrics = app.get("/metrics")[2].decode()
+        redirects = dict(re.findall(r'^adstats_redis_redirects_total\{kind="(\w+)"\} (\d+)',
+                                    metrics, re.M))
         report("resharding", {"slots": RESHARD_SLOTS, "reshard_s": figures.get("reshard_s"),
+                              "redirects": redirects, "rounds": rounds,
                               "requests": sum(t["sent"].values()),
                               "statuses": dict(t["statuses"]), "errors": t["errors"][:3],
                               "user_keys_now_on": sorted({self.cluster.master_of_key(
