@@ -69,7 +69,8 @@ direct_pid=${STACK_PIDS[-1]}
 # in the shards' counters that the CPU figures divide by.
 RC_CONFIGS=()
 rc_pids=()
-if "${ADSTATS_BIN:-bin}/adstats" --help 2>&1 | grep -q -- '--redis-cluster'; then
+adstats_help=$("${ADSTATS_BIN:-bin}/adstats" --help 2>&1 || true)  # grep -q would SIGPIPE it
+if [[ $adstats_help == *--redis-cluster* ]]; then
   deploy/redis-cluster.sh start >"$STACK_DIR/redis-cluster.out"
   # shellcheck disable=SC1090
   . "$REDIS_CLUSTER_STATE"

@@ -53,6 +53,7 @@ write_conf() {
     echo "cluster-config-file nodes.conf"
     echo "cluster-node-timeout $NODE_TIMEOUT"
     echo 'save ""'
+    echo "repl-diskless-sync-delay 0"  # replicas in sync at once: WAIT counts them
     if [ "$APPENDFSYNC" = no ]; then echo "appendonly no"
     else echo "appendonly yes"; echo "appendfsync $APPENDFSYNC"; fi
     if [ -n "$PASSWORD" ]; then echo "requirepass $PASSWORD"; echo "masterauth $PASSWORD"; fi
@@ -94,12 +95,13 @@ Redis Cluster up (state: $STATE, nodes: $dir/node1..$NODES)
 EOF
 }
 
-wait_ok() { # every node says cluster_state:ok
+wait_ok() { # every node says cluster_state:ok, every replica is in sync
   local deadline=$((SECONDS + 30)) port
   load_state
   for port in $REDIS_CLUSTER_PORTS; do
-    until cli -p "$port" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok'; do
-      [ $SECONDS -lt $deadline ] || die "node $port: cluster_state is not ok after 30 s"
+    until cli -p "$port" CLUSTER INFO 2>/dev/null | grep '^cluster_state:ok' >/dev/null \
+        && ! cli -p "$port" INFO replication 2>/dev/null | grep '^master_link_status:down' >/dev/null; do
+      [ $SECONDS -lt $deadline ] || die "node $port: cluster_state is not ok (or not in sync) after 30 s"
       sleep 0.1
     done
   done

@@ -19,11 +19,20 @@ Proc, so it is stopped whatever happens (stop(), or the atexit hook).
                                   same port, directory and nodes.conf
     cluster.pause(node) / .resume(node)   SIGSTOP / SIGCONT
     cluster.wait_until_healthy()  every live node: cluster_state ok, all
-                                  slots served, the same view of who serves
+                                  slots served, the same view of who serves,
+                                  every replica in sync (so WAIT counts it)
     cluster.wait_for_failover(dead)  a replica of `dead` took over its slots
+    cluster.master_of_slot(slot), .master_of_key(key), .slots_of(node)
+    cluster.by_port(port), .id_of(node)
     cluster.reshard(src, dst, n)  redis-cli --cluster reshard
     cluster.rebalance()           redis-cli --cluster rebalance
+    cluster.set_password(pw)      CONFIG SET requirepass/masterauth everywhere
     cluster.stop()
+
+RedisCluster(password="pw") starts every node with requirepass and
+masterauth; node.command() and cluster.cli() then authenticate. Every node
+runs with repl-diskless-sync-delay 0: with the default 5 s delay a replica
+is not in sync for the first seconds and WAIT 1 would time out.
 
 Also key_slot(key): the slot of a key (CRC16/XMODEM mod 16384, with hash
 tags), as the cluster specification defines it, so that a test can choose
@@ -215,7 +224,8 @@ class RedisCluster:
     def config_lines(self):
         lines = ["cluster-enabled yes", "cluster-config-file nodes.conf",
                  "cluster-node-timeout %d" % self.node_timeout_ms,
-                 'save ""', "protected-mode no"]
+                 'save ""', "protected-mode no",
+                 "repl-diskless-sync-delay 0"]  # replicas in sync at once: WAIT counts them
         if self.aof:
             lines += ["appendonly yes", "appendfsync %s" % self.appendfsync]
         else:
@@ -369,7 +379,9 @@ class RedisCluster:
         """Every live node says cluster_state:ok with all slots ok, every
         live replica is in sync with its master (one that never synced
         cannot be promoted), and all of them see the same masters serving
-        the same slots, none failed."""
+        the same slots, none failed, and the same replicas following the
+        same masters (a view that still lists a new replica as a master
+        would make replicas() and failover tests see none)."""
         views = set()
         try:
             for n in self.nodes:
@@ -389,6 +401,8 @@ class RedisCluster:
                         return False
                     if "master" in e["flags"] and e["slots"]:
                         view.append((e["port"], tuple(e["slots"])))
+                    elif alive:  # who follows whom: gossip may lag behind a role change
+                        view.append((e["port"], e["master"] or "-"))
                 views.add(tuple(sorted(view)))
         except (OSError, RedisError):
             return False
