@@ -33,7 +33,7 @@ LAYERS = [
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
-                   "utf8", "day",
+                   "utf8", "day", "resp",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 
