@@ -50,6 +50,7 @@
 #include "combine.h"
 #include "log.h"
 #include "metrics.h"
+#include "reply_reuse.h"
 #include "resp.h"
 
 #define BACKOFF_MIN_MS 25
@@ -271,6 +272,7 @@ static void connect_now(struct node *n) {
         return;
     }
     ac->data = n;
+    reply_reuse_attach(ac->c.reader);
     if (redisLibeventAttach(ac, n->store->base) != REDIS_OK) {
         redisAsyncFree(ac);
         schedule_reconnect(n);
