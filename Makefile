@@ -27,7 +27,10 @@ OUT := build/$(MODE)
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
           -Iinclude $(OPT)
 DEPFLAGS := -MMD -MP
-LDFLAGS += $(OPT)
+# Full RELRO: every shared-library symbol is bound at start-up and the GOT
+# is then read-only (hardening), and no request pays for lazy binding (a
+# symbol lookup on a function's first call).
+LDFLAGS += $(OPT) -Wl,-z,relro,-z,now
 
 # ---- sources and objects -------------------------------------------------
 

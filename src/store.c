@@ -50,6 +50,8 @@
 #include "combine.h"
 #include "log.h"
 #include "metrics.h"
+#include "reply_reuse.h"
+#include "resp.h"
 
 #define BACKOFF_MIN_MS 25
 #define BACKOFF_MAX_MS 200
@@ -59,6 +61,7 @@
 #define REFRESH_MIN_MS 100
 #define MAX_NODES 64
 #define NO_INDEX SIZE_MAX
+#define SEND_STACK_BYTES 2048 /* a command this long is written on the stack */
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
 
@@ -205,11 +208,22 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     if (n->ac == ac) schedule_reconnect(n);
 }
 
-/* Sends one command on n's connection; false if it could not be sent. */
+/* Sends one command on n's connection; false if it could not be sent.
+ * The command is written in RESP here (resp.h), on the stack unless it is
+ * large, and hiredis only appends the bytes to its output buffer. */
 static bool node_send(struct node *n, redisCallbackFn *fn, void *privdata, int argc,
                       const char **argv, const size_t *argvlen) {
     if (n->ac == NULL || !ring_push(n, now_ms())) return false;
-    if (redisAsyncCommandArgv(n->ac, fn, privdata, argc, argv, argvlen) != REDIS_OK) {
+    char stack[SEND_STACK_BYTES];
+    size_t len = resp_command_size(argc, argv, argvlen);
+    char *cmd = len <= sizeof(stack) ? stack : malloc(len);
+    int rc = REDIS_ERR;
+    if (cmd != NULL) {
+        resp_command_write(cmd, argc, argv, argvlen);
+        rc = redisAsyncFormattedCommand(n->ac, fn, privdata, cmd, len);
+        if (cmd != stack) free(cmd);
+    }
+    if (rc != REDIS_OK) {
         n->sent_n--;
         return false;
     }
@@ -258,6 +272,7 @@ static void connect_now(struct node *n) {
         return;
     }
     ac->data = n;
+    reply_reuse_attach(ac->c.reader);
     if (redisLibeventAttach(ac, n->store->base) != REDIS_OK) {
         redisAsyncFree(ac);
         schedule_reconnect(n);

@@ -30,10 +30,10 @@ LAYERS = [
     ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
                 "track_token", "ivt"]),
-    ("store", ["store", "combine", "batch"]),
+    ("store", ["store", "combine", "batch", "reply_reuse"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
-                   "utf8", "day",
+                   "utf8", "day", "resp",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 
