@@ -15,21 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char body[] = "{\"success\": true, \"message\": \"Successfully fetched\"}";
-static struct MHD_Response *response;
+#include "responder.h"
 
-static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **con_cls) {
-    static int first_call_marker;
-    (void)cls, (void)url, (void)method, (void)version, (void)upload_data;
-    if (*con_cls == NULL) {
-        *con_cls = &first_call_marker;
-        return MHD_YES;
-    }
-    *upload_data_size = 0;
-    return MHD_queue_response(conn, MHD_HTTP_OK, response);
-}
 
 int main(int argc, char **argv) {
     if (argc < 2) {

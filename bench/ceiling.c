@@ -11,23 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "responder.h"
 #include "server.h"
 
-static const char body[] = "{\"success\": true, \"message\": \"Successfully fetched\"}";
-static struct MHD_Response *response;
-
-static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **con_cls) {
-    static int first_call_marker;
-    (void)cls, (void)url, (void)method, (void)version, (void)upload_data;
-    if (*con_cls == NULL) {
-        *con_cls = &first_call_marker;
-        return MHD_YES;
-    }
-    *upload_data_size = 0;
-    return MHD_queue_response(conn, MHD_HTTP_OK, response);
-}
 
 static void *run_loop(void *base) {
     event_base_dispatch(base);

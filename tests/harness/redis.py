@@ -104,7 +104,26 @@ def redis_ping(port):
         return False
 
 
-class RedisServer:
+class ServerProcess:
+    """What every redis-server wrapper does with its process (`self.proc`,
+    a Proc or None) and its scratch directory (`self.tmpdir`)."""
+
+    def kill(self):
+        """SIGKILL: no chance to flush anything."""
+        if self.proc is not None:
+            self.proc.signal(signal.SIGKILL)
+            self.proc.stop()
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+
+    def close(self):
+        self.stop()
+        remove_tmpdir(self.tmpdir)
+
+
+class RedisServer(ServerProcess):
     """redis-server on `port` (default: a free one, retried if taken)."""
 
     def __init__(self, extra_args=(), port=None, aof=False):
@@ -141,22 +160,9 @@ class RedisServer:
     def ready(self):
         return self.port is not None and redis_ping(self.port)
 
-    def kill(self):
-        """SIGKILL: no chance to flush anything."""
-        self.proc.signal(signal.SIGKILL)
-        self.proc.stop()
-
     def restart(self):
         """Starts it again on the same port (after kill() or stop())."""
         return self.start()
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.stop()
-
-    def close(self):
-        self.stop()
-        remove_tmpdir(self.tmpdir)
 
     def __enter__(self):
         return self

@@ -44,8 +44,8 @@ import subprocess
 import time
 
 from .ports import LOOPBACK, free_port
-from .procs import START_TIMEOUT_S, Proc, StartError, make_tmpdir, remove_tmpdir, wait_until
-from .redis import RedisClient, RedisError
+from .procs import START_TIMEOUT_S, Proc, StartError, make_tmpdir, wait_until
+from .redis import RedisClient, RedisError, ServerProcess
 
 SLOTS = 16384
 CLI_TIMEOUT_S = 120.0
@@ -89,7 +89,7 @@ def key_slot(key):
 
 # ---- one node -------------------------------------------------------------------
 
-class ClusterNode:
+class ClusterNode(ServerProcess):
     """One redis-server of the cluster: its port, bus port, scratch
     directory and config file. Its role is not stored: it changes with
     failovers (ask RedisCluster.role or .masters())."""
@@ -170,18 +170,6 @@ class ClusterNode:
     def dbsize(self):
         return self.command("DBSIZE")
 
-    def kill(self):
-        if self.proc is not None:
-            self.proc.signal(signal.SIGKILL)
-            self.proc.stop()
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.stop()
-
-    def close(self):
-        self.stop()
-        remove_tmpdir(self.tmpdir)
 
 
 def parse_cluster_nodes(text):
