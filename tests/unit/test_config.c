@@ -586,17 +586,23 @@ static void test_redis_url_too_long_host_rejected(void **state) {
 
 /* ---- config_describe ----------------------------------------------------- */
 
+/* config_describe's line, on the heap (the caller frees it). */
+static char *describe(const struct config *cfg) {
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    config_describe(cfg, f);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
 static void test_describe_masks_password(void **state) {
     (void)state;
     struct run r;
     load(&r, NULL, ARGS("--redis-url=redis://admin:hunter2@db:6379/0"));
     assert_int_equal(r.result, CONFIG_OK);
-    char *text;
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    assert_non_null(f);
-    config_describe(&r.cfg, f);
-    assert_int_equal(fclose(f), 0);
+    char *text = describe(&r.cfg);
     assert_one_line(text);
     assert_null(strstr(text, "hunter2"));
     assert_non_null(strstr(text, "auth=****"));
@@ -609,12 +615,7 @@ static void test_describe_without_password(void **state) {
     (void)state;
     struct run r;
     load(&r, NULL, NULL);
-    char *text;
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    assert_non_null(f);
-    config_describe(&r.cfg, f);
-    assert_int_equal(fclose(f), 0);
+    char *text = describe(&r.cfg);
     assert_non_null(strstr(text, "port=5000 "));
     assert_non_null(strstr(text, "auth=none"));
     free(text);
