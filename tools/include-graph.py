@@ -34,7 +34,7 @@ LAYERS = [
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
                    "utf8", "day",
-                   "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
+                   "clock", "hll", "log", "ratelimit", "linewriter", "lifecycle", "version", "embedded"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
