@@ -9,6 +9,7 @@
 #include "connections.h"
 #include "endpoint.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "metrics.h"
 #include "request.h"
 
@@ -17,6 +18,8 @@ static void handle_metrics(struct request *req) {
         .requests_in_flight = server_requests_in_flight(),
         .open_connections = connections_open(),
         .backend_log_dropped = backend_log_dropped(),
+        .backend_log_summarized = backend_log_summarized(),
+        .diagnostics_summarized = log_repeated_summarized(),
         .access_log_dropped = access_log_dropped(),
         .ready = lifecycle_get() == LIFECYCLE_READY,
     };

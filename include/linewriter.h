@@ -22,6 +22,18 @@ struct linewriter;
  * the thread cannot start. */
 struct linewriter *linewriter_open(const char *name, const char *path, int queue_max);
 
+/* The same, and the writer's thread calls tick->run(tick->arg) every
+ * tick->period_ms or so (later when a write is slow), until close: for
+ * periodic work of the log's owner, such as summaries that are due. The
+ * tick may call linewriter_write. */
+struct linewriter_tick {
+    void (*run)(void *arg);
+    void *arg;
+    int period_ms;
+};
+struct linewriter *linewriter_open_ticking(const char *name, const char *path, int queue_max,
+                                           const struct linewriter_tick *tick);
+
 /* Thread-safe. Queues a copy of line[0..len) (which should end in '\n').
  * Returns false if the line was dropped (queue full, out of memory, or the
  * writer is closing). */

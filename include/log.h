@@ -32,6 +32,8 @@ void log_repeated_at(long long now_ms, enum log_level level, const char *kind, c
                      ...) __attribute__((format(printf, 4, 5)));
 void log_repeated_flush(void);
 void log_repeated_flush_at(long long now_ms);
+/* Lines counted into summaries so far (not written one by one). */
+long long log_repeated_summarized(void);
 /* Forgets every kind (tests). */
 void log_repeated_reset(void);
 

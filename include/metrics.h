@@ -39,6 +39,8 @@ struct metrics_gauges {
     long long requests_in_flight;
     long long open_connections;
     long long backend_log_dropped;
+    long long backend_log_summarized; /* lines counted into summaries */
+    long long diagnostics_summarized;
     long long access_log_dropped;
     bool ready;
 };

@@ -225,7 +225,8 @@ static void hold(struct acceptor *a, int fd, const struct sockaddr_storage *addr
                  socklen_t addrlen) {
     struct held *h = new_held(a, fd);
     if (h == NULL) {
-        log_error("acceptor: out of memory for a new connection");
+        log_repeated(LOG_ERROR, "acceptor: connections refused for want of memory",
+                     "acceptor: out of memory for a new connection");
         close(fd);
         return;
     }
@@ -277,10 +278,12 @@ static void on_listening(evutil_socket_t listen_fd, short what, void *arg) {
         }
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-            log_warn("acceptor: cannot accept (%s); pausing %d ms", strerror(errno), PAUSE_MS);
+            log_repeated(LOG_WARN, "acceptor: accept pauses",
+                         "acceptor: cannot accept (%s); pausing %d ms", strerror(errno), PAUSE_MS);
             pause_accepting(a);
         } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            log_error("acceptor: accept failed: %s", strerror(errno));
+            log_repeated(LOG_ERROR, "acceptor: accept failures", "acceptor: accept failed: %s",
+                         strerror(errno));
         }
         return;
     }

@@ -72,7 +72,7 @@ static const struct setting settings[] = {
     STR_SETTING("trusted-proxies", "TRUSTED_PROXIES", "", T_ADDRESSES, trusted_proxies,
                 "IPs/CIDRs whose X-Forwarded-For is believed, comma-separated"),
     STR_SETTING("error-log", "BACKEND_ERROR_LOG", "backend_errors.log", T_STRING, error_log,
-                "file that every upstream failure is appended to"),
+                "file for upstream failures (5 a second per outcome, then a summary)"),
     INT_SETTING("drain-ms", "DRAIN_MS", "5000", drain_ms, 0, 600000,
                 "on SIGTERM, how long in-flight requests may finish"),
     STR_SETTING("log-level", "LOG_LEVEL", "info", T_LEVEL, log_level,

@@ -62,7 +62,8 @@ static void on_wakeup(evutil_socket_t fd, short what, void *arg) {
     uint64_t count;
     (void)what;
     if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-        log_error("ioloop: eventfd read failed: %s", strerror(errno));
+        log_repeated(LOG_ERROR, "ioloop: eventfd read failures", "ioloop: eventfd read failed: %s",
+                     strerror(errno));
     run_jobs(take_all(loop));
 }
 

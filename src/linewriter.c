@@ -10,7 +10,9 @@
  * than per line when traffic is heavy. After each write the thread naps
  * LINGER_MS before it looks again, so that under load it wakes (and is
  * signalled: only a sleeping thread is) a few hundred times a second
- * rather than once per line; a line waits at most that long. */
+ * rather than once per line; a line waits at most that long. A writer
+ * opened with a tick also runs it on this thread every period, idle or
+ * busy (its waits are timed then, on the monotonic clock). */
 #include "linewriter.h"
 
 #include <errno.h>
@@ -48,6 +50,10 @@ struct linewriter {
     bool stopping;
     atomic_long dropped;
     bool write_failed; /* thread only: report a failing disk once */
+    void (*tick)(void *arg); /* optional, set before the thread starts */
+    void *tick_arg;
+    int tick_ms;
+    long long next_tick_ms;
 };
 
 /* Writes data[0..len) whole; on failure counts the `lines` in it dropped. */
@@ -91,16 +97,45 @@ static void write_batch(struct linewriter *w, struct line *batch, char *pack) {
     if (used > 0) write_out(w, pack, used, packed);
 }
 
+/* The monotonic time in ms (the condition variable's clock). */
+static long long now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Under the lock: sleeps until there are lines, the writer stops, or (with
+ * a tick) the tick is due. */
+static void wait_for_work(struct linewriter *w) {
+    while (w->head == NULL && !w->stopping) {
+        if (w->tick != NULL && now_ms() >= w->next_tick_ms) return;
+        w->waiting = true;
+        if (w->tick == NULL) {
+            pthread_cond_wait(&w->wake, &w->lock);
+        } else {
+            struct timespec until = {(time_t)(w->next_tick_ms / 1000),
+                                     (long)(w->next_tick_ms % 1000) * 1000000L};
+            pthread_cond_timedwait(&w->wake, &w->lock, &until);
+        }
+        w->waiting = false;
+    }
+}
+
+/* Outside the lock: runs the tick if it is due. */
+static void tick_if_due(struct linewriter *w) {
+    if (w->tick == NULL) return;
+    long long now = now_ms();
+    if (now < w->next_tick_ms) return;
+    w->next_tick_ms = now + w->tick_ms;
+    w->tick(w->tick_arg);
+}
+
 static void *writer_main(void *arg) {
     struct linewriter *w = arg;
     char pack[COALESCE]; /* on this thread's own stack */
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (w->head == NULL && !w->stopping) {
-            w->waiting = true;
-            pthread_cond_wait(&w->wake, &w->lock);
-            w->waiting = false;
-        }
+        wait_for_work(w);
         struct line *batch = w->head;
         w->head = w->tail = NULL;
         w->queued = 0;
@@ -108,6 +143,7 @@ static void *writer_main(void *arg) {
         pthread_mutex_unlock(&w->lock);
         write_batch(w, batch, pack);
         if (stopping) return NULL;
+        tick_if_due(w);
         struct timespec linger = {0, LINGER_MS * 1000000L};
         nanosleep(&linger, NULL);
         pthread_mutex_lock(&w->lock);
@@ -122,7 +158,18 @@ static int open_target(const char *name, const char *path, bool *own) {
     return fd;
 }
 
-struct linewriter *linewriter_open(const char *name, const char *path, int queue_max) {
+/* The condition variable times its waits on CLOCK_MONOTONIC (ticks). */
+static void init_sync(struct linewriter *w) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+struct linewriter *linewriter_open_ticking(const char *name, const char *path, int queue_max,
+                                           const struct linewriter_tick *tick) {
     struct linewriter *w = calloc(1, sizeof(*w));
     if (w == NULL) {
         log_error("%s: out of memory", name);
@@ -130,13 +177,18 @@ struct linewriter *linewriter_open(const char *name, const char *path, int queue
     }
     snprintf(w->name, sizeof(w->name), "%s", name);
     w->queue_max = queue_max;
+    if (tick != NULL) {
+        w->tick = tick->run;
+        w->tick_arg = tick->arg;
+        w->tick_ms = tick->period_ms;
+        w->next_tick_ms = now_ms() + tick->period_ms;
+    }
     w->fd = open_target(name, path, &w->own_fd);
     if (w->fd < 0) {
         free(w);
         return NULL;
     }
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    init_sync(w);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         log_error("%s: cannot start the writer thread", name);
         if (w->own_fd) close(w->fd);
@@ -146,6 +198,10 @@ struct linewriter *linewriter_open(const char *name, const char *path, int queue
         return NULL;
     }
     return w;
+}
+
+struct linewriter *linewriter_open(const char *name, const char *path, int queue_max) {
+    return linewriter_open_ticking(name, path, queue_max, NULL);
 }
 
 bool linewriter_write(struct linewriter *w, const char *text, size_t len) {

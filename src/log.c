@@ -2,17 +2,19 @@
  * buffer and written with a single fputs, so lines from different threads
  * never interleave.
  *
- * Repeated failures (log_repeated) keep a small table of kinds under one
- * mutex: the failure paths that use it are far from the hot path, and a
+ * Repeated failures (log_repeated) keep a small table of kinds, each with
+ * a rate limiter (ratelimit.h), under one mutex: the failure paths that use it are far from the hot path, and a
  * lock and a few string comparisons cost nothing next to a log line. */
 #include "log.h"
 
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdbool.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "ratelimit.h"
 
 static enum log_level threshold = LOG_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -74,19 +76,19 @@ void log_msg(enum log_level level, const char *fmt, ...) {
 
 /* ---- repeated failures ------------------------------------------------- */
 
-#define SUMMARY_MS 1000
+/* The first line of a run in full, then one summary a second. */
+static const struct ratelimit_policy policy = {.first = 1, .again = 0, .window_ms = 1000};
 
 struct kind {
     char name[LOG_KIND_MAX];
     enum log_level level;
-    bool active;              /* a line of it was logged, within a window */
-    long long window_ms;      /* start of the current window */
-    unsigned long long count; /* lines not logged in the current window */
+    struct ratelimit limit;
 };
 
 static pthread_mutex_t kinds_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kind kinds[LOG_KINDS];
 static size_t n_kinds;
+static atomic_llong summarized; /* lines counted into summaries */
 
 static struct kind *find_kind(const char *name) {
     for (size_t i = 0; i < n_kinds; i++) {
@@ -96,64 +98,33 @@ static struct kind *find_kind(const char *name) {
     if (n_kinds == LOG_KINDS) return &kinds[LOG_KINDS - 1];
     struct kind *k = &kinds[n_kinds++];
     snprintf(k->name, sizeof(k->name), "%s", name);
-    k->active = false;
+    ratelimit_init(&k->limit);
     return k;
 }
 
-/* 3045 as "3,045". */
-static void with_commas(unsigned long long n, char *out, size_t cap) {
-    char digits[32];
-    int len = snprintf(digits, sizeof(digits), "%llu", n);
-    size_t at = 0;
-    for (int i = 0; i < len && at + 2 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0) out[at++] = ',';
-        out[at++] = digits[i];
-    }
-    out[at] = '\0';
-}
-
-static void summarize(struct kind *k, long long now_ms) {
+/* Under kinds_lock: the summary of a window that is over, if one is due. */
+static void summarize_due(struct kind *k, long long now_ms) {
+    long long span_ms;
+    unsigned long long held = ratelimit_due(&k->limit, &policy, now_ms, false, &span_ms);
+    if (held == 0) return;
+    atomic_fetch_add_explicit(&summarized, (long long)held, memory_order_relaxed);
     char count[40];
-    with_commas(k->count, count, sizeof(count));
+    ratelimit_commas(held, count, sizeof(count));
     const char *colon = strstr(k->name, ": ");
     int prefix = colon ? (int)(colon - k->name) : 0;
     const char *what = colon ? colon + 2 : k->name;
     log_msg(k->level, "%.*s%s%s more %s in the last %.1f s", prefix, k->name, colon ? ": " : "",
-            count, what, (double)(now_ms - k->window_ms) / 1000.0);
-}
-
-/* Under kinds_lock: a window is over; summarize it, or end the run. */
-static void close_window(struct kind *k, long long now_ms) {
-    if (k->count == 0) {
-        k->active = false;
-        return;
-    }
-    summarize(k, now_ms);
-    k->window_ms = now_ms;
-    k->count = 0;
+            count, what, (double)span_ms / 1000.0);
 }
 
 static void repeated(long long now_ms, enum log_level level, const char *kind, const char *fmt,
                      va_list ap) {
     pthread_mutex_lock(&kinds_lock);
     struct kind *k = find_kind(kind);
-    if (k->active && now_ms - k->window_ms >= SUMMARY_MS) close_window(k, now_ms);
-    if (k->active) {
-        k->count++;
-    } else {
-        k->active = true;
-        k->level = level;
-        k->window_ms = now_ms;
-        k->count = 0;
-        log_line(level, fmt, ap);
-    }
+    summarize_due(k, now_ms);
+    if (!k->limit.active) k->level = level;
+    if (ratelimit_pass(&k->limit, &policy, now_ms)) log_line(level, fmt, ap);
     pthread_mutex_unlock(&kinds_lock);
-}
-
-static long long monotonic_ms(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 void log_repeated_at(long long now_ms, enum log_level level, const char *kind, const char *fmt,
@@ -167,25 +138,27 @@ void log_repeated_at(long long now_ms, enum log_level level, const char *kind, c
 void log_repeated(enum log_level level, const char *kind, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    repeated(monotonic_ms(), level, kind, fmt, ap);
+    repeated(ratelimit_now_ms(), level, kind, fmt, ap);
     va_end(ap);
 }
 
 void log_repeated_flush_at(long long now_ms) {
     pthread_mutex_lock(&kinds_lock);
-    for (size_t i = 0; i < n_kinds; i++) {
-        struct kind *k = &kinds[i];
-        if (k->active && now_ms - k->window_ms >= SUMMARY_MS) close_window(k, now_ms);
-    }
+    for (size_t i = 0; i < n_kinds; i++) summarize_due(&kinds[i], now_ms);
     pthread_mutex_unlock(&kinds_lock);
 }
 
 void log_repeated_flush(void) {
-    log_repeated_flush_at(monotonic_ms());
+    log_repeated_flush_at(ratelimit_now_ms());
+}
+
+long long log_repeated_summarized(void) {
+    return atomic_load_explicit(&summarized, memory_order_relaxed);
 }
 
 void log_repeated_reset(void) {
     pthread_mutex_lock(&kinds_lock);
     n_kinds = 0;
+    atomic_store_explicit(&summarized, 0, memory_order_relaxed);
     pthread_mutex_unlock(&kinds_lock);
 }

@@ -346,6 +346,13 @@ static void render_process(struct buf *out, const struct metrics_gauges *g) {
                        g->backend_log_dropped);
     prom_sample_signed(out, "adstats_log_lines_dropped_total", "log=\"access\"",
                        g->access_log_dropped);
+    prom_family(out, "adstats_log_lines_summarized_total", "counter",
+                "Log lines not written one by one but counted into a once-a-second summary "
+                "(backend: the backend error log; diagnostics: repeated diagnostics on stderr).");
+    prom_sample_signed(out, "adstats_log_lines_summarized_total", "log=\"backend\"",
+                       g->backend_log_summarized);
+    prom_sample_signed(out, "adstats_log_lines_summarized_total", "log=\"diagnostics\"",
+                       g->diagnostics_summarized);
     prom_family(out, "adstats_ready", "gauge", "1 when start-up has finished and not stopping.");
     prom_sample(out, "adstats_ready", NULL, g->ready ? 1 : 0);
     prom_family(out, "process_start_time_seconds", "gauge",

@@ -95,7 +95,8 @@ static struct MHD_Daemon *start_daemon(const struct http_settings *s,
 static void hand_over(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen) {
     struct http_server *h = cls;
     if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES)
-        log_warn("http: libmicrohttpd refused a connection: %s", strerror(errno));
+        log_repeated(LOG_WARN, "http: connections libmicrohttpd refused",
+                     "http: libmicrohttpd refused a connection: %s", strerror(errno));
 }
 
 bool http_port_free(const struct http_settings *s) {

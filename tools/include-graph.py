@@ -33,8 +33,8 @@ LAYERS = [
     ("store", ["store", "combine", "batch", "reply_reuse"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
-                   "utf8", "day", "resp",
-                   "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
+                   "utf8", "day", "resp", "clock", "hll", "log", "ratelimit", "linewriter",
+                   "lifecycle", "version", "embedded"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -18,7 +18,7 @@ Modules (everything public is also importable from `harness` itself):
   vastmock     VastMock
   adstats      Adstats, sanitizer_report, clean_env
   http         request, Response, HTTPClient, form_request, raw_exchange,
-               parse_responses, event_params, event_query
+               parse_responses, event_params, event_query, metric_value
   stack        Stack, StackTestCase, unique, unique_version
   concurrency  tallying client processes (concurrency and cluster tests)
   loadgen      Load: a bounded load accounting for every answer (reliability)
@@ -42,7 +42,7 @@ A test imports what it needs: `from harness import Stack, StackTestCase`.
 
 from .adstats import NO_UPSTREAM, SANITIZER_MARKERS, Adstats, clean_env, sanitizer_report
 from .http import (HTTPClient, RawReply, Response, encode_query, event_params, event_query,
-                   form_request, parse_responses, raw_exchange, request)
+                   form_request, metric_value, parse_responses, raw_exchange, request)
 from .ports import LOOPBACK, free_port, port_open
 from .procs import (REPO, START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, bin_dir, binary,
                     make_tmpdir, raise_fd_limit, read_text, remove_tmpdir, run_processes,
@@ -57,7 +57,7 @@ __all__ = [
     "RedisClient", "RedisCluster", "RedisError", "RedisServer", "Response", "SANITIZER_MARKERS",
     "START_TIMEOUT_S",
     "STOP_GRACE_S", "Stack", "StackTestCase", "StartError", "VastMock", "bin_dir", "binary",
-    "clean_env", "encode_query", "event_params", "event_query", "form_request", "free_port", "make_tmpdir",
+    "clean_env", "encode_query", "event_params", "event_query", "form_request", "free_port", "metric_value", "make_tmpdir",
     "parse_responses", "port_open", "raise_fd_limit", "raw_exchange", "read_text",
     "redis_ping", "remove_tmpdir", "request", "run_processes", "sanitizer_report",
     "unique", "unique_version", "wait_until",

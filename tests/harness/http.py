@@ -15,6 +15,7 @@ object; parsed from raw bytes, a dict with lower-case names.
 import collections
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.parse
@@ -211,3 +212,11 @@ def event_query(username, sdk_version="1.0", platform="android", country_code="U
     """The same as a query string, not encoded (for hand-made requests)."""
     return ("sdk_version=%s&session_id=%s&platform=%s&username=%s&country_code=%s"
             % (sdk_version, session_id, platform, username, country_code))
+
+
+def metric_value(text, name, **labels):
+    """The value of one sample of a Prometheus text exposition (0 if absent)."""
+    label = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
+    pattern = r"^%s%s (\S+)$" % (re.escape(name), re.escape("{%s}" % label) if label else "")
+    m = re.search(pattern, text, re.M)
+    return float(m.group(1)) if m else 0.0
