@@ -185,7 +185,9 @@ class RedirectTest(ClusterCase):
 
 class WaitTest(ClusterCase):
     def test_wait_confirmed_by_one_replica(self):
-        app = self.start_app("--redis-wait-replicas", "1")
+        # WAIT waits up to half the timeout: 1 s, so that a loaded machine's
+        # replication lag is not mistaken for a missing replica.
+        app = self.start_app("--redis-wait-replicas", "1", "--redis-timeout-ms", "2000")
         user = unique("wait")
         for _ in range(20):
             self.assertEqual(self.impression(app, user), 200)
