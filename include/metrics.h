@@ -23,7 +23,7 @@
 #define METRICS_NO_ROUTE 0      /* the route of requests no endpoint matched */
 #define METRICS_MAX_ROUTES 32   /* including METRICS_NO_ROUTE */
 #define METRICS_MAX_OUTCOMES 16
-#define METRICS_MAX_EVENT_TYPES 8
+#define METRICS_MAX_EVENT_TYPES 16
 
 enum redis_error_kind {
     REDIS_ERR_REPLY,       /* Redis answered a command with an error */

@@ -33,6 +33,10 @@ enum param_id {
     PARAM_LIMIT,
     PARAM_EVENT_ID,
     PARAM_NO_FILLS,
+    PARAM_VIDEO,
+    PARAM_INVALID,
+    PARAM_K,
+    PARAM_E,
     PARAM__COUNT
 };
 
@@ -101,7 +105,7 @@ long params_integer(const struct params *p, enum param_id id, long fallback);
 /* True if any parameter of the PARAM_BIT mask is present. */
 bool params_any(const struct params *p, uint32_t mask);
 
-/* A validated flag parameter (unique_sessions, no_fills): true for 1/true. */
+/* A validated flag parameter (unique_sessions, no_fills, video, invalid): true for 1/true. */
 bool params_flag(const struct params *p, enum param_id id);
 
 /* True if `code` (2 bytes, any case) is an ISO 3166-1 alpha-2 code. */

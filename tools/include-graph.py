@@ -29,10 +29,11 @@ LAYERS = [
                   "headcheck", "connections", "ioloop", "admin", "access_log"]),
     ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
-                "track_token", "ivt"]),
+                "ivt"]),
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
+                   "track_token",
                    "utf8", "day",
                    "clock", "hll", "log", "linewriter", "lifecycle", "version", "embedded"]),
 ]
