@@ -50,6 +50,11 @@ enum param_id {
 #define PARAM_PLATFORM_MAX 32
 #define PARAM_USERNAME_MAX 64
 #define PARAM_COUNTRY_CODE_MAX 2
+
+/* The cap of GET /t's token `k`: track_token.h's TRACK_TOKEN_MAX_LEN,
+ * which is computed from the caps above (it checks the two agree; params
+ * cannot include it, track_token.h includes params.h). */
+#define PARAM_TOKEN_MAX 428
 #define PARAMS_MAX_PAIRS 64
 #define PARAMS_TOO_MANY_MESSAGE "too many parameters (at most 64)"
 

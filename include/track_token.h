@@ -68,6 +68,7 @@
      + PARAM_USERNAME_MAX + PARAM_COUNTRY_CODE_MAX)
 /* The longest token, in characters (428). */
 #define TRACK_TOKEN_MAX_LEN BASE64URL_LEN(TRACK_RAW_MAX)
+_Static_assert(TRACK_TOKEN_MAX_LEN == PARAM_TOKEN_MAX, "params.h's PARAM_TOKEN_MAX is the token cap");
 
 /* The VAST events a pixel can count, in the order of their wire byte. */
 enum track_event {

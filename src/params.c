@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "day.h"
-#include "track_token.h"
 #include "utf8.h"
 
 enum value_rule {
@@ -71,7 +70,7 @@ static const struct param_spec specs[PARAM__COUNT] = {
     [PARAM_NO_FILLS] = SPEC("no_fills", 5, RULE_FLAG),
     [PARAM_VIDEO] = SPEC("video", 5, RULE_FLAG),
     [PARAM_INVALID] = SPEC("invalid", 5, RULE_FLAG),
-    [PARAM_K] = SPEC("k", TRACK_TOKEN_MAX_LEN, RULE_BASE64URL),
+    [PARAM_K] = SPEC("k", PARAM_TOKEN_MAX, RULE_BASE64URL),
     [PARAM_E] = CHOICE("e", 16, pixel_events,
                        "must be impression, start, firstQuartile, midpoint, thirdQuartile, "
                        "complete or click"),
