@@ -107,6 +107,12 @@ void events_configure(const struct config *cfg);
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms);
 
+/* The same, for an event counted as `counted` (EVENT_INVALID: invalid
+ * traffic) whose event_id is `type`'s: its claim is extended under the key
+ * event_add_claim(type) took. */
+void event_add_commands_as(struct store_batch *b, enum event_type type, enum event_type counted,
+                           const struct params *p, long long now_ms);
+
 /* Adds the commands that count a no-fill of the ad request `p`, counted
  * at `counted_ms`. `p` must outlive the batch. */
 void event_add_no_fill(struct store_batch *b, const struct params *p, long long counted_ms);

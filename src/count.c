@@ -1,14 +1,31 @@
 /* count.c -- the one or two round trips of counting an event; see count.h. */
 #include "count.h"
 
+#include <microhttpd.h>
+
 #include "clock.h"
+#include "tracking.h"
+
+/* req->event_type holds both types of event_count_as, the claimed one and
+ * the one counted (the same but for invalid traffic), as one number. */
+static int types_pack(enum event_type type, enum event_type counted) {
+    return (int)type * EVENT__COUNT + (int)counted;
+}
+
+static enum event_type claimed_type(const struct request *req) {
+    return (enum event_type)(req->event_type / EVENT__COUNT);
+}
+
+enum event_type event_counted_type(const struct request *req) {
+    return (enum event_type)(req->event_type % EVENT__COUNT);
+}
 
 static void send_count(struct request *req) {
     store_batch_init(&req->batch, NULL, NULL);
     store_batch_combinable(&req->batch);
     req->counted_ms = clock_now_ms();
-    event_add_commands(&req->batch, (enum event_type)req->event_type, &req->params,
-                       req->counted_ms);
+    event_add_commands_as(&req->batch, claimed_type(req), event_counted_type(req), &req->params,
+                          req->counted_ms);
     request_await_store(req, req->then);
 }
 
@@ -27,8 +44,13 @@ static void claimed(struct request *req) {
 }
 
 void event_count(struct request *req, enum event_type type, request_fn *then) {
+    event_count_as(req, type, type, then);
+}
+
+void event_count_as(struct request *req, enum event_type type, enum event_type counted,
+                    request_fn *then) {
     req->then = then;
-    req->event_type = (int)type;
+    req->event_type = types_pack(type, counted);
     req->duplicate = false;
     if (req->params.v[PARAM_EVENT_ID].data == NULL) {
         send_count(req);
@@ -40,7 +62,7 @@ void event_count(struct request *req, enum event_type type, request_fn *then) {
 }
 
 void event_count_no_fill(struct request *req, request_fn *then) {
-    if (req->duplicate) {
+    if (req->duplicate || event_counted_type(req) == EVENT_INVALID) {
         req->store_status = STORE_OK;
         then(req);
         return;
@@ -49,4 +71,16 @@ void event_count_no_fill(struct request *req, request_fn *then) {
     store_batch_combinable(&req->batch);
     event_add_no_fill(&req->batch, &req->params, req->counted_ms);
     request_await_store(req, then);
+}
+
+enum event_type event_counted_as(const struct request *req, enum event_type type) {
+    char storage[512];
+    struct buf forwarded_for;
+    buf_init_static(&forwarded_for, storage, sizeof(storage));
+    bool found = request_header_all(req, "X-Forwarded-For", &forwarded_for);
+    bool invalid = tracking_invalid(request_header(req, MHD_HTTP_HEADER_USER_AGENT),
+                                    request_client_address(req),
+                                    found && !forwarded_for.failed ? forwarded_for.data : NULL);
+    buf_free(&forwarded_for);
+    return invalid ? EVENT_INVALID : type;
 }

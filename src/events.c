@@ -186,13 +186,18 @@ static struct store_cmd *add_id_set(struct store_batch *b, enum metric m, const 
 
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms) {
-    enum metric m = (enum metric)type;
+    event_add_commands_as(b, type, type, p, now_ms);
+}
+
+void event_add_commands_as(struct store_batch *b, enum event_type type, enum event_type counted,
+                           const struct params *p, long long now_ms) {
+    enum metric m = (enum metric)counted;
     struct event_day d;
     event_day_init(&d, now_ms);
     for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, &d);
     if (stream != NULL) add_stream_entry(b, m, p, now_ms);
     if (p->v[PARAM_EVENT_ID].data != NULL) {
-        struct store_cmd *c = add_id_set(b, m, p);
+        struct store_cmd *c = add_id_set(b, (enum metric)type, p);
         store_arg_static(c, "EX");
         store_arg_static(c, EVENT_ID_TTL_S_TEXT);
     }

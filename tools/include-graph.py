@@ -29,7 +29,7 @@ LAYERS = [
                   "headcheck", "connections", "ioloop", "admin", "access_log"]),
     ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
-                "ivt"]),
+                "ivt", "tracking"]),
     ("store", ["store", "combine", "batch"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
