@@ -13,16 +13,12 @@ Against the real stack (redis-server, bin/vastmock, bin/adstats):
   - the counters come out exact: video=1, completion_rate, ctr, /top;
   - --ivt-filter: a crawler User-Agent and a denied address (through a
     trusted proxy's X-Forwarded-For) count as invalid only.
-Tokens are made here too (track_token.h's wire format, hmac of the
-standard library), so forgeries are signed exactly as adstats signs."""
-import base64
+Tokens are made here too (harness.tracking), so forgeries are signed
+exactly as adstats signs."""
 import glob
-import hashlib
-import hmac
 import os
 import random
 import re
-import struct
 import subprocess
 import tempfile
 import time
@@ -30,6 +26,7 @@ import unittest
 import urllib.parse
 
 from harness import StackTestCase, event_params, request, unique
+from harness.tracking import EVENTS, b64, seal, token_body, token_event, unb64
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = sorted(glob.glob(os.path.join(REPO, "tests", "vast", "samples", "*", "*.xml")))
@@ -37,33 +34,12 @@ XSD = {"3": "vast3_draft.xsd", "4": "vast_4.2.xsd"}
 SECRET = "current-secret-0123456789"
 PREVIOUS = "previous-secret-9876543210"
 BASE = "http://127.0.0.1:9/px"
-EVENTS = ["impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete",
-          "click"]
 GIF_MAGIC = b"GIF89a"
 URL_RE = re.compile(rb"<!\[CDATA\[(" + re.escape(BASE.encode()) + rb"/t\?k=[A-Za-z0-9_-]+)\]\]>")
 
 
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def unb64(tok):
-    return base64.urlsafe_b64decode(tok + "=" * (-len(tok) % 4))
-
-
-def seal(body, key):
-    mac = hmac.new(key.encode(), b"adstats tracking token" + body, hashlib.sha256).digest()
-    return b64(body + mac)
-
-
-def token_body(event, fields, served_at=None, ad_id=None, version=1):
-    out = bytes([version, EVENTS.index(event)])
-    out += struct.pack(">q", int(time.time()) if served_at is None else served_at)
-    out += ad_id or os.urandom(16)
-    for v in fields:
-        b = v.encode()
-        out += bytes([len(b)]) + b
-    return out
+def token_of(url):
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url.decode()).query)["k"][0]
 
 
 def fields_of(user, sdk="1.0"):
@@ -143,8 +119,7 @@ class TrackingTest(StackTestCase):
                     self.assertEqual(h.get("Content-Type"), "image/gif")
                     self.assertEqual(h.get("Cache-Control"), "no-store")
                     self.assertTrue(gif.startswith(GIF_MAGIC))
-                    tok = urllib.parse.parse_qs(urllib.parse.urlsplit(u.decode()).query)["k"][0]
-                    events.add(EVENTS[unb64(tok)[1]])
+                    events.add(token_event(token_of(u)))
                 got = self.video(user)
                 linear = "start" in events
                 self.assertEqual(got["impressions"], 1)
@@ -284,9 +259,7 @@ class TrackingTest(StackTestCase):
         status, _, _ = self.app.get("/impression", event_params(user, "1.0")
                                     + [("event_id", ad_id)])
         self.assertEqual(status, 200)
-        impression = [u for u in URL_RE.findall(body)
-                      if EVENTS[unb64(urllib.parse.parse_qs(urllib.parse.urlsplit(
-                          u.decode()).query)["k"][0])[1]] == "impression"]
+        impression = [u for u in URL_RE.findall(body) if token_event(token_of(u)) == "impression"]
         self.assertEqual(self.fire(impression[0])[0], 200)
         self.assertEqual(self.video(user)["impressions"], 1)
 
