@@ -107,7 +107,9 @@ static const struct setting settings[] = {
                 "HMAC key that signs tracking tokens (16+ bytes; needed by --tracking-url)"),
     STR_SETTING("tracking-secret-previous", "TRACKING_SECRET_PREVIOUS", "", T_TRACK_KEY,
                 tracking_secret_previous, "the key before a rotation: still accepted"),
-    INT_SETTING("tracking-ttl", "TRACKING_TTL", "86400", tracking_ttl_s, 60, 30 * 86400,
+    /* At most as long as an event id is remembered (events.h), so that a
+     * pixel stays deduplicated for as long as it is valid. */
+    INT_SETTING("tracking-ttl", "TRACKING_TTL", "86400", tracking_ttl_s, 60, 86400,
                 "seconds a tracking pixel stays valid after its ad was served"),
     INT_SETTING("ivt-filter", "IVT_FILTER", "0", ivt_filter, 0, 1,
                 "1: count crawler and denied traffic as invalid, not as events"),
