@@ -271,12 +271,13 @@ for round in 1 2 3; do
   wrk_run "http://127.0.0.1:$port_track/ad?$(event_query bench-ad-track 7.4)" >>"$(stack_dir)/ad-track"
 done
 ad_plain=$(median3 <"$(stack_dir)/ad-plain"); ad_track=$(median3 <"$(stack_dir)/ad-track")
-record "ad (no tracking, median of 3)" "$cores" "$ad_plain" "$pid_plain"
-record "ad (tracking on, median of 3)" "$cores" "$ad_track" "$pid_track"
+record "ad tracking off (median of 3)" "$cores" "$ad_plain" "$pid_plain"
+record "ad tracking on (median of 3)" "$cores" "$ad_track" "$pid_track"
 AD_TRACKING_RATIO=$(ratio_to "${ad_track%%,*}" "${ad_plain%%,*}")
 # Enough distinct paths for the run at well over the machine's rate.
 pixels=$(( (SECONDS_RUN + WARMUP) * ${BENCH_PIXEL_RATE:-60000} ))
-python3 bench/pixels.py "$pixels" "$secret" "$(stack_dir)/pixels" "$(stack_dir)/impressions"
+python3 bench/pixels.py "$pixels" "$secret" pixels px "$(stack_dir)/pixels"
+python3 bench/pixels.py "$pixels" "$secret" impressions pi "$(stack_dir)/impressions"
 paths_run() { # PORT FILE -> wrkstat's fields; the warm-up takes the file's last 1/4
   PATHS_FILE=$2 PATHS_FIRST=$(( pixels * 3 / 4 )) wrk -t1 -c"$CONNS" -d"${WARMUP}s" \
     -s bench/wrk/paths.lua "http://127.0.0.1:$1/" >/dev/null 2>&1 || true

@@ -28,9 +28,16 @@ static struct {
     struct netaddr_list trusted; /* --trusted-proxies, for the client's address */
 } t;
 
+/* A copy of the secret, prepared (track_token.h; unprepared if libcrypto
+ * cannot: slower, as correct). */
 static struct track_key key_of(const char *secret) {
-    if (secret[0] == '\0') return (struct track_key){NULL, 0};
-    return (struct track_key){(const unsigned char *)strdup(secret), strlen(secret)};
+    struct track_key k = {NULL, 0, NULL};
+    if (secret[0] == '\0') return k;
+    k.data = (const unsigned char *)strdup(secret);
+    k.len = strlen(secret);
+    if (k.data != NULL && !track_key_prepare(&k))
+        log_warn("tracking: libcrypto could not prepare the key; signing unprepared");
+    return k;
 }
 
 static bool configure_ivt(const struct config *cfg, struct buf *err) {
@@ -76,6 +83,8 @@ bool tracking_configure(const struct config *cfg, struct buf *err) {
 }
 
 void tracking_free(void) {
+    track_key_release(&t.keys.current);
+    track_key_release(&t.keys.previous);
     free((void *)t.keys.current.data);
     free((void *)t.keys.previous.data);
     ivt_free(t.ivt);
