@@ -60,6 +60,9 @@ enum track_token_status tracking_verify(const char *token, size_t len, struct tr
 enum event_type tracking_event_type(enum track_event e);
 size_t tracking_dedupe_id(const struct track_claims *c, char out[TRACKING_DEDUPE_MAX + 1]);
 
+/* True when --ivt-filter is on. */
+bool tracking_ivt_enabled(void);
+
 /* Whether an event is to be counted as invalid: false unless --ivt-filter
  * is on. Its User-Agent may be NULL (none); its client address is the
  * peer's (NULL: unknown) or, from a --trusted-proxies peer, the one its

@@ -74,6 +74,7 @@ void event_count_no_fill(struct request *req, request_fn *then) {
 }
 
 enum event_type event_counted_as(const struct request *req, enum event_type type) {
+    if (!tracking_ivt_enabled()) return type; /* the hot path: nothing to look at */
     char storage[512];
     struct buf forwarded_for;
     buf_init_static(&forwarded_for, storage, sizeof(storage));

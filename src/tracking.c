@@ -169,6 +169,10 @@ size_t tracking_dedupe_id(const struct track_claims *c, char out[TRACKING_DEDUPE
 
 /* ---- invalid traffic ------------------------------------------------------ */
 
+bool tracking_ivt_enabled(void) {
+    return t.ivt != NULL;
+}
+
 bool tracking_invalid(const char *user_agent, const struct sockaddr *peer,
                       const char *forwarded_for) {
     if (t.ivt == NULL) return false;
