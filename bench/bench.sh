@@ -292,7 +292,6 @@ PIXEL_RATIO=$(ratio_to "${px%%,*}" "${imp%%,*}")
 stop_pid "$pid_plain"; stop_pid "$pid_track"
 echo "tracking: /ad with/without tracking $AD_TRACKING_RATIO (goal >= 0.90);" \
      "/t / /impression+event_id $PIXEL_RATIO (goal >= 0.95)"
-echo "tracking-ratios,$cores,,,,,,,,$AD_TRACKING_RATIO,$PIXEL_RATIO,,,,,," >>"$CSV"
 
 # ---- cores ---------------------------------------------------------------
 for threads in 1 2; do
