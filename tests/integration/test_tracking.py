@@ -286,6 +286,25 @@ class TrackingTest(StackTestCase):
                 a.close()
 
 
+class TrackingStreamTest(StackTestCase):
+    adstats_args = ["--tracking-secret", SECRET, "--events-stream", "as:test:events"]
+
+    def test_the_stream_carries_the_pixels_events(self):
+        user = unique("stream")
+        for event in ("start", "click", "impression"):
+            tok = seal(token_body(event, fields_of(user)), SECRET)
+            self.assertEqual(self.app.get("/t", [("k", tok)])[0], 200)
+        entries = self.redis.command("XRANGE", "as:test:events", "-", "+")
+        ours = []
+        for _, fields in entries:
+            text = [v.decode() if isinstance(v, bytes) else v for v in fields]
+            f = dict(zip(text[::2], text[1::2]))
+            if f.get("username") == user:
+                ours.append((f["type"], len(f["event_id"])))
+        self.assertEqual(ours, [("start", 32 + len(":start")), ("click", 32 + len(":click")),
+                                ("impression", 32)])
+
+
 IVT_ARGS = ["--tracking-url", BASE, "--tracking-secret", SECRET, "--ivt-filter", "1",
             "--ivt-user-agents", os.path.join(REPO, "deploy", "ivt-user-agents.txt"),
             "--ivt-deny", "203.0.113.0/24", "--trusted-proxies", "127.0.0.1"]
