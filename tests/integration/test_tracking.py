@@ -132,6 +132,39 @@ class TrackingTest(StackTestCase):
                 self.assertEqual(got["completion_rate"], 1 if linear else 0)
                 self.assertEqual(got["ctr"], 1 if "click" in events else 0)
 
+    def test_refused_documents_pass_through_and_no_fills_stay_no_fills(self):
+        vast1 = (b'<?xml version="1.0"?><VideoAdServingTemplate><Ad id="a"><InLine>'
+                 b'<AdSystem>x</AdSystem><AdTitle>t</AdTitle><Video><Duration>00:00:10</Duration>'
+                 b'</Video></InLine></Ad></VideoAdServingTemplate>')
+        latin1 = ('<?xml version="1.0" encoding="ISO-8859-1"?><VAST version="3.0"><Ad id="\xe9">'
+                  '<InLine><AdSystem>x</AdSystem><AdTitle>t</AdTitle><Impression>'
+                  '<![CDATA[http://example.invalid/i]]></Impression><Creatives/></InLine></Ad>'
+                  '</VAST>').encode("latin-1")
+        metric = 'adstats_vast_injections_total{outcome="passed_through"}'
+
+        def passed_through():
+            text = self.app.get("/metrics")[2].decode()
+            return int(re.search(re.escape(metric) + r" (\d+)", text).group(1))
+
+        before = passed_through()
+        for doc in (vast1, latin1):
+            self.mock.set_scenario([(doc.decode("latin-1"), 200, 0)])
+            status, headers, body = self.app.get("/ad", event_params(unique("pass"), "1.0"))
+            self.assertEqual(status, 200)
+            if doc is vast1:
+                self.assertEqual(body, doc)
+            self.assertIsNone(headers.get("Adstats-Ad-Id"))
+        self.assertEqual(passed_through(), before + 2)
+        user = unique("nofill")
+        self.mock.set_scenario([('<VAST version="4.2"><Error><![CDATA[http://e.invalid/]]>'
+                                 '</Error></VAST>', 200, 0)])
+        status, headers, body = self.app.get("/ad", event_params(user, "1.0"))
+        self.assertEqual(status, 200)
+        self.assertNotIn(b"/t?k=", body)
+        got = self.assertJSON(self.app.get("/statistics", [("username", user),
+                                                           ("no_fills", "1")]), 200)[user]
+        self.assertEqual((got["ad_requests"], got["no_fills"]), (1, 1))
+
     def test_exact_counters_rates_and_top_lists(self):
         user = unique("chain")
         fields = fields_of(user)
