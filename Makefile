@@ -111,6 +111,9 @@ $(VASTMOCK_OBJ): | libs-vastmock
 $(UNIT_OBJ) $(FAILALLOC_OBJ): PKG_CFLAGS := $(call pkg_cflags,unit)
 $(UNIT_OBJ) $(FAILALLOC_OBJ): | libs-unit
 
+# Where `make install` puts the default invalid-traffic list (--ivt-user-agents).
+$(OUT)/src/config.o: CFLAGS += -DADSTATS_DATADIR='"$(PREFIX)/share/adstats"'
+
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<

@@ -22,6 +22,13 @@
 #   storage ceiling  redis-benchmark running HINCRBY pipelined, divided by
 #                    the Redis commands per distinct-user event measured above
 #   adstats          /statistics, /ad (vastmock, no delay), hot user
+#   tracking         /ad with --tracking-url against /ad without (goal >= 0.90),
+#                    alternating runs on one Redis and upstream, median of 3;
+#                    GET /t (impression pixels of distinct served ads,
+#                    bench/pixels.py) against /impression with the ad's id as
+#                    event_id -- the same users and the same claim round trip,
+#                    the rule README.md gives SDKs that report views too
+#                    (goal >= 0.95)
 #   cores            ceiling and hot /impression with 1 and 2 HTTP threads
 #   growth           distinct and zipf with 1,000 and BENCH_GROWTH_USERS
 #                    (the zipf preload) users already in Redis; zipf at N
@@ -93,6 +100,7 @@ wrk_run() {
 }
 
 CEILING=0 CEILING_BARE=0
+median3() { sort -t, -k1 -n | sed -n 2p; }
 ratio_to() { [ "$2" != 0 ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo 1.00; }
 # record NAME THREADS STATS PID [COUNTER_VALUE [REDIS_FIGURES]]
 record() {
@@ -246,6 +254,45 @@ wrk_run "$base/ad?$(event_query bench-ad 7.2)" "$port" bench-ad ad_requests >"$(
 record "ad (upstream delay 0)" "$cores" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
 stop_pid "$pid"
 
+# ---- tracking --------------------------------------------------------------
+# /ad with trackers (one SAX pass that injects, seven HMACs) against /ad
+# without, alternating; then /t against /impression+event_id on distinct
+# users, each path sent once (bench/wrk/paths.lua).
+secret=bench-tracking-secret-0123456789
+port_plain=$(free_port); start_adstats "$port_plain" "$redis_port" "$vast_port"
+pid_plain=${STACK_PIDS[-1]}
+port_track=$(free_port)
+start_adstats "$port_track" "$redis_port" "$vast_port" --tracking-url "http://127.0.0.1:$port_track" \
+  --tracking-secret "$secret"
+pid_track=${STACK_PIDS[-1]}
+: >"$(stack_dir)/ad-plain"; : >"$(stack_dir)/ad-track"
+for round in 1 2 3; do
+  wrk_run "http://127.0.0.1:$port_plain/ad?$(event_query bench-ad-plain 7.4)" >>"$(stack_dir)/ad-plain"
+  wrk_run "http://127.0.0.1:$port_track/ad?$(event_query bench-ad-track 7.4)" >>"$(stack_dir)/ad-track"
+done
+ad_plain=$(median3 <"$(stack_dir)/ad-plain"); ad_track=$(median3 <"$(stack_dir)/ad-track")
+record "ad tracking off (median of 3)" "$cores" "$ad_plain" "$pid_plain"
+record "ad tracking on (median of 3)" "$cores" "$ad_track" "$pid_track"
+AD_TRACKING_RATIO=$(ratio_to "${ad_track%%,*}" "${ad_plain%%,*}")
+# Enough distinct paths for the run at well over the machine's rate.
+pixels=$(( (SECONDS_RUN + WARMUP) * ${BENCH_PIXEL_RATE:-60000} ))
+python3 bench/pixels.py "$pixels" "$secret" pixels px "$(stack_dir)/pixels"
+python3 bench/pixels.py "$pixels" "$secret" impressions pi "$(stack_dir)/impressions"
+paths_run() { # PORT FILE -> wrkstat's fields; the warm-up takes the file's last 1/4
+  PATHS_FILE=$2 PATHS_FIRST=$(( pixels * 3 / 4 )) wrk -t1 -c"$CONNS" -d"${WARMUP}s" \
+    -s bench/wrk/paths.lua "http://127.0.0.1:$1/" >/dev/null 2>&1 || true
+  PATHS_FILE=$2 wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s bench/wrk/paths.lua \
+    "http://127.0.0.1:$1/" | python3 bench/wrkstat.py
+}
+imp=$(paths_run "$port_plain" "$(stack_dir)/impressions")
+record "impression + event_id (distinct)" "$cores" "$imp" "$pid_plain"
+px=$(paths_run "$port_track" "$(stack_dir)/pixels")
+record "t: impression pixel (distinct)" "$cores" "$px" "$pid_track"
+PIXEL_RATIO=$(ratio_to "${px%%,*}" "${imp%%,*}")
+stop_pid "$pid_plain"; stop_pid "$pid_track"
+echo "tracking: /ad with/without tracking $AD_TRACKING_RATIO (goal >= 0.90);" \
+     "/t / /impression+event_id $PIXEL_RATIO (goal >= 0.95)"
+
 # ---- cores ---------------------------------------------------------------
 for threads in 1 2; do
   port=$(free_port); start_ceiling "$port" "$threads"
@@ -272,7 +319,6 @@ port_small=$(free_port); adstats_at "$port_small" "$rp_small" "$D1"; pid_small=$
 declare -A grow_port grow_redis grow_pid
 grow_port[1000]=$port_small grow_redis[1000]=$rp_small grow_pid[1000]=$pid_small
 grow_port[$GROWTH_USERS]=$port_zipf grow_redis[$GROWTH_USERS]=$rp_zipf grow_pid[$GROWTH_USERS]=$pid_zipf
-median3() { sort -t, -k1 -n | sed -n 2p; }
 for what in distinct zipf; do
   for users in 1000 "$GROWTH_USERS"; do : >"$(stack_dir)/grow-$what-$users"; done
   for round in 1 2 3; do

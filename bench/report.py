@@ -96,6 +96,14 @@ def verdicts(rows):
           lambda v: v >= 0.70, "%.2f")
     check("/ad (zero-delay upstream) ≥ 35% of the HTTP ceiling",
           field("ad (upstream delay 0)", "ratio"), lambda v: v >= 0.35, "%.2f")
+    for label, a, b, goal in (("/ad with tracking vs without", "ad tracking on", "ad tracking off",
+                               0.90),
+                              ("/t vs /impression with event_id", "t: impression pixel",
+                               "impression + event_id", 0.95)):
+        on, off = find(rows, a), find(rows, b)
+        if on and off:
+            ratio = num(on["req_per_s"]) / max(num(off["req_per_s"]) or 1, 1)
+            check("%s ≥ %.2f (same run)" % (label, goal), ratio, lambda v, g=goal: v >= g, "%.2f")
     rss = max([num(r["peak_rss_kb"]) or 0 for r in rows
                if not r["name"].startswith(("http-ceiling", "storage"))] or [0])
     check("adstats peak RSS ≤ 32 MB", rss / 1024, lambda v: v <= 32, "%.1f MB")

@@ -59,12 +59,14 @@ function subjectOf(body, value) {
 }
 
 // One subject's all-time counts: {ok, status, counts} (status 404: none
-// recorded). Unique sessions are asked for unless the top list of the
-// dimension came without them (`sessions` false: the server counts none for
-// it, by default for users); a 400 for them is asked again without, so
+// recorded), with the tracking pixels' counts, completion_rate and ctr
+// (video=1; zeros where no ad was served with --tracking-url). Unique
+// sessions are asked for unless the top list of the dimension came without
+// them (`sessions` false: the server counts none for it, by default for
+// users); a 400 for them is asked again without, so
 // `counts.unique_sessions` is then absent.
 export async function stats(dimension, value, sessions = true) {
-  const params = {[dimension]: value};
+  const params = {[dimension]: value, video: 1};
   let r = await getJSON('/statistics', sessions ? {...params, unique_sessions: 1} : params);
   if (sessions && r.status === 400) r = await getJSON('/statistics', params);
   return {...r, counts: r.ok ? subjectOf(r.body, value) : null};

@@ -212,7 +212,9 @@ function resultCard(kind, dim, value, counts) {
       figure('Impressions', formatCount(counts.impressions)),
       figure('Ad requests', formatCount(counts.ad_requests)),
       figure('Fill rate', formatRate(counts.fill_rate)),
-      figure('Unique sessions', formatCount(counts.unique_sessions))),
+      figure('Unique sessions', formatCount(counts.unique_sessions)),
+      figure('Completion rate', formatRate(counts.completion_rate)),
+      figure('CTR', formatRate(counts.ctr))),
     el('button', {type: 'button', onclick: () => pickSubject(dim, value)}, 'Show in the chart'));
 }
 

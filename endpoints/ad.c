@@ -20,7 +20,17 @@
  *
  * The fetch carries the device's context (upstream.h): the request's
  * parameters for the URL's placeholders, its User-Agent, X-Forwarded-For
- * and address. */
+ * and address.
+ *
+ * With --tracking-url (tracking.h), an ad goes out with adstats' own
+ * trackers added (an <Impression>, the video events' <Tracking> and a
+ * <ClickTracking>, with signed GET /t URLs) and its served-ad id in the
+ * header `Adstats-Ad-Id`. The injector's single pass also checks what
+ * vast_check would (well-formed, VAST, an ad), so a document is parsed
+ * once; only a document it refuses (VAST 1.0, not UTF-8 ...) is checked
+ * by vast_check, and goes out unchanged (counted in /metrics). With
+ * --ivt-filter, invalid traffic gets its ad as usual but is counted as
+ * `invalid` (no ad request, no no-fill). */
 #include <microhttpd.h>
 #include <stdio.h>
 
@@ -29,6 +39,7 @@
 #include "endpoint.h"
 #include "metrics.h"
 #include "request.h"
+#include "tracking.h"
 #include "vast.h"
 
 static unsigned failure_status(enum upstream_outcome outcome) {
@@ -96,6 +107,28 @@ static void no_fill_counted(struct request *req) {
     reply_no_fill(req);
 }
 
+enum tracked { TRACKED_ANSWERED, TRACKED_NO_AD, TRACKED_REFUSED };
+
+/* Answers the fetched ad with trackers added; or a no-fill; or leaves the
+ * document to vast_check (refused by the injector, or not valid VAST:
+ * vast_check says why in its own words). */
+static enum tracked answer_tracked(struct request *req) {
+    struct upstream_fetch *f = &req->fetch;
+    struct buf out;
+    char ad_id[TRACKING_AD_ID_HEX + 1];
+    buf_init(&out);
+    enum vast_inject_status st = tracking_inject(f->body.data, f->body.len, &req->params, &out,
+                                                 ad_id);
+    if (st != VAST_INJECT_OK) {
+        buf_free(&out);
+        return st == VAST_INJECT_NO_AD ? TRACKED_NO_AD : TRACKED_REFUSED;
+    }
+    metrics_injection(true);
+    request_reply_body(req, MHD_HTTP_OK, "application/xml", &out);
+    request_add_header(req, "Adstats-Ad-Id", ad_id);
+    return TRACKED_ANSWERED;
+}
+
 /* Answers the fetch, or returns false for a no-fill (a 204, or VAST
  * without an ad), which the caller counts first. */
 static bool answer_fetched(struct request *req) {
@@ -107,6 +140,10 @@ static bool answer_fetched(struct request *req) {
         return true;
     }
     if (f->http_status == MHD_HTTP_NO_CONTENT) return false;
+    if (tracking_enabled()) {
+        enum tracked t = answer_tracked(req);
+        if (t != TRACKED_REFUSED) return t == TRACKED_ANSWERED;
+    }
     enum vast_status vast = vast_check(f->body.data, f->body.len);
     if (vast == VAST_NO_AD) return false;
     if (vast != VAST_OK) {
@@ -116,6 +153,7 @@ static bool answer_fetched(struct request *req) {
                       message);
         return true;
     }
+    if (tracking_enabled()) metrics_injection(false);
     request_reply_body(req, MHD_HTTP_OK, "application/xml", &f->body);
     return true;
 }
@@ -154,7 +192,7 @@ static void ad_counted(struct request *req) {
         request_reply_store_failure(req, "ad request not counted");
         return;
     }
-    if (!count_state(req)->duplicate) metrics_event(EVENT_AD_REQUEST);
+    if (!count_state(req)->duplicate) metrics_event(event_counted_type(req));
     char storage[512];
     struct buf forwarded_for;
     buf_init_static(&forwarded_for, storage, sizeof(storage));
@@ -164,7 +202,7 @@ static void ad_counted(struct request *req) {
 }
 
 static void handle_ad(struct request *req) {
-    event_count(req, EVENT_AD_REQUEST, ad_counted);
+    event_count_as(req, EVENT_AD_REQUEST, event_counted_as(req, EVENT_AD_REQUEST), ad_counted);
 }
 
 const struct endpoint endpoint_ad = {

@@ -4,6 +4,7 @@
 const struct endpoint *const endpoints[] = {
     &endpoint_ad,
     &endpoint_impression,
+    &endpoint_track,
     &endpoint_statistics,
     &endpoint_top,
     &endpoint_metrics,

@@ -11,6 +11,12 @@
  *                      400 for a dimension --sessions-dimensions leaves out
  *   no_fills=1         adds "no_fills": ad requests the upstream had no ad
  *                      for (fill_rate stays impressions / ad_requests)
+ *   video=1            adds the tracking pixels' counts (GET /t): "starts",
+ *                      "first_quartiles", "midpoints", "third_quartiles",
+ *                      "completes", "clicks", "completion_rate" (completes /
+ *                      starts) and "ctr" (clicks / impressions)
+ *   invalid=1          adds "invalid": events and pixels --ivt-filter
+ *                      counted as invalid traffic instead
  *   from=, to=         restrict the counts to those UTC days (inclusive)
  *   interval=day       adds a per-day "series"
  * A range defaults to the 30 days up to `to`, and `to` to today; it may
@@ -33,8 +39,6 @@
 #define RANGE_PARAMS \
     (PARAM_BIT(PARAM_FROM) | PARAM_BIT(PARAM_TO) | PARAM_BIT(PARAM_INTERVAL))
 
-enum { VALUE_IMPRESSIONS, VALUE_AD_REQUESTS, VALUE_SESSIONS, VALUE_NO_FILLS };
-
 /* ---- the answer -------------------------------------------------------- */
 
 static void reply_not_found(struct request *req, const struct param_value *who) {
@@ -53,7 +57,9 @@ static void reply_not_found(struct request *req, const struct param_value *who) 
 /* The optional members (enum stats_member) the query asks for. */
 static unsigned members_asked(const struct request *req) {
     return (params_flag(&req->params, PARAM_NO_FILLS) ? STATS_NO_FILLS : 0)
-         | (params_flag(&req->params, PARAM_UNIQUE_SESSIONS) ? STATS_SESSIONS : 0);
+         | (params_flag(&req->params, PARAM_UNIQUE_SESSIONS) ? STATS_SESSIONS : 0)
+         | (params_flag(&req->params, PARAM_VIDEO) ? STATS_VIDEO : 0)
+         | (params_flag(&req->params, PARAM_INVALID) ? STATS_INVALID : 0);
 }
 
 /* {"success": true, "<value>": {<members>, then `extra`}} */
@@ -102,46 +108,33 @@ static void append_range(struct buf *body, const void *arg) {
 
 /* ---- all-time statistics ----------------------------------------------- */
 
-/* The all-time counts live in the request's state while the reply comes in. */
-static struct stats_counts load_counts(struct request *req) {
-    return (struct stats_counts){.impressions = statistics_state(req)->values[VALUE_IMPRESSIONS],
-                                 .ad_requests = statistics_state(req)->values[VALUE_AD_REQUESTS],
-                                 .no_fills = statistics_state(req)->values[VALUE_NO_FILLS],
-                                 .unique_sessions = statistics_state(req)->values[VALUE_SESSIONS],
-                                 .found = statistics_state(req)->found};
-}
-
-static void save_counts(struct request *req, const struct stats_counts *c) {
-    statistics_state(req)->values[VALUE_IMPRESSIONS] = c->impressions;
-    statistics_state(req)->values[VALUE_AD_REQUESTS] = c->ad_requests;
-    statistics_state(req)->values[VALUE_SESSIONS] = c->unique_sessions;
-    statistics_state(req)->values[VALUE_NO_FILLS] = c->no_fills;
-    statistics_state(req)->found = c->found;
-}
-
+/* The all-time counts are read into the request's scratch. */
 static void total_reply(struct store_batch *b, size_t index, const redisReply *reply) {
     struct request *req = request_of_batch(b);
-    struct stats_counts c = load_counts(req);
-    stats_read_total(&c, index, reply);
-    save_counts(req, &c);
+    stats_read_total(req->scratch, index, reply, members_asked(req));
 }
 
 static void total_read(struct request *req) {
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
-    struct stats_counts c = load_counts(req);
+    const struct stats_counts *c = req->scratch;
     if (req->store_status != STORE_OK)
         request_reply_store_failure(req, "statistics not read");
-    else if (!c.found)
+    else if (!c->found)
         reply_not_found(req, who);
     else
-        reply_counts(req, who, &c, NULL, NULL);
+        reply_counts(req, who, c, NULL, NULL);
 }
 
 static void read_total(struct request *req, enum dimension dim, const struct param_value *who) {
+    req->scratch = calloc(1, sizeof(struct stats_counts));
+    if (req->scratch == NULL) {
+        request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return;
+    }
     store_batch_init(&req->batch, total_reply, NULL);
     stats_add_totals(&req->batch, dim, who->data, who->len,
-                     params_flag(&req->params, PARAM_UNIQUE_SESSIONS));
+                     params_flag(&req->params, PARAM_UNIQUE_SESSIONS), members_asked(req));
     request_await_store(req, total_read);
 }
 
@@ -206,7 +199,8 @@ static void read_range(struct request *req, enum dimension dim, const struct par
     if (!parse_range(req, &from, &to)) return;
     struct stats_range *r = stats_range_new(from, to,
                                             params_flag(&req->params, PARAM_UNIQUE_SESSIONS),
-                                            req->params.v[PARAM_INTERVAL].data != NULL);
+                                            req->params.v[PARAM_INTERVAL].data != NULL,
+                                            members_asked(req));
     req->scratch = r;
     req->scratch_free = stats_range_free;
     if (r == NULL
@@ -244,7 +238,7 @@ const struct endpoint endpoint_statistics = {
     .path = "/statistics",
     .methods = METHOD_GET | METHOD_DELETE,
     .permitted = DIMENSION_FILTERS | RANGE_PARAMS | PARAM_BIT(PARAM_UNIQUE_SESSIONS)
-               | PARAM_BIT(PARAM_NO_FILLS),
+               | PARAM_BIT(PARAM_NO_FILLS) | PARAM_BIT(PARAM_VIDEO) | PARAM_BIT(PARAM_INVALID),
     .required_one = DIMENSION_FILTERS,
     .required_one_shown = PARAM_BIT(PARAM_USERNAME) | PARAM_BIT(PARAM_SDK),
     .admin_methods = METHOD_DELETE,

@@ -4,11 +4,10 @@
 
 #include "request.h"
 
-/* The state of a GET or DELETE /statistics (request.h's REQUEST_STATE). */
+/* The state of a DELETE /statistics (request.h's REQUEST_STATE); a GET
+ * reads its counts into req->scratch (struct stats_counts). */
 struct statistics_state {
-    long long values[4]; /* all-time counts, while the reply comes in */
-    bool found;
-    long long deleted;   /* DELETE: keys and top-list members removed */
+    long long deleted;   /* keys and top-list members removed */
 };
 
 REQUEST_STATE(struct statistics_state, statistics_state)

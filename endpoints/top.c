@@ -1,7 +1,9 @@
 /* top.c -- GET /statistics/top?dimension=D&metric=M&limit=N: the N values
  * of dimension D (username, sdk, country or platform) with the most
- * impressions or ad requests (M, default impressions; N 1..100, default
- * 10), with their all-time counts, fill rate and unique sessions.
+ * impressions, ad requests, completes or clicks (M, default impressions;
+ * N 1..100, default 10), with their all-time counts, fill rate and unique
+ * sessions (and, ranked by completes or clicks, the video counters of
+ * /statistics?video=1).
  *
  * Two round trips: ZREVRANGE of the top list (a sorted set that the event
  * path keeps with ZINCRBY, keys.h), then one HMGET and one PFCOUNT per
@@ -40,6 +42,12 @@ struct top_list {
 
 /* ---- the answer -------------------------------------------------------- */
 
+/* A ranking by completes or clicks shows each value's video counters. */
+static unsigned row_members(const struct top_list *t) {
+    return (dimension_has_sessions(t->dim) ? STATS_SESSIONS : 0)
+         | (t->metric == METRIC_COMPLETES || t->metric == METRIC_CLICKS ? STATS_VIDEO : 0);
+}
+
 static void reply_list(struct request *req, const struct top_list *t) {
     struct buf body;
     buf_init(&body);
@@ -52,8 +60,7 @@ static void reply_list(struct request *req, const struct top_list *t) {
         buf_append_str(&body, i == 0 ? "{\"value\": " : ", {\"value\": ");
         json_append_string(&body, t->rows[i].value, t->rows[i].len);
         buf_append_str(&body, ", ");
-        stats_append_members(&body, &t->rows[i].counts,
-                             dimension_has_sessions(t->dim) ? STATS_SESSIONS : 0);
+        stats_append_members(&body, &t->rows[i].counts, row_members(t));
         buf_append_char(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -71,7 +78,7 @@ static bool store_ok(struct request *req) {
 static void row_reply(struct store_batch *b, size_t index, const redisReply *reply) {
     struct top_list *t = request_of_batch(b)->scratch;
     size_t per = STATS_TOTAL_CMDS(dimension_has_sessions(t->dim));
-    stats_read_total(&t->rows[index / per].counts, index % per, reply);
+    stats_read_total(&t->rows[index / per].counts, index % per, reply, row_members(t));
 }
 
 static void rows_read(struct request *req) {
@@ -88,7 +95,8 @@ static void read_rows(struct request *req) {
         return;
     }
     for (size_t i = 0; i < t->n; i++)
-        stats_add_totals(&req->batch, t->dim, t->rows[i].value, t->rows[i].len, sessions);
+        stats_add_totals(&req->batch, t->dim, t->rows[i].value, t->rows[i].len, sessions,
+                         row_members(t));
     request_await_store(req, rows_read);
 }
 

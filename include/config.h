@@ -47,6 +47,14 @@ struct config {
     char admin_token[256];    /* empty: admin endpoints answer 403 */
     char now[32];             /* testing only: frozen clock; empty: real time */
     char sessions_dimensions[64]; /* dimensions with session HyperLogLogs, "sdk,country" */
+    /* tracking and invalid traffic (tracking.h) */
+    char tracking_url[1024];  /* public base URL of GET /t; empty: /ad injects nothing */
+    char tracking_secret[256];
+    char tracking_secret_previous[256]; /* still accepted, never signs; empty: none */
+    int tracking_ttl_s;
+    int ivt_filter;           /* 1: invalid traffic counts as `invalid` */
+    char ivt_user_agents[512]; /* pattern file (ivt.h) */
+    char ivt_deny[1024];      /* addresses and CIDR blocks (netaddr.h) */
 };
 
 enum config_result {

@@ -23,7 +23,8 @@
  * endpoint that counts reads `duplicate`, and owns no state of its own. */
 struct count_state {
     request_fn *then;         /* what runs once the event is counted */
-    enum event_type type;     /* the event being counted */
+    enum event_type type;     /* the event being counted: its event_id's claim */
+    enum event_type counted;  /* what it counts as: `type`, or EVENT_INVALID */
     bool duplicate;           /* its event_id was counted before */
     long long counted_ms;     /* when it was counted */
 };
@@ -36,10 +37,24 @@ REQUEST_STATE(struct count_state, count_state)
  * last 24 hours, so it was not counted again). */
 void event_count(struct request *req, enum event_type type, request_fn *then);
 
+/* The same for an event of `type` counted as `counted` instead: invalid
+ * traffic (EVENT_INVALID, --ivt-filter), whose event_id is still claimed
+ * as `type`'s, so that its retry is a duplicate as any other's. */
+void event_count_as(struct request *req, enum event_type type, enum event_type counted,
+                    request_fn *then);
+
+/* What an event of `type` from this request counts as: `type`, or
+ * EVENT_INVALID when --ivt-filter finds it invalid traffic (tracking.h). */
+enum event_type event_counted_as(const struct request *req, enum event_type type);
+
+/* The type the event of `req` was counted as (in `then`). */
+enum event_type event_counted_type(struct request *req);
+
 /* Counts a no-fill of the ad request that event_count counted in `req`
  * (events.h), in the day it was counted; `then` runs with
- * req->store_status. A duplicate was counted before, its
- * no-fill with it: nothing is sent, and `then` runs at once with STORE_OK. */
+ * req->store_status. A duplicate was counted before, its no-fill with it,
+ * and an ad request counted as invalid traffic has none: nothing is sent,
+ * and `then` runs at once with STORE_OK. */
 void event_count_no_fill(struct request *req, request_fn *then);
 
 #endif

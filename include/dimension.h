@@ -4,8 +4,8 @@
  * country and its platform. A dimension has one name that the API uses
  * everywhere for it (the /statistics filter and the top-list dimension), the
  * event parameter that carries its value, and the /statistics parameter that
- * selects it. The metrics are the two event types: impressions and ad
- * requests. Adding a dimension takes more than a row in dimension.c's table:
+ * selects it. The metrics are what its events count: impressions and ad
+ * requests and, with tracking (issue 14), video events. Adding a dimension takes more than a row in dimension.c's table:
  * an enum value here and a bit in DIMENSION_FILTERS, its parameters in
  * params.c (and its name in params.c's list of dimensions), a key letter and
  * top-list keys in keys.c, room in the event batch (store.h), openapi.yaml
@@ -26,18 +26,34 @@ enum dimension {
     DIM__COUNT
 };
 
-/* No-fills (keys.h) are deliberately no metric: they have no top list. A
+/* What adstats counts per dimension value, all-time and per day (keys.h
+ * names their fields). The first METRIC_RANKED__COUNT also have top lists
+ * (/statistics/top): the Flask service's two, then the two video outcomes
+ * worth ranking by (issue 14). The quartiles and starts are steps on the
+ * way to a complete, and invalid traffic is what gets filtered out: their
+ * top lists would cost a sorted set of every user each and rank nothing
+ * new, so /statistics gives them per value only. A top list costs one
+ * ZINCRBY per event of its type and dimension, whatever the count of lists.
+ *
+ * No-fills (keys.h) are deliberately no metric: they have no top list. A
  * ranking by no-fill count would mostly repeat the ad-request ranking (the
  * values with most requests have most no-fills), what tells a bad fill is
- * the rate, which /statistics?no_fills=1 gives per value; and leaving them
- * out keeps a no-fill at 12 commands and every METRIC__COUNT loop (top
- * lists, event ids, reset) as it is. /statistics/top?metric=no_fills is a
- * 400 like any unknown metric. */
+ * the rate, which /statistics?no_fills=1 gives per value. */
 enum metric {
     METRIC_IMPRESSIONS,
     METRIC_AD_REQUESTS,
+    METRIC_COMPLETES,
+    METRIC_CLICKS,
+    METRIC_STARTS,
+    METRIC_FIRST_QUARTILES,
+    METRIC_MIDPOINTS,
+    METRIC_THIRD_QUARTILES,
+    METRIC_INVALID,
     METRIC__COUNT
 };
+
+#define METRIC_FLASK__COUNT 2  /* the Flask service's metrics: impressions, ad requests */
+#define METRIC_RANKED__COUNT 4 /* metrics with top lists */
 
 struct dimension_spec {
     const char *name;           /* "username", "sdk", "country", "platform" */
@@ -67,7 +83,8 @@ bool dimension_parse_set(const char *text, unsigned *set);
 void dimension_keep_sessions(unsigned set);
 bool dimension_has_sessions(enum dimension dim);
 
-/* "impressions" / "ad_requests": the metric's name in the API. */
+/* "impressions", "ad_requests", "completes", "first_quartiles" ...: the
+ * metric's name in the API. metric_by_name finds any metric. */
 const char *metric_name(enum metric m);
 bool metric_by_name(const char *name, size_t len, enum metric *m);
 

@@ -58,6 +58,7 @@ struct endpoint {
 
 extern const struct endpoint endpoint_ad;
 extern const struct endpoint endpoint_impression;
+extern const struct endpoint endpoint_track;
 extern const struct endpoint endpoint_statistics;
 extern const struct endpoint endpoint_top;
 extern const struct endpoint endpoint_metrics;

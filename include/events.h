@@ -10,6 +10,13 @@
  *   PFADD    today's session HyperLogLog  as:<d>:h<day>:<v>  the session_id   } dimensions of
  *                                                                               --sessions-dimensions
  *   ZINCRBY  the dimension's top list     as:<d>:top:imp     the value, +1
+ *                                         (impressions, ad requests, completes and
+ *                                         clicks: dimension.h's ranked metrics)
+ *
+ * The video events and invalid traffic (issue 14) have no session counts
+ * (the impression that comes with them has), so a start costs per value
+ * the two HINCRBYs (and a complete or click the ZINCRBY too): 8 to 12
+ * commands and up to 4 EXPIREATs per pixel.
  *
  * and an `EXPIREAT <day key> <end of day + --retention-days>` of the day
  * bucket and the day HyperLogLog only when this worker has not sent it yet
@@ -67,15 +74,25 @@
 /* ...and the optional ones. */
 #define EVENT_OPTIONAL_PARAMS PARAM_BIT(PARAM_EVENT_ID)
 
-/* An event type is the metric it counts. */
+/* An event type is the metric it counts. The tracking pixels (GET /t)
+ * count an impression or one of the video events; an event that
+ * --ivt-filter finds invalid counts as EVENT_INVALID instead of its type. */
 enum event_type {
     EVENT_IMPRESSION = METRIC_IMPRESSIONS,
     EVENT_AD_REQUEST = METRIC_AD_REQUESTS,
+    EVENT_COMPLETE = METRIC_COMPLETES,
+    EVENT_CLICK = METRIC_CLICKS,
+    EVENT_START = METRIC_STARTS,
+    EVENT_FIRST_QUARTILE = METRIC_FIRST_QUARTILES,
+    EVENT_MIDPOINT = METRIC_MIDPOINTS,
+    EVENT_THIRD_QUARTILE = METRIC_THIRD_QUARTILES,
+    EVENT_INVALID = METRIC_INVALID,
 };
 
 #define EVENT__COUNT METRIC__COUNT /* event types are numbered below this */
 
-/* The event type's name in /metrics ("ad_request"). */
+/* The event type's name in /metrics and the event stream ("ad_request",
+ * "first_quartile", "invalid"). */
 const char *event_type_name(enum event_type type);
 
 #define EVENT_ID_TTL_S_TEXT "86400" /* how long a counted id is remembered */
@@ -89,6 +106,12 @@ void events_configure(const struct config *cfg);
  * `p` must outlive the batch (arguments point into it). */
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms);
+
+/* The same, for an event counted as `counted` (EVENT_INVALID: invalid
+ * traffic) whose event_id is `type`'s: its claim is extended under the key
+ * event_add_claim(type) took. */
+void event_add_commands_as(struct store_batch *b, enum event_type type, enum event_type counted,
+                           const struct params *p, long long now_ms);
 
 /* Adds the commands that count a no-fill of the ad request `p`, counted
  * at `counted_ms`. `p` must outlive the batch. */

@@ -29,7 +29,7 @@
 
 /* Counts indexed by enum metric. */
 struct flask_counts {
-    long long n[METRIC__COUNT];
+    long long n[METRIC_FLASK__COUNT];
 };
 
 const char *flask_field(enum metric m);
@@ -46,8 +46,8 @@ enum flask_verdict {
 
 /* Judges a hash from its HLEN and the values of the two Flask fields
  * (value[m] NULL where the field is absent). */
-enum flask_verdict flask_read_hash(long long hlen, const char *const value[METRIC__COUNT],
-                                   const size_t len[METRIC__COUNT], struct flask_counts *out);
+enum flask_verdict flask_read_hash(long long hlen, const char *const value[METRIC_FLASK__COUNT],
+                                   const size_t len[METRIC_FLASK__COUNT], struct flask_counts *out);
 
 /* How names are resolved into dimensions (--as). */
 enum flask_as {

@@ -10,6 +10,7 @@
 #ifndef ADSTATS_FORWARDED_H
 #define ADSTATS_FORWARDED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -32,5 +33,14 @@ void forwarded_append_clean(struct buf *out, const char *value, size_t max);
  * worth keeping. From any other peer: "<peer>". */
 void forwarded_for(struct buf *out, const struct netaddr_list *trusted,
                    const struct netaddr *peer, const char *incoming);
+
+/* The client's address, as far as it can be told: `peer` itself, unless
+ * `peer` is in `trusted`; then, walking `incoming` (X-Forwarded-For, NULL:
+ * none) from the right, the first address that is no trusted proxy (the
+ * first hop the proxies do not vouch for), or the last if every entry is
+ * one (then the leftmost). An entry that is no address stops the walk at the last hop known.
+ * False when `peer` is NULL. */
+bool forwarded_client(const struct netaddr_list *trusted, const struct netaddr *peer,
+                      const char *incoming, struct netaddr *out);
 
 #endif

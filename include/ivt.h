@@ -20,23 +20,19 @@
  * An absent or empty User-Agent matches nothing (SDK clients send one;
  * whether its absence is invalid is not this list's question).
  *
- * Deny list: CIDRs ("192.0.2.0/24", "2001:db8::/32") or single addresses,
- * separated by commas or blanks. Host bits below the prefix must be zero
- * (a typo like 10.0.0.1/8 is refused, not silently widened). IPv4 is kept
- * as IPv4-mapped IPv6 (::ffff:a.b.c.d), so an IPv4 client seen on a
- * dual-stack socket matches IPv4 CIDRs.
- *
- * The address part is written here, behind the small ivt_addr API below,
- * because no shared CIDR module (netaddr.c, for --trusted-proxies) exists
- * yet; once one does, ivt_addr and the CIDR list should become that. */
+ * Deny list: a netaddr.h address list, as --trusted-proxies is written
+ * ("192.0.2.0/24, 2001:db8::/32, 198.51.100.7"): addresses or CIDR blocks
+ * separated by commas, host bits below the prefix refused (a typo like
+ * 10.0.0.1/8 is not silently widened), an IPv4 client seen on a
+ * dual-stack socket (::ffff:a.b.c.d) matched as IPv4. */
 #ifndef ADSTATS_IVT_H
 #define ADSTATS_IVT_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "buf.h"
+#include "netaddr.h"
 
 #define IVT_PATTERNS_MAX 1024
 #define IVT_PATTERN_MAX_LEN 256
@@ -47,11 +43,6 @@ enum ivt_verdict {
     IVT_VALID,
     IVT_USER_AGENT,  /* the User-Agent matched a pattern */
     IVT_ADDRESS,     /* the client address is in the deny list */
-};
-
-/* An IPv6 address, or an IPv4 one mapped into IPv6. */
-struct ivt_addr {
-    unsigned char b[16];
 };
 
 struct ivt;
@@ -68,27 +59,23 @@ bool ivt_add_user_agents(struct ivt *v, const char *text, size_t len, struct buf
  * its patterns; on error appends "PATH: why" or "PATH: line N: why". */
 bool ivt_load_user_agents(struct ivt *v, const char *path, struct buf *err);
 
-/* Adds the CIDRs of a deny list; on any error adds none, appends what is
- * wrong with which entry to `err` and returns false. */
-bool ivt_add_deny_list(struct ivt *v, const char *list, struct buf *err);
+/* Replaces the deny list with `list` (netaddr.h's syntax; "" for none). On
+ * any error keeps the old one, appends "deny list: why" to `err` and
+ * returns false. */
+bool ivt_set_deny_list(struct ivt *v, const char *list, struct buf *err);
 
 size_t ivt_user_agent_count(const struct ivt *v);
 size_t ivt_deny_count(const struct ivt *v);
 
 bool ivt_user_agent_matches(const struct ivt *v, const char *ua, size_t len);
-bool ivt_address_denied(const struct ivt *v, const struct ivt_addr *a);
+bool ivt_address_denied(const struct ivt *v, const struct netaddr *a);
 
 /* The verdict for one request: the User-Agent rule first. `ua` may be
  * NULL (no header), `a` NULL (address unknown). */
 enum ivt_verdict ivt_classify(const struct ivt *v, const char *ua, size_t ua_len,
-                              const struct ivt_addr *a);
+                              const struct netaddr *a);
 
 /* "valid", "user_agent", "address": for logs and metric labels. */
 const char *ivt_verdict_name(enum ivt_verdict verdict);
-
-/* An address in text (no prefix), or a socket's peer address (AF_INET or
- * AF_INET6); false for anything else. */
-bool ivt_addr_parse(const char *s, size_t len, struct ivt_addr *out);
-bool ivt_addr_from_sockaddr(const struct sockaddr *sa, struct ivt_addr *out);
 
 #endif

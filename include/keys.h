@@ -9,7 +9,8 @@
  *
  * A dimension value's keys are `as:<dim>:<scope>:<value>`:
  *   dim    u (username), s (SDK version), c (country), p (platform)
- *   scope  t          all-time counters       hash {imp, req, nof}
+ *   scope  t          all-time counters       hash {imp, req, nof, and the
+ *                                             tracking fields below}
  *          h          all-time session ids    HyperLogLog
  *          hYYYYMMDD  that day's session ids  HyperLogLog, expiring
  *   value  the parameter's value, last, so no value can forge another key
@@ -21,7 +22,8 @@
  * and UTC day, shared by the values that hash to them:
  *   as:<dim>:d<YYYYMMDD>:b<NNNN>   e.g. as:u:d20250310:b0417
  *   fields <m>:<value>  m = i (impressions), r (ad requests), n (no-fills),
- *                       the value last, so no value can forge another field
+ *                       and the tracking letters below; the value last, so
+ *                       no value can forge another field
  *   bucket NNNN = FNV-1a (32 bit) of the value's bytes mod DAY_BUCKETS,
  *          4 digits: the same on every process and architecture
  * A bucket expires at the end of its day plus --retention-days (EXPIREAT,
@@ -39,17 +41,31 @@
  *
  * Keys without a value:
  *   as:<dim>:top:imp, as:<dim>:top:req   top lists: sorted sets whose
- *       members are the dimension's values, scored by their count ("top" is
- *       no scope of a value key, so no value can forge these)
+ *   as:<dim>:top:cmp, as:<dim>:top:clk   members are the dimension's
+ *       values, scored by their count of impressions, ad requests,
+ *       completes, clicks ("top" is no scope of a value key, so no value
+ *       can forge these)
  *   as:e:i:<event_id>, as:e:r:<event_id> event ids already counted, per
  *       event type (impression, ad request); "e" is no dimension letter.
+ *   as:e:t:<ad id>:<event>  tracking pixels already counted (GET /t): the
+ *       served ad's id (32 hex digits) and the VAST event (start ...). The
+ *       impression pixel claims as:e:i:<ad id> instead, the key an
+ *       /impression with event_id=<ad id> claims: so an SDK that reports
+ *       the ad's impression too cannot count it twice (README.md).
  *   as:import:flask:<dim>:<value>  what `adstats import-flask` has added to
  *       that value's all-time counters from the Flask service's hash of the
  *       same name: hash {imp, req} ("import" is no dimension letter).
  *
  * The hash fields are `imp` (impressions), `req` (ad requests) and `nof`
  * (no-fills: ad requests the upstream had no ad for). A no-fill is a
- * counter, not a metric of its own: no top list, no event id key. */
+ * counter, not a metric of its own: no top list, no event id key.
+ *
+ * Tracking (issue 14) adds, all-time field / day letter:
+ *   sta / s  starts             q1 / 1  first quartiles
+ *   q2  / 2  midpoints          q3 / 3  third quartiles
+ *   cmp / c  completes          clk / k  clicks
+ *   inv / v  invalid traffic (--ivt-filter): events and pixels counted as
+ *            this instead of as what they were */
 #ifndef ADSTATS_KEYS_H
 #define ADSTATS_KEYS_H
 
@@ -62,6 +78,13 @@
 #define FIELD_IMPRESSIONS "imp"
 #define FIELD_AD_REQUESTS "req"
 #define FIELD_NO_FILLS "nof"
+#define FIELD_STARTS "sta"
+#define FIELD_FIRST_QUARTILES "q1"
+#define FIELD_MIDPOINTS "q2"
+#define FIELD_THIRD_QUARTILES "q3"
+#define FIELD_COMPLETES "cmp"
+#define FIELD_CLICKS "clk"
+#define FIELD_INVALID "inv"
 
 /* Longest key: "as:u:hYYYYMMDD:" plus the longest value any dimension or
  * event id allows (64 bytes). Also the longest day-bucket field. */
@@ -79,6 +102,13 @@
 #define FIELD_LETTER_IMPRESSIONS 'i'
 #define FIELD_LETTER_AD_REQUESTS 'r'
 #define FIELD_LETTER_NO_FILLS 'n'
+#define FIELD_LETTER_STARTS 's'
+#define FIELD_LETTER_FIRST_QUARTILES '1'
+#define FIELD_LETTER_MIDPOINTS '2'
+#define FIELD_LETTER_THIRD_QUARTILES '3'
+#define FIELD_LETTER_COMPLETES 'c'
+#define FIELD_LETTER_CLICKS 'k'
+#define FIELD_LETTER_INVALID 'v'
 
 /* The scopes of a value key, for key_format. SCOPE_DAY is layout 1's day
  * hash: read and deleted, never written. */
@@ -112,7 +142,8 @@ void key_sessions_day(struct buf *b, enum dimension dim, long day, const char *v
 void key_event_id(struct buf *b, enum metric m, const char *id, size_t len);
 void key_flask_import(struct buf *b, enum dimension dim, const char *value, size_t len);
 
-/* Static strings. */
+/* Static strings. key_top: the ranked metrics only (m <
+ * METRIC_RANKED__COUNT). */
 const char *key_top(enum dimension dim, enum metric m);
 const char *metric_field(enum metric m);
 char metric_letter(enum metric m); /* of day-bucket fields */

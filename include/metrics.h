@@ -23,7 +23,7 @@
 #define METRICS_NO_ROUTE 0      /* the route of requests no endpoint matched */
 #define METRICS_MAX_ROUTES 32   /* including METRICS_NO_ROUTE */
 #define METRICS_MAX_OUTCOMES 16
-#define METRICS_MAX_EVENT_TYPES 8
+#define METRICS_MAX_EVENT_TYPES 16
 
 enum redis_error_kind {
     REDIS_ERR_REPLY,       /* Redis answered a command with an error */
@@ -88,6 +88,18 @@ void metrics_event(unsigned type);
 /* A no-fill answered to a counted (not duplicate) ad request: `counted` in
  * Redis, or not (Redis failed; the no-fill is lost, the answer is not). */
 void metrics_no_fill(bool counted);
+
+/* A tracking pixel (GET /t) of event type `type` (numbered as events):
+ * counted, or a duplicate of one counted before; and one refused (403:
+ * its token was forged, altered, cut or expired; its type is unknown). */
+enum metrics_pixel_outcome { METRICS_PIXEL_COUNTED, METRICS_PIXEL_DUPLICATE };
+void metrics_pixel(unsigned type, enum metrics_pixel_outcome outcome);
+void metrics_pixel_forbidden(void);
+
+/* An ad that /ad was to add trackers to (--tracking-url): `injected`, or
+ * passed on unchanged (a document the injector refuses: VAST 1.0, not
+ * UTF-8 ...). */
+void metrics_injection(bool injected);
 
 /* Appends every metric in the Prometheus text format. */
 void metrics_render(struct buf *out, const struct metrics_gauges *g);

@@ -33,6 +33,10 @@ enum param_id {
     PARAM_LIMIT,
     PARAM_EVENT_ID,
     PARAM_NO_FILLS,
+    PARAM_VIDEO,
+    PARAM_INVALID,
+    PARAM_K,
+    PARAM_E,
     PARAM__COUNT
 };
 
@@ -46,6 +50,11 @@ enum param_id {
 #define PARAM_PLATFORM_MAX 32
 #define PARAM_USERNAME_MAX 64
 #define PARAM_COUNTRY_CODE_MAX 2
+
+/* The cap of GET /t's token `k`: track_token.h's TRACK_TOKEN_MAX_LEN,
+ * which is computed from the caps above (it checks the two agree; params
+ * cannot include it, track_token.h includes params.h). */
+#define PARAM_TOKEN_MAX 428
 #define PARAMS_MAX_PAIRS 64
 #define PARAMS_TOO_MANY_MESSAGE "too many parameters (at most 64)"
 
@@ -101,7 +110,7 @@ long params_integer(const struct params *p, enum param_id id, long fallback);
 /* True if any parameter of the PARAM_BIT mask is present. */
 bool params_any(const struct params *p, uint32_t mask);
 
-/* A validated flag parameter (unique_sessions, no_fills): true for 1/true. */
+/* A validated flag parameter (unique_sessions, no_fills, video, invalid): true for 1/true. */
 bool params_flag(const struct params *p, enum param_id id);
 
 /* True if `code` (2 bytes, any case) is an ISO 3166-1 alpha-2 code. */

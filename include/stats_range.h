@@ -36,6 +36,7 @@ struct stats_range {
     long from, to;
     bool sessions;             /* unique sessions wanted */
     bool series;               /* ...per day too */
+    unsigned members;          /* the counters read (stats.h's enum stats_member) */
     bool corrupt;              /* a day's HyperLogLog could not be read */
     bool marker;               /* the batch asks the upgrade marker (layout.h) */
     size_t n_old;              /* days whose layout-1 day hash the batch reads */
@@ -43,8 +44,11 @@ struct stats_range {
     struct stats_day days[];   /* to - from + 1 */
 };
 
-/* NULL if out of memory. `to - from + 1` must be 1..STATS_RANGE_MAX_DAYS. */
-struct stats_range *stats_range_new(long from, long to, bool sessions, bool series);
+/* NULL if out of memory. `to - from + 1` must be 1..STATS_RANGE_MAX_DAYS.
+ * `members`: the counters to read besides impressions, ad requests and
+ * no-fills (STATS_VIDEO, STATS_INVALID). */
+struct stats_range *stats_range_new(long from, long to, bool sessions, bool series,
+                                    unsigned members);
 void stats_range_free(void *range);
 
 /* Initialises `b` with the range's reads (heap storage: the owner calls

@@ -68,6 +68,7 @@
      + PARAM_USERNAME_MAX + PARAM_COUNTRY_CODE_MAX)
 /* The longest token, in characters (428). */
 #define TRACK_TOKEN_MAX_LEN BASE64URL_LEN(TRACK_RAW_MAX)
+_Static_assert(TRACK_TOKEN_MAX_LEN == PARAM_TOKEN_MAX, "params.h's PARAM_TOKEN_MAX is the token cap");
 
 /* The VAST events a pixel can count, in the order of their wire byte. */
 enum track_event {
@@ -92,6 +93,7 @@ struct track_claims {
 struct track_key {
     const unsigned char *data;  /* NULL: no key */
     size_t len;
+    void *prepared;             /* track_key_prepare's keyed HMAC state; NULL: none */
 };
 
 struct track_keys {
@@ -119,6 +121,14 @@ const char *track_token_status_message(enum track_token_status st);
 /* True if `secret` may serve as a tracking key (at least TRACK_KEY_MIN_LEN
  * bytes); otherwise false and *why says what is wrong. For start-up. */
 bool track_key_valid(const char *secret, const char **why);
+
+/* Computes the key's HMAC state once (HMAC's padded key, hashed), so that
+ * each MAC under it copies that state instead of fetching SHA-256 and
+ * hashing the key again: a MAC then costs about half (a served ad signs
+ * seven). Shared read-only by every thread. False if libcrypto cannot: the
+ * key then works unprepared. Release it with track_key_release. */
+bool track_key_prepare(struct track_key *k);
+void track_key_release(struct track_key *k);
 
 /* Fills `id` with fresh random bytes (getrandom(2)); false if the kernel
  * gives none. */

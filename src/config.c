@@ -19,12 +19,19 @@
 #include "cors.h"
 #include "dimension.h"
 #include "netaddr.h"
+#include "track_token.h"
 #include "urltemplate.h"
 #include "version.h"
 
-/* T_SECRET: a string that config_describe masks. */
+#ifndef ADSTATS_DATADIR
+#define ADSTATS_DATADIR "/usr/local/share/adstats" /* the Makefile passes $(PREFIX)'s */
+#endif
+
+/* T_SECRET: a string that config_describe masks; T_TRACK_KEY: one that
+ * must also serve as a tracking key (or be empty). T_BASE_URL: an http(s)
+ * URL without placeholders, or empty. */
 enum setting_type { T_INT, T_LONG, T_STRING, T_SECRET, T_REDIS_URL, T_HTTP_URL, T_LEVEL, T_ORIGIN,
-                    T_NOW, T_ADDRESSES, T_SEEDS, T_DIMENSIONS };
+                    T_NOW, T_ADDRESSES, T_SEEDS, T_DIMENSIONS, T_TRACK_KEY, T_BASE_URL };
 
 struct setting {
     const char *flag;     /* without the leading "--" */
@@ -94,6 +101,22 @@ static const struct setting settings[] = {
                 "dimensions that count unique sessions (HyperLogLogs)"),
     STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_SECRET, admin_token,
                 "bearer token of admin requests, empty: 403"),
+    STR_SETTING("tracking-url", "TRACKING_URL", "", T_BASE_URL, tracking_url,
+                "public base URL of GET /t: /ad injects VAST trackers; empty: none"),
+    STR_SETTING("tracking-secret", "TRACKING_SECRET", "", T_TRACK_KEY, tracking_secret,
+                "HMAC key that signs tracking tokens (16+ bytes; needed by --tracking-url)"),
+    STR_SETTING("tracking-secret-previous", "TRACKING_SECRET_PREVIOUS", "", T_TRACK_KEY,
+                tracking_secret_previous, "the key before a rotation: still accepted"),
+    /* At most as long as an event id is remembered (events.h), so that a
+     * pixel stays deduplicated for as long as it is valid. */
+    INT_SETTING("tracking-ttl", "TRACKING_TTL", "86400", tracking_ttl_s, 60, 86400,
+                "seconds a tracking pixel stays valid after its ad was served"),
+    INT_SETTING("ivt-filter", "IVT_FILTER", "0", ivt_filter, 0, 1,
+                "1: count crawler and denied traffic as invalid, not as events"),
+    STR_SETTING("ivt-user-agents", "IVT_USER_AGENTS", ADSTATS_DATADIR "/ivt-user-agents.txt",
+                T_STRING, ivt_user_agents, "User-Agent pattern file of --ivt-filter"),
+    STR_SETTING("ivt-deny", "IVT_DENY", "", T_ADDRESSES, ivt_deny,
+                "IPs/CIDRs whose traffic --ivt-filter counts as invalid"),
     STR_SETTING("now", "ADSTATS_NOW", "", T_NOW, now,
                 "testing only: fixed clock, YYYY-MM-DD or epoch s"),
 };
@@ -240,6 +263,22 @@ static bool apply_setting(struct config *cfg, const struct setting *s, const cha
     case T_DIMENSIONS:
         why = "expected a comma-separated list of username, sdk, country, platform";
         if (!dimension_parse_set(value, &(unsigned){0})) break;
+        goto copy;
+    case T_BASE_URL:
+        snprintf(reason, sizeof(reason), "expected http://host[:port][/path] or https://...");
+        why = reason;
+        if (value[0] != '\0' && (strchr(value, '{') || strchr(value, '?') || strchr(value, '#')
+                                  || !http_url_valid(value, reason, sizeof(reason)))) {
+            snprintf(reason, sizeof(reason),
+                     "expected http://host[:port][/path] or https://..., without a query");
+            break;
+        }
+        goto copy;
+    case T_TRACK_KEY:
+        if (value[0] != '\0' && !track_key_valid(value, &why)) {
+            fprintf(err, "adstats: %s: --%s: %s\n", source, s->flag, why);
+            return false;
+        }
         goto copy;
     case T_STRING:
     case T_SECRET:
@@ -398,6 +437,16 @@ static bool check_combinations(const struct config *cfg, FILE *err) {
                      "browsers refuse credentials with *\n");
         return false;
     }
+    if (cfg->tracking_url[0] != '\0' && cfg->tracking_secret[0] == '\0') {
+        fprintf(err, "adstats: --tracking-url needs --tracking-secret (TRACKING_SECRET): the key "
+                     "that signs its pixels\n");
+        return false;
+    }
+    if (cfg->tracking_secret_previous[0] != '\0' && cfg->tracking_secret[0] == '\0') {
+        fprintf(err, "adstats: --tracking-secret-previous needs --tracking-secret: the previous "
+                     "key only verifies, the current one signs\n");
+        return false;
+    }
     if (cfg->redis_cluster[0] != '\0' && cfg->redis.db != 0) {
         fprintf(err, "adstats: --redis-cluster: a Redis Cluster has only database 0, but "
                      "--redis-url names database %d\n", cfg->redis.db);
@@ -468,7 +517,12 @@ void config_describe(const struct config *cfg, FILE *out) {
         case T_INT: fprintf(out, "%d", *(const int *)field); break;
         case T_LONG: fprintf(out, "%ld", *(const long *)field); break;
         case T_HTTP_URL: describe_http_url(field, out); break;
-        case T_SECRET: fputs(field[0] ? "****" : "\"\"", out); break;
+        case T_BASE_URL:
+            if (field[0]) describe_http_url(field, out);
+            else fputs("\"\"", out);
+            break;
+        case T_SECRET:
+        case T_TRACK_KEY: fputs(field[0] ? "****" : "\"\"", out); break;
         case T_ADDRESSES: describe_addresses(field, out); break;
         default: fprintf(out, "%s", field[0] ? field : "\"\""); break;
         }

@@ -64,7 +64,8 @@ size_t cors_variant_of(const char *origin) {
 
 static bool add_allow_origin(struct MHD_Response *r, const char *origin) {
     return MHD_add_response_header(r, "Access-Control-Allow-Origin", origin) == MHD_YES
-        && MHD_add_response_header(r, "Access-Control-Expose-Headers", "Retry-After, Allow")
+        && MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                  "Retry-After, Allow, Adstats-Duplicate, Adstats-Ad-Id")
                == MHD_YES
         && (!with_credentials
             || MHD_add_response_header(r, "Access-Control-Allow-Credentials", "true") == MHD_YES);

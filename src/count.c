@@ -1,14 +1,17 @@
 /* count.c -- the one or two round trips of counting an event; see count.h. */
 #include "count.h"
 
+#include <microhttpd.h>
+
 #include "clock.h"
+#include "tracking.h"
 
 static void send_count(struct request *req) {
     struct count_state *st = count_state(req);
     store_batch_init(&req->batch, NULL, NULL);
     store_batch_combinable(&req->batch);
     st->counted_ms = clock_now_ms();
-    event_add_commands(&req->batch, st->type, &req->params, st->counted_ms);
+    event_add_commands_as(&req->batch, st->type, st->counted, &req->params, st->counted_ms);
     request_await_store(req, st->then);
 }
 
@@ -28,7 +31,12 @@ static void claimed(struct request *req) {
 }
 
 void event_count(struct request *req, enum event_type type, request_fn *then) {
-    *count_state(req) = (struct count_state){.then = then, .type = type};
+    event_count_as(req, type, type, then);
+}
+
+void event_count_as(struct request *req, enum event_type type, enum event_type counted,
+                    request_fn *then) {
+    *count_state(req) = (struct count_state){.then = then, .type = type, .counted = counted};
     if (req->params.v[PARAM_EVENT_ID].data == NULL) {
         send_count(req);
         return;
@@ -38,9 +46,13 @@ void event_count(struct request *req, enum event_type type, request_fn *then) {
     request_await_store(req, claimed);
 }
 
+enum event_type event_counted_type(struct request *req) {
+    return count_state(req)->counted;
+}
+
 void event_count_no_fill(struct request *req, request_fn *then) {
     struct count_state *st = count_state(req);
-    if (st->duplicate) {
+    if (st->duplicate || st->counted == EVENT_INVALID) {
         req->store_status = STORE_OK;
         then(req);
         return;
@@ -49,4 +61,17 @@ void event_count_no_fill(struct request *req, request_fn *then) {
     store_batch_combinable(&req->batch);
     event_add_no_fill(&req->batch, &req->params, st->counted_ms);
     request_await_store(req, then);
+}
+
+enum event_type event_counted_as(const struct request *req, enum event_type type) {
+    if (!tracking_ivt_enabled()) return type; /* the hot path: nothing to look at */
+    char storage[512];
+    struct buf forwarded_for;
+    buf_init_static(&forwarded_for, storage, sizeof(storage));
+    bool found = request_header_all(req, "X-Forwarded-For", &forwarded_for);
+    bool invalid = tracking_invalid(request_header(req, MHD_HTTP_HEADER_USER_AGENT),
+                                    request_client_address(req),
+                                    found && !forwarded_for.failed ? forwarded_for.data : NULL);
+    buf_free(&forwarded_for);
+    return invalid ? EVENT_INVALID : type;
 }

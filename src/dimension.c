@@ -13,6 +13,13 @@ static const struct dimension_spec specs[DIM__COUNT] = {
 static const char *const metric_names[METRIC__COUNT] = {
     [METRIC_IMPRESSIONS] = "impressions",
     [METRIC_AD_REQUESTS] = "ad_requests",
+    [METRIC_COMPLETES] = "completes",
+    [METRIC_CLICKS] = "clicks",
+    [METRIC_STARTS] = "starts",
+    [METRIC_FIRST_QUARTILES] = "first_quartiles",
+    [METRIC_MIDPOINTS] = "midpoints",
+    [METRIC_THIRD_QUARTILES] = "third_quartiles",
+    [METRIC_INVALID] = "invalid",
 };
 
 static bool same(const char *a, const char *b, size_t len) {

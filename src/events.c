@@ -26,12 +26,25 @@ void events_configure(const struct config *cfg) {
     snprintf(claim_ms, sizeof(claim_ms), "%d", 2 * cfg->redis_timeout_ms);
 }
 
+static const char *const type_names[EVENT__COUNT] = {
+    [EVENT_IMPRESSION] = "impression",
+    [EVENT_AD_REQUEST] = "ad_request",
+    [EVENT_COMPLETE] = "complete",
+    [EVENT_CLICK] = "click",
+    [EVENT_START] = "start",
+    [EVENT_FIRST_QUARTILE] = "first_quartile",
+    [EVENT_MIDPOINT] = "midpoint",
+    [EVENT_THIRD_QUARTILE] = "third_quartile",
+    [EVENT_INVALID] = "invalid",
+};
+
 const char *event_type_name(enum event_type type) {
-    switch (type) {
-    case EVENT_IMPRESSION: return "impression";
-    case EVENT_AD_REQUEST: return "ad_request";
-    }
-    return NULL;
+    return (unsigned)type < EVENT__COUNT ? type_names[type] : NULL;
+}
+
+/* Sessions are counted with the events the Flask service counted. */
+static bool counts_sessions(enum metric m) {
+    return m == METRIC_IMPRESSIONS || m == METRIC_AD_REQUESTS;
 }
 
 struct key_ref {
@@ -114,7 +127,7 @@ static void add_dimension(struct store_batch *b, enum dimension dim, enum metric
 
     add_counters(b, dim, metric_field(m), metric_letter(m), v, d);
 
-    if (dimension_has_sessions(dim)) {
+    if (counts_sessions(m) && dimension_has_sessions(dim)) {
         struct key_ref day_sessions;
         c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS, d->date, v, NULL);
         store_arg_ref(c, session->data, session->len);
@@ -124,6 +137,7 @@ static void add_dimension(struct store_batch *b, enum dimension dim, enum metric
         add_expire_at(b, day_sessions.data, day_sessions.len, d);
     }
 
+    if (m >= METRIC_RANKED__COUNT) return;
     c = store_cmd_add(b);
     store_arg_static(c, "ZINCRBY");
     store_arg_static(c, key_top(dim, m));
@@ -143,7 +157,7 @@ static void add_stream_entry(struct store_batch *b, enum metric m, const struct 
     store_arg_static(c, stream_maxlen);
     store_arg_static(c, "*");
     store_arg_static(c, "type");
-    store_arg_static(c, m == METRIC_IMPRESSIONS ? "impression" : "ad_request");
+    store_arg_static(c, type_names[m]);
     store_arg_static(c, "time");
     store_arg_ll(c, now_ms);
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -172,13 +186,18 @@ static struct store_cmd *add_id_set(struct store_batch *b, enum metric m, const 
 
 void event_add_commands(struct store_batch *b, enum event_type type, const struct params *p,
                         long long now_ms) {
-    enum metric m = (enum metric)type;
+    event_add_commands_as(b, type, type, p, now_ms);
+}
+
+void event_add_commands_as(struct store_batch *b, enum event_type type, enum event_type counted,
+                           const struct params *p, long long now_ms) {
+    enum metric m = (enum metric)counted;
     struct event_day d;
     event_day_init(&d, now_ms);
     for (int dim = 0; dim < DIM__COUNT; dim++) add_dimension(b, (enum dimension)dim, m, p, &d);
     if (stream != NULL) add_stream_entry(b, m, p, now_ms);
     if (p->v[PARAM_EVENT_ID].data != NULL) {
-        struct store_cmd *c = add_id_set(b, m, p);
+        struct store_cmd *c = add_id_set(b, (enum metric)type, p);
         store_arg_static(c, "EX");
         store_arg_static(c, EVENT_ID_TTL_S_TEXT);
     }
@@ -205,23 +224,26 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
  * per day of the window: the value's fields of its day bucket, layout 1's
  * day hash and the day's HyperLogLog. */
 size_t event_forget_cmds(void) {
-    return 2 + METRIC__COUNT + 3 * (size_t)(retention_days + 2);
+    return 2 + METRIC_RANKED__COUNT + 3 * (size_t)(retention_days + 2);
 }
 
-/* HDEL <day bucket> i:<v> r:<v> n:<v> */
+static void add_forget_day_field(struct store_batch *b, struct store_cmd *c, char letter,
+                                 const struct param_value *v) {
+    char field[KEY_MAX];
+    size_t n = key_day_field_format(field, sizeof(field), letter, v->data, v->len);
+    if (n > sizeof(field) || store_arg_copy(b, c, field, n) == NULL) b->overflow = true;
+}
+
+/* HDEL <day bucket> i:<v> r:<v> ... (every metric's field) n:<v> */
 static void add_forget_day_fields(struct store_batch *b, enum dimension dim, const char *date,
                                   const struct param_value *v) {
-    static const char letters[] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
-                                   FIELD_LETTER_NO_FILLS};
-    char bucket[DAY_BUCKET_KEY_LEN], field[KEY_MAX];
+    char bucket[DAY_BUCKET_KEY_LEN];
     key_day_bucket_format(bucket, dim, date, v->data, v->len);
     struct store_cmd *c = store_cmd_add(b);
     store_arg_static(c, "HDEL");
     store_arg_copy(b, c, bucket, sizeof(bucket));
-    for (size_t i = 0; i < sizeof(letters); i++) {
-        size_t n = key_day_field_format(field, sizeof(field), letters[i], v->data, v->len);
-        if (n > sizeof(field) || store_arg_copy(b, c, field, n) == NULL) b->overflow = true;
-    }
+    for (int m = 0; m < METRIC__COUNT; m++) add_forget_day_field(b, c, metric_letter(m), v);
+    add_forget_day_field(b, c, FIELD_LETTER_NO_FILLS, v);
 }
 
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
@@ -229,7 +251,7 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
     struct param_value v = {(char *)value, len, 0};
     add_keyed(b, "DEL", dim, SCOPE_TOTAL, NULL, &v, NULL);
     add_keyed(b, "DEL", dim, SCOPE_SESSIONS, NULL, &v, NULL);
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    for (int m = 0; m < METRIC_RANKED__COUNT; m++) {
         struct store_cmd *c = store_cmd_add(b);
         store_arg_static(c, "ZREM");
         store_arg_static(c, key_top(dim, (enum metric)m));

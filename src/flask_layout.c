@@ -7,7 +7,7 @@
 #include "buf.h"
 #include "params.h"
 
-static const char *const fields[METRIC__COUNT] = {
+static const char *const fields[METRIC_FLASK__COUNT] = {
     [METRIC_IMPRESSIONS] = FLASK_FIELD_IMPRESSIONS,
     [METRIC_AD_REQUESTS] = FLASK_FIELD_AD_REQUESTS,
 };
@@ -35,11 +35,11 @@ bool flask_parse_count(const char *s, size_t len, long long *out) {
     return true;
 }
 
-enum flask_verdict flask_read_hash(long long hlen, const char *const value[METRIC__COUNT],
-                                   const size_t len[METRIC__COUNT], struct flask_counts *out) {
+enum flask_verdict flask_read_hash(long long hlen, const char *const value[METRIC_FLASK__COUNT],
+                                   const size_t len[METRIC_FLASK__COUNT], struct flask_counts *out) {
     if (hlen <= 0) return FLASK_GONE;
     long long present = 0;
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    for (int m = 0; m < METRIC_FLASK__COUNT; m++) {
         out->n[m] = 0;
         if (value[m] == NULL) continue;
         present++;
@@ -96,7 +96,7 @@ unsigned flask_resolve(enum flask_as as, const char *name, size_t len) {
 enum flask_delta flask_delta(const struct flask_counts *source,
                              const struct flask_counts *imported, struct flask_counts *delta) {
     bool any = false;
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    for (int m = 0; m < METRIC_FLASK__COUNT; m++) {
         if (source->n[m] < imported->n[m]) return FLASK_DELTA_LOWER;
         delta->n[m] = source->n[m] - imported->n[m];
         if (delta->n[m] > 0) any = true;

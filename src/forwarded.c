@@ -85,3 +85,24 @@ void forwarded_for(struct buf *out, const struct netaddr_list *trusted,
     }
     buf_append(out, addr, addr_len);
 }
+
+bool forwarded_client(const struct netaddr_list *trusted, const struct netaddr *peer,
+                      const char *incoming, struct netaddr *out) {
+    if (peer == NULL) return false;
+    *out = *peer;
+    if (incoming == NULL || !netaddr_list_contains(trusted, peer)) return true;
+    size_t end = strlen(incoming);
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && incoming[start - 1] != ',') start--;
+        size_t a = start, b = end;
+        while (a < b && is_blank(incoming[a])) a++;
+        while (b > a && is_blank(incoming[b - 1])) b--;
+        struct netaddr hop;
+        if (!netaddr_parse(incoming + a, b - a, &hop)) return true;
+        *out = hop;
+        if (!netaddr_list_contains(trusted, &hop)) return true;
+        end = start > 0 ? start - 1 : 0;
+    }
+    return true;
+}

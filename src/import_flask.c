@@ -44,7 +44,7 @@ struct report {
     long long skipped[SKIP__COUNT];
     long long resolved[4]; /* by dimension mask: 1 user, 2 SDK, 3 both */
     long long outcome[DIM__COUNT][OUT__COUNT];
-    long long added[DIM__COUNT][METRIC__COUNT];
+    long long added[DIM__COUNT][METRIC_FLASK__COUNT];
 };
 
 struct run {
@@ -248,7 +248,7 @@ static void note_outcome(struct run *r, const struct target *t, enum outcome o) 
         [OUT_FAILED] = "failed"};
     r->rep.outcome[t->dim][o]++;
     if (o == OUT_IMPORTED) {
-        for (int m = 0; m < METRIC__COUNT; m++) r->rep.added[t->dim][m] += t->delta.n[m];
+        for (int m = 0; m < METRIC_FLASK__COUNT; m++) r->rep.added[t->dim][m] += t->delta.n[m];
     }
     if (!r->opt.verbose) return;
     const char *prefix = t->dim == DIM_USER ? "user" : "sdk ";
@@ -287,15 +287,15 @@ static bool read_probe(struct run *r, const redisReply *key, struct source *src,
         goto done;
     }
     if (hlen->type != REDIS_REPLY_INTEGER || hmget->type != REDIS_REPLY_ARRAY
-        || hmget->elements != METRIC__COUNT) {
+        || hmget->elements != METRIC_FLASK__COUNT) {
         fprintf(stderr, PROG ": Redis error while reading a key: %s\n",
                 hlen->type == REDIS_REPLY_ERROR ? hlen->str : "unexpected reply");
         ok = false;
         goto done;
     }
-    const char *value[METRIC__COUNT];
-    size_t len[METRIC__COUNT];
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    const char *value[METRIC_FLASK__COUNT];
+    size_t len[METRIC_FLASK__COUNT];
+    for (int m = 0; m < METRIC_FLASK__COUNT; m++) {
         const redisReply *e = hmget->element[m];
         value[m] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
         len[m] = e->type == REDIS_REPLY_STRING ? e->len : 0;
@@ -373,16 +373,16 @@ static bool send_record_read(struct run *r, const struct target *t) {
 
 /* Parses an import record: both fields counts, or neither present. */
 static bool parse_record(const redisReply *reply, struct target *t) {
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != METRIC__COUNT) return false;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != METRIC_FLASK__COUNT) return false;
     int present = 0;
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    for (int m = 0; m < METRIC_FLASK__COUNT; m++) {
         const redisReply *e = reply->element[m];
         t->seen.n[m] = 0;
         if (e->type != REDIS_REPLY_STRING) continue;
         present++;
         if (!flask_parse_count(e->str, e->len, &t->seen.n[m])) return false;
     }
-    t->recorded = present == METRIC__COUNT;
+    t->recorded = present == METRIC_FLASK__COUNT;
     return present == 0 || t->recorded;
 }
 
@@ -421,7 +421,7 @@ static bool send_apply(struct run *r, const struct target *t) {
     key_flask_import(&record, t->dim, s->name, s->len);
     key_total(&total, t->dim, s->name, s->len);
     char num[6][24];
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    for (int m = 0; m < METRIC_FLASK__COUNT; m++) {
         if (t->recorded) snprintf(num[m], sizeof(num[m]), "%lld", t->seen.n[m]);
         else num[m][0] = '\0';
         snprintf(num[2 + m], sizeof(num[2 + m]), "%lld", s->counts.n[m]);

@@ -3,13 +3,11 @@
  * Patterns are kept lower-cased, so matching lowers only the User-Agent's
  * bytes as it compares them (ASCII only: the patterns are ASCII). A request
  * costs one scan of the User-Agent per pattern and one prefix comparison
- * per CIDR: linear, which is plenty for lists of the default's size (tens
+ * deny-list block (netaddr.h): linear, which is plenty for lists of the default's size (tens
  * of patterns, a handful of CIDRs); a longer deny list would want a trie. */
 #include "ivt.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +17,10 @@ struct pattern {
     size_t len;
 };
 
-struct cidr {
-    struct ivt_addr net;
-    unsigned prefix;  /* 0 to 128, IPv4 ones as mapped: 96 to 128 */
-};
-
 struct ivt {
     struct pattern *patterns;
     size_t n_patterns, cap_patterns;
-    struct cidr *cidrs;
-    size_t n_cidrs, cap_cidrs;
+    struct netaddr_list deny;
 };
 
 struct ivt *ivt_new(void) {
@@ -43,7 +35,7 @@ void ivt_free(struct ivt *v) {
     if (v == NULL) return;
     drop_patterns_from(v, 0);
     free(v->patterns);
-    free(v->cidrs);
+    netaddr_list_free(&v->deny);
     free(v);
 }
 
@@ -52,7 +44,7 @@ size_t ivt_user_agent_count(const struct ivt *v) {
 }
 
 size_t ivt_deny_count(const struct ivt *v) {
-    return v->n_cidrs;
+    return v->deny.n;
 }
 
 /* Makes room for one more element of `size` bytes in *arr. */
@@ -188,116 +180,33 @@ bool ivt_user_agent_matches(const struct ivt *v, const char *ua, size_t len) {
     return false;
 }
 
-/* ---- addresses and CIDRs ------------------------------------------------ */
+/* ---- deny list ---------------------------------------------------------- */
 
-static void map_ipv4(const struct in_addr *a4, struct ivt_addr *out) {
-    memset(out->b, 0, 10);
-    out->b[10] = out->b[11] = 0xff;
-    memcpy(out->b + 12, &a4->s_addr, 4);
-}
-
-bool ivt_addr_parse(const char *s, size_t len, struct ivt_addr *out) {
-    char text[INET6_ADDRSTRLEN];
-    if (len == 0 || len >= sizeof(text)) return false;
-    memcpy(text, s, len);
-    text[len] = '\0';
-    if (memchr(text, ':', len) != NULL) return inet_pton(AF_INET6, text, out->b) == 1;
-    struct in_addr a4;
-    if (inet_pton(AF_INET, text, &a4) != 1) return false;
-    map_ipv4(&a4, out);
+bool ivt_set_deny_list(struct ivt *v, const char *list, struct buf *err) {
+    struct netaddr_list parsed;
+    char why[160];
+    if (!netaddr_list_parse(list, &parsed, why, sizeof(why))) {
+        buf_printf(err, "deny list: %s", why);
+        return false;
+    }
+    if (parsed.n > IVT_CIDRS_MAX) {
+        buf_printf(err, "deny list: %zu entries, at most %d are allowed", parsed.n, IVT_CIDRS_MAX);
+        netaddr_list_free(&parsed);
+        return false;
+    }
+    netaddr_list_free(&v->deny);
+    v->deny = parsed;
     return true;
 }
 
-bool ivt_addr_from_sockaddr(const struct sockaddr *sa, struct ivt_addr *out) {
-    if (sa == NULL) return false;
-    if (sa->sa_family == AF_INET) {
-        map_ipv4(&((const struct sockaddr_in *)sa)->sin_addr, out);
-        return true;
-    }
-    if (sa->sa_family == AF_INET6) {
-        memcpy(out->b, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        return true;
-    }
-    return false;
-}
-
-/* True if a and b agree on their first `bits` bits. */
-static bool same_prefix(const struct ivt_addr *a, const struct ivt_addr *b, unsigned bits) {
-    unsigned whole = bits / 8, rest = bits % 8;
-    if (memcmp(a->b, b->b, whole) != 0) return false;
-    if (rest == 0) return true;
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (a->b[whole] & mask) == (b->b[whole] & mask);
-}
-
-static bool host_bits_zero(const struct ivt_addr *a, unsigned bits) {
-    for (unsigned i = bits; i < 128; i++) {
-        if (a->b[i / 8] & (0x80 >> (i % 8))) return false;
-    }
-    return true;
-}
-
-/* Reads a prefix length: 1 to 3 digits, no leading zero, at most `max`. */
-static bool parse_prefix(const char *s, size_t len, unsigned max, unsigned *out) {
-    if (len == 0 || len > 3 || (s[0] == '0' && len > 1)) return false;
-    unsigned v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
-    return v <= max;
-}
-
-static const char *parse_cidr(const char *s, size_t len, struct cidr *out) {
-    const char *slash = memchr(s, '/', len);
-    size_t addr_len = slash ? (size_t)(slash - s) : len;
-    if (!ivt_addr_parse(s, addr_len, &out->net)) return "is not an IPv4 or IPv6 address";
-    bool v4 = memchr(s, ':', addr_len) == NULL;
-    unsigned max = v4 ? 32 : 128, prefix = max;
-    if (slash && !parse_prefix(slash + 1, len - addr_len - 1, max, &prefix))
-        return v4 ? "has a prefix length that is not 0 to 32" : "has a prefix length that is not 0 to 128";
-    out->prefix = v4 ? prefix + 96 : prefix;
-    if (!host_bits_zero(&out->net, out->prefix)) return "has address bits set below its prefix length";
-    return NULL;
-}
-
-bool ivt_add_deny_list(struct ivt *v, const char *list, struct buf *err) {
-    size_t keep = v->n_cidrs, i = 0, len = strlen(list);
-    while (i < len) {
-        size_t n = strcspn(list + i, ", \t\r\n");
-        if (n == 0) {
-            i++;
-            continue;
-        }
-        struct cidr c;
-        const char *why = parse_cidr(list + i, n, &c);
-        if (why == NULL && v->n_cidrs >= IVT_CIDRS_MAX) why = "is one more than 4096 CIDRs";
-        if (why == NULL && !grow((void **)&v->cidrs, &v->cap_cidrs, v->n_cidrs, sizeof(c)))
-            why = "could not be stored: out of memory";
-        if (why != NULL) {
-            buf_printf(err, "deny list entry '%.*s' %s", (int)(n > 64 ? 64 : n), list + i, why);
-            v->n_cidrs = keep;
-            return false;
-        }
-        v->cidrs[v->n_cidrs++] = c;
-        i += n;
-    }
-    return true;
-}
-
-bool ivt_address_denied(const struct ivt *v, const struct ivt_addr *a) {
-    if (a == NULL) return false;
-    for (size_t i = 0; i < v->n_cidrs; i++) {
-        if (same_prefix(a, &v->cidrs[i].net, v->cidrs[i].prefix)) return true;
-    }
-    return false;
+bool ivt_address_denied(const struct ivt *v, const struct netaddr *a) {
+    return a != NULL && netaddr_list_contains(&v->deny, a);
 }
 
 /* ---- verdict ------------------------------------------------------------ */
 
 enum ivt_verdict ivt_classify(const struct ivt *v, const char *ua, size_t ua_len,
-                              const struct ivt_addr *a) {
+                              const struct netaddr *a) {
     if (ivt_user_agent_matches(v, ua, ua_len)) return IVT_USER_AGENT;
     if (ivt_address_denied(v, a)) return IVT_ADDRESS;
     return IVT_VALID;

@@ -13,11 +13,27 @@ static const char dim_letter[DIM__COUNT] = {
     [DIM_PLATFORM] = 'p',
 };
 
-static const char *const top_keys[DIM__COUNT][METRIC__COUNT] = {
-    [DIM_USER] = {"as:u:top:imp", "as:u:top:req"},
-    [DIM_SDK] = {"as:s:top:imp", "as:s:top:req"},
-    [DIM_COUNTRY] = {"as:c:top:imp", "as:c:top:req"},
-    [DIM_PLATFORM] = {"as:p:top:imp", "as:p:top:req"},
+static const char *const top_keys[DIM__COUNT][METRIC_RANKED__COUNT] = {
+    [DIM_USER] = {"as:u:top:imp", "as:u:top:req", "as:u:top:cmp", "as:u:top:clk"},
+    [DIM_SDK] = {"as:s:top:imp", "as:s:top:req", "as:s:top:cmp", "as:s:top:clk"},
+    [DIM_COUNTRY] = {"as:c:top:imp", "as:c:top:req", "as:c:top:cmp", "as:c:top:clk"},
+    [DIM_PLATFORM] = {"as:p:top:imp", "as:p:top:req", "as:p:top:cmp", "as:p:top:clk"},
+};
+
+/* Every metric's all-time field and day-bucket letter (keys.h). */
+static const struct {
+    const char *field;
+    char letter;
+} counters[METRIC__COUNT] = {
+    [METRIC_IMPRESSIONS] = {FIELD_IMPRESSIONS, FIELD_LETTER_IMPRESSIONS},
+    [METRIC_AD_REQUESTS] = {FIELD_AD_REQUESTS, FIELD_LETTER_AD_REQUESTS},
+    [METRIC_COMPLETES] = {FIELD_COMPLETES, FIELD_LETTER_COMPLETES},
+    [METRIC_CLICKS] = {FIELD_CLICKS, FIELD_LETTER_CLICKS},
+    [METRIC_STARTS] = {FIELD_STARTS, FIELD_LETTER_STARTS},
+    [METRIC_FIRST_QUARTILES] = {FIELD_FIRST_QUARTILES, FIELD_LETTER_FIRST_QUARTILES},
+    [METRIC_MIDPOINTS] = {FIELD_MIDPOINTS, FIELD_LETTER_MIDPOINTS},
+    [METRIC_THIRD_QUARTILES] = {FIELD_THIRD_QUARTILES, FIELD_LETTER_THIRD_QUARTILES},
+    [METRIC_INVALID] = {FIELD_INVALID, FIELD_LETTER_INVALID},
 };
 
 size_t key_format(char *out, size_t cap, enum dimension dim, enum key_scope scope,
@@ -129,7 +145,9 @@ void key_sessions_day(struct buf *b, enum dimension dim, long day, const char *v
 }
 
 void key_event_id(struct buf *b, enum metric m, const char *id, size_t len) {
-    buf_append_str(b, m == METRIC_IMPRESSIONS ? "as:e:i:" : "as:e:r:");
+    buf_append_str(b, m == METRIC_IMPRESSIONS   ? "as:e:i:"
+                      : m == METRIC_AD_REQUESTS ? "as:e:r:"
+                                                : "as:e:t:");
     buf_append(b, id, len);
 }
 
@@ -145,9 +163,9 @@ const char *key_top(enum dimension dim, enum metric m) {
 }
 
 char metric_letter(enum metric m) {
-    return m == METRIC_IMPRESSIONS ? FIELD_LETTER_IMPRESSIONS : FIELD_LETTER_AD_REQUESTS;
+    return counters[m].letter;
 }
 
 const char *metric_field(enum metric m) {
-    return m == METRIC_IMPRESSIONS ? FIELD_IMPRESSIONS : FIELD_AD_REQUESTS;
+    return counters[m].field;
 }

@@ -35,6 +35,7 @@
 #include "request.h"
 #include "server.h"
 #include "store.h"
+#include "tracking.h"
 #include "vast.h"
 
 static void sleep_ms(long ms) {
@@ -171,6 +172,14 @@ int main(int argc, char **argv) {
     }
     if (!check_wait_support(&cfg)) return 2;
     events_configure(&cfg);
+    struct buf why;
+    buf_init(&why);
+    if (!tracking_configure(&cfg, &why)) {
+        log_error("%s", why.data != NULL ? why.data : "tracking: out of memory");
+        buf_free(&why);
+        return 2;
+    }
+    buf_free(&why);
     admin_configure(cfg.admin_token);
 
     sigset_t stop;
@@ -203,6 +212,7 @@ int main(int argc, char **argv) {
     backend_log_close();
     access_log_close();
     metrics_free();
+    tracking_free();
     curl_global_cleanup();
     log_info("adstats stopped");
     return 0;

@@ -53,6 +53,9 @@ struct shard {
     counter redis_ups, redis_downs; /* connections made and lost */
     counter events[METRICS_MAX_EVENT_TYPES];
     counter no_fills, no_fills_lost;
+    counter pixels[2][METRICS_MAX_EVENT_TYPES]; /* counted, duplicate */
+    counter pixels_forbidden;
+    counter injections[2]; /* passed through, injected */
     struct shard *next;
 };
 
@@ -144,6 +147,18 @@ void metrics_redis_connected(bool up, bool reconnect) {
 
 void metrics_event(unsigned type) {
     if (type < METRICS_MAX_EVENT_TYPES) bump(&shard()->events[type], 1);
+}
+
+void metrics_pixel(unsigned type, enum metrics_pixel_outcome outcome) {
+    if (type < METRICS_MAX_EVENT_TYPES) bump(&shard()->pixels[outcome][type], 1);
+}
+
+void metrics_pixel_forbidden(void) {
+    bump(&shard()->pixels_forbidden, 1);
+}
+
+void metrics_injection(bool injected) {
+    bump(&shard()->injections[injected ? 1 : 0], 1);
 }
 
 void metrics_no_fill(bool counted) {
@@ -334,6 +349,34 @@ static void render_events(struct buf *out) {
                 total(offsetof(struct shard, no_fills_lost)));
 }
 
+static void render_tracking(struct buf *out) {
+    static const char *const outcomes[] = {"counted", "duplicate"};
+    char labels[96];
+    prom_family(out, "adstats_pixels_total", "counter",
+                "Tracking pixels (GET /t) by event type and outcome: counted, duplicate (fired "
+                "before: answered, not counted), forbidden (a bad token: 403).");
+    for (int o = 0; o < 2; o++) {
+        for (size_t t = 0; t < METRICS_MAX_EVENT_TYPES && t < names.n_event_types; t++) {
+            size_t at = offsetof(struct shard, pixels) + ((size_t)o * METRICS_MAX_EVENT_TYPES + t)
+                                                           * sizeof(counter);
+            unsigned long long n = total(at);
+            if (n == 0) continue;
+            snprintf(labels, sizeof(labels), "type=\"%s\",outcome=\"%s\"",
+                     names.event_types[t], outcomes[o]);
+            prom_sample(out, "adstats_pixels_total", labels, n);
+        }
+    }
+    prom_sample(out, "adstats_pixels_total", "outcome=\"forbidden\"",
+                total(offsetof(struct shard, pixels_forbidden)));
+    prom_family(out, "adstats_vast_injections_total", "counter",
+                "Ads /ad was to add trackers to (--tracking-url): injected, or passed through "
+                "unchanged (VAST 1.0, not UTF-8, ...).");
+    prom_sample(out, "adstats_vast_injections_total", "outcome=\"injected\"",
+                total(offsetof(struct shard, injections) + sizeof(counter)));
+    prom_sample(out, "adstats_vast_injections_total", "outcome=\"passed_through\"",
+                total(offsetof(struct shard, injections)));
+}
+
 static void render_process(struct buf *out, const struct metrics_gauges *g) {
     prom_family(out, "adstats_http_open_connections", "gauge", "Client connections open now.");
     prom_sample_signed(out, "adstats_http_open_connections", NULL, g->open_connections);
@@ -368,6 +411,7 @@ void metrics_render(struct buf *out, const struct metrics_gauges *g) {
     render_upstream(out);
     render_redis(out);
     render_events(out);
+    render_tracking(out);
     pthread_mutex_unlock(&registry_lock);
     render_process(out, g);
 }

@@ -23,6 +23,7 @@ enum value_rule {
     RULE_FLAG,      /* 1, 0, true or false */
     RULE_INTEGER,   /* a whole number from `min` to `max` */
     RULE_ASCII,     /* printable ASCII, space included */
+    RULE_BASE64URL, /* A-Z a-z 0-9 '-' '_' (a tracking token, track_token.h) */
 };
 
 struct param_spec {
@@ -37,7 +38,11 @@ struct param_spec {
 static const char *const intervals[] = {"day", NULL};
 /* The names of dimension.c's table, in its order (a unit test checks). */
 static const char *const dimensions[] = {"username", "sdk", "country", "platform", NULL};
-static const char *const metrics[] = {"impressions", "ad_requests", NULL};
+/* The metrics with top lists (dimension.h), in its order. */
+static const char *const metrics[] = {"impressions", "ad_requests", "completes", "clicks", NULL};
+/* The pixel events of GET /t (track_token.h's names). */
+static const char *const pixel_events[] = {"impression", "start", "firstQuartile", "midpoint",
+                                           "thirdQuartile", "complete", "click", NULL};
 
 #define SPEC(n, len, r) {.name = (n), .max_len = (len), .rule = (r)}
 #define CHOICE(n, len, list, why) \
@@ -57,11 +62,18 @@ static const struct param_spec specs[PARAM__COUNT] = {
     [PARAM_UNIQUE_SESSIONS] = SPEC("unique_sessions", 5, RULE_FLAG),
     [PARAM_DIMENSION] = CHOICE("dimension", 16, dimensions,
                                "must be one of username, sdk, country, platform"),
-    [PARAM_METRIC] = CHOICE("metric", 16, metrics, "must be impressions or ad_requests"),
+    [PARAM_METRIC] = CHOICE("metric", 16, metrics,
+                                 "must be impressions, ad_requests, completes or clicks"),
     [PARAM_LIMIT] = {.name = "limit", .max_len = 3, .rule = RULE_INTEGER,
                      .problem = "must be a whole number from 1 to 100", .min = 1, .max = 100},
     [PARAM_EVENT_ID] = SPEC("event_id", 64, RULE_ASCII),
     [PARAM_NO_FILLS] = SPEC("no_fills", 5, RULE_FLAG),
+    [PARAM_VIDEO] = SPEC("video", 5, RULE_FLAG),
+    [PARAM_INVALID] = SPEC("invalid", 5, RULE_FLAG),
+    [PARAM_K] = SPEC("k", PARAM_TOKEN_MAX, RULE_BASE64URL),
+    [PARAM_E] = CHOICE("e", 16, pixel_events,
+                       "must be impression, start, firstQuartile, midpoint, thirdQuartile, "
+                       "complete or click"),
 };
 
 const char *param_name(enum param_id id) {
@@ -248,6 +260,14 @@ static const char *check_ascii(const char *s, size_t len) {
     return NULL;
 }
 
+static const char *check_base64url(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '_')
+            return "must be base64url (A-Z, a-z, 0-9, '-' and '_')";
+    }
+    return NULL;
+}
+
 /* Returns what is wrong with one value, or NULL if nothing is. */
 static const char *check_value(enum param_id id, struct param_value *v) {
     const struct param_spec *spec = &specs[id];
@@ -270,6 +290,7 @@ static const char *check_value(enum param_id id, struct param_value *v) {
     case RULE_FLAG: return check_flag(v);
     case RULE_INTEGER: return check_integer(spec, v->data, v->len);
     case RULE_ASCII: return check_ascii(v->data, v->len);
+    case RULE_BASE64URL: return check_base64url(v->data, v->len);
     }
     return NULL;
 }

@@ -29,7 +29,8 @@ static size_t first_old_cmd(const struct stats_range *r) {
     return first_day_cmd(r) + n_days(r) * cmds_per_day(r);
 }
 
-struct stats_range *stats_range_new(long from, long to, bool sessions, bool series) {
+struct stats_range *stats_range_new(long from, long to, bool sessions, bool series,
+                                    unsigned members) {
     size_t days = (size_t)(to - from + 1);
     struct stats_range *r = calloc(1, sizeof(*r) + days * sizeof(r->days[0]));
     if (r == NULL) return NULL;
@@ -37,6 +38,7 @@ struct stats_range *stats_range_new(long from, long to, bool sessions, bool seri
     r->to = to;
     r->sessions = sessions;
     r->series = series;
+    r->members = members;
     return r;
 }
 
@@ -61,11 +63,15 @@ static void add_day_key(struct store_batch *b, const char *cmd,
 }
 
 /* The value's fields of a day bucket, in stats_read_hmget's order. */
-static void add_day_fields(struct store_batch *b, const char *value, size_t len) {
-    static const char letters[] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
-                                   FIELD_LETTER_NO_FILLS};
+static void add_day_fields(struct store_batch *b, const char *value, size_t len,
+                           unsigned members) {
+    char letters[3 + METRIC__COUNT] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
+                                       FIELD_LETTER_NO_FILLS};
+    enum metric more[METRIC__COUNT];
+    size_t n = 3 + stats_tracked_metrics(members, more);
+    for (size_t i = 3; i < n; i++) letters[i] = metric_letter(more[i - 3]);
     struct store_cmd *c = &b->cmds[b->n_cmds - 1];
-    for (size_t i = 0; i < sizeof(letters); i++) {
+    for (size_t i = 0; i < n; i++) {
         char storage[KEY_MAX];
         struct buf field;
         buf_init_static(&field, storage, sizeof(storage));
@@ -82,19 +88,21 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
     r->n_old = 0;
     while (r->n_old < n_days(r) && layout_reads_old(r->from + (long)r->n_old)) r->n_old++;
     size_t cmds = 1 + LAYOUT_MARKER_CMDS + n_days(r) * cmds_per_day(r) + r->n_old;
-    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, cmds * 2 * KEY_MAX, on_reply,
-                                on_done))
+    enum metric more[METRIC__COUNT];
+    size_t fields = 3 + stats_tracked_metrics(r->members, more); /* per day's HMGET */
+    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX,
+                                cmds * (fields > 3 ? fields : 2) * KEY_MAX, on_reply, on_done))
         return false;
-    stats_add_totals(b, dim, value, len, false);
+    stats_add_totals(b, dim, value, len, false, 0);
     r->marker = layout_add_marker(b, clock_today());
     for (long day = r->from; day <= r->to; day++) {
         add_day_key(b, "HMGET", key_day_bucket, dim, day, value, len);
-        add_day_fields(b, value, len);
+        add_day_fields(b, value, len, r->members);
         if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
     }
     for (size_t i = 0; i < r->n_old; i++) {
         add_day_key(b, "HMGET", key_day, dim, r->from + (long)i, value, len);
-        stats_add_fields(&b->cmds[b->n_cmds - 1]);
+        stats_add_fields(&b->cmds[b->n_cmds - 1], r->members);
     }
     return true;
 }
@@ -103,12 +111,13 @@ static void add_counts(struct stats_counts *to, const struct stats_counts *part)
     to->impressions += part->impressions;
     to->ad_requests += part->ad_requests;
     to->no_fills += part->no_fills;
+    for (int m = 0; m < METRIC__COUNT; m++) to->tracked[m] += part->tracked[m];
 }
 
 void stats_range_reply(struct stats_range *r, size_t index, const redisReply *reply) {
     if (index == 0) {
         struct stats_counts all_time = {0}; /* only whether it exists matters */
-        r->total.found = stats_read_hmget(reply, &all_time);
+        r->total.found = stats_read_hmget(reply, &all_time, 0);
         return;
     }
     if (index < first_day_cmd(r)) {
@@ -116,14 +125,14 @@ void stats_range_reply(struct stats_range *r, size_t index, const redisReply *re
         return;
     }
     if (index >= first_old_cmd(r)) {
-        stats_read_hmget(reply, &r->days[index - first_old_cmd(r)].old);
+        stats_read_hmget(reply, &r->days[index - first_old_cmd(r)].old, r->members);
         return;
     }
     size_t k = index - first_day_cmd(r);
     struct stats_day *d = &r->days[k / cmds_per_day(r)];
     if (k % cmds_per_day(r) == 0) {
         struct stats_counts part = {0};
-        stats_read_hmget(reply, &part);
+        stats_read_hmget(reply, &part, r->members);
         add_counts(&d->counts, &part);
     } else if (reply->type == REDIS_REPLY_STRING && reply->len > 0) {
         d->hll = malloc(reply->len);

@@ -1,7 +1,8 @@
 /* track_token.c -- signed tracking-pixel tokens; see track_token.h.
  *
- * The MAC is OpenSSL's libcrypto: HMAC() with EVP_sha256() and the
- * constant-time CRYPTO_memcmp(). A well-kept, widely reviewed library
+ * The MAC is OpenSSL's libcrypto: HMAC-SHA256 (HMAC(), or an EVP_MAC
+ * context copied from a prepared key's) and the constant-time
+ * CRYPTO_memcmp(). A well-kept, widely reviewed library
  * (already on every machine adstats runs on, under libcurl) rather than a
  * hand-written SHA-256: getting a hash, HMAC's key padding and a comparison
  * that leaks no timing all right is exactly what such a library is for. */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -135,9 +137,43 @@ static bool fields_canonical(const struct track_claims *c) {
 
 /* ---- MAC --------------------------------------------------------------- */
 
+bool track_key_prepare(struct track_key *k) {
+    if (k->data == NULL || k->len > KEY_MAX_LEN) return false;
+    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = hmac != NULL ? EVP_MAC_CTX_new(hmac) : NULL;
+    EVP_MAC_free(hmac); /* the context keeps its own reference */
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    if (ctx == NULL || EVP_MAC_init(ctx, k->data, k->len, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return false;
+    }
+    k->prepared = ctx;
+    return true;
+}
+
+void track_key_release(struct track_key *k) {
+    EVP_MAC_CTX_free(k->prepared);
+    k->prepared = NULL;
+}
+
+/* HMAC-SHA256(key, label || body) from a copy of the prepared state. */
+static bool prepared_mac(const struct track_key *key, const unsigned char *body, size_t len,
+                         unsigned char mac[TRACK_MAC_LEN]) {
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(key->prepared);
+    size_t mac_len = 0;
+    bool ok = ctx != NULL
+           && EVP_MAC_update(ctx, (const unsigned char *)TRACK_MAC_LABEL, LABEL_LEN) == 1
+           && EVP_MAC_update(ctx, body, len) == 1
+           && EVP_MAC_final(ctx, mac, &mac_len, TRACK_MAC_LEN) == 1 && mac_len == TRACK_MAC_LEN;
+    EVP_MAC_CTX_free(ctx);
+    return ok;
+}
+
 static bool compute_mac(const struct track_key *key, const unsigned char *body, size_t len,
                         unsigned char mac[TRACK_MAC_LEN]) {
     if (key->data == NULL || key->len > KEY_MAX_LEN || len > TRACK_RAW_MAX) return false;
+    if (key->prepared != NULL) return prepared_mac(key, body, len, mac);
     unsigned char msg[LABEL_LEN + TRACK_RAW_MAX];
     memcpy(msg, TRACK_MAC_LABEL, LABEL_LEN);
     memcpy(msg + LABEL_LEN, body, len);

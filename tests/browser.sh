@@ -16,6 +16,7 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
 fi
 . tools/npm.sh
 npm_install tests/browser
+npm_install tests/vast  # @dailymotion/vast-client, for the tracking player's page
 # run.py imports the test harness package tests/harness.
 export PYTHONPATH=$PWD/tests${PYTHONPATH:+:$PYTHONPATH}
 exec python3 tests/browser/run.py "$@"

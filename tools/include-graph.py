@@ -29,12 +29,12 @@ LAYERS = [
                   "server", "acceptor", "headcheck", "connections", "ioloop", "admin", "access_log"]),
     ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
-                "track_token", "ivt"]),
+                "ivt", "tracking"]),
     ("store", ["store", "combine", "batch", "reply_reuse"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
-                   "utf8", "day", "resp", "clock", "hll", "log", "ratelimit", "linewriter",
-                   "lifecycle", "version", "embedded"]),
+                   "track_token", "utf8", "day", "resp", "clock", "hll", "log", "ratelimit",
+                   "linewriter", "lifecycle", "version", "embedded"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

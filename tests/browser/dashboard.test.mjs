@@ -227,11 +227,11 @@ describe('the dashboard in Chromium', () => {
     await page.click('#search button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#search-results .card .value')
       ?.textContent === '4.13.0', null, {timeout: WAIT_MS});
-    const {body} = await api('/statistics?sdk=4.13.0&unique_sessions=1');
+    const {body} = await api('/statistics?sdk=4.13.0&unique_sessions=1&video=1');
     const shown = await page.$$eval('#search-results .card:first-child dd', (d) => d.map((x) => x.textContent));
     const c = body['4.13.0'];
     assert.deepEqual(shown, [count(c.impressions), count(c.ad_requests), rate(c.fill_rate),
-                             count(c.unique_sessions)]);
+                             count(c.unique_sessions), rate(c.completion_rate), rate(c.ctr)]);
     assert.match(await page.textContent('#search-results .card h3'), /^SDK version: /);
 
     // Users keep no unique sessions by default (--sessions-dimensions): a dash.
@@ -239,9 +239,10 @@ describe('the dashboard in Chromium', () => {
     await page.press('#q', 'Enter');
     await page.waitForFunction(() => document.querySelector('#search-results .card .value')
       ?.textContent === 'alice', null, {timeout: WAIT_MS});
-    const user = (await api('/statistics?username=alice')).body.alice;
+    const user = (await api('/statistics?username=alice&video=1')).body.alice;
     assert.deepEqual(await page.$$eval('#search-results .card:first-child dd', (d) => d.map((x) => x.textContent)),
-                     [count(user.impressions), count(user.ad_requests), rate(user.fill_rate), '\u2013']);
+                     [count(user.impressions), count(user.ad_requests), rate(user.fill_rate), '\u2013',
+                      rate(user.completion_rate), rate(user.ctr)]);
     assert.equal((await api('/statistics?username=alice&unique_sessions=1')).status, 400);
 
     await page.fill('#q', 'nobody-at-all');

@@ -11,7 +11,9 @@ test harness, tests/harness, which stops them whatever happens), sends
 events through the API, then runs the Node side (dashboard.test.mjs or screenshot.mjs), which
 drives Debian's Chromium with playwright-core against that adstats. The
 tests then run player.test.mjs: a second adstats with CORS for a player's
-origin, and player.html served from that origin and from one not listed.
+origin, and player.html served from that origin and from one not listed;
+and tracking.test.mjs: a third with --tracking-url, whose ads tracking.html
+plays with @dailymotion/vast-client, firing the trackers it finds.
 Everything listens on 127.0.0.1 only; the number of requests is fixed.
 """
 
@@ -132,17 +134,25 @@ def run_node(script, base_url, extra_env=None):
 
 # ---- a player's page on other origins -----------------------------------------
 
+VAST_CLIENT = os.path.join(REPO, "tests", "vast", "node_modules", "@dailymotion", "vast-client",
+                           "dist", "vast-client.min.js")  # browser.sh installs it
+PAGES = {"/player.html": (os.path.join(HERE, "player.html"), "text/html; charset=utf-8"),
+         "/tracking.html": (os.path.join(HERE, "tracking.html"), "text/html; charset=utf-8"),
+         "/vast-client.js": (VAST_CLIENT, "text/javascript")}
+
+
 class PlayerPage(http.server.BaseHTTPRequestHandler):
-    """Serves player.html, and nothing else."""
+    """Serves the players' pages (PAGES), and nothing else."""
 
     def do_GET(self):
-        if self.path != "/player.html":
+        if self.path not in PAGES:
             self.send_error(404)
             return
-        with open(os.path.join(HERE, "player.html"), "rb") as f:
+        path, ctype = PAGES[self.path]
+        with open(path, "rb") as f:
             body = f.read()
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -165,14 +175,30 @@ def run_player_tests(stack):
         code = run_node("player.test.mjs", "http://%s:%d" % (harness.LOOPBACK, cors.port),
                         {"PLAYER_URL": player + "/player.html",
                          "STRANGER_URL": "http://%s:%d/player.html" % (harness.LOOPBACK, port)})
-        report = cors.sanitizer_report()
-        if report:
-            print("browser: the CORS adstats reported:\n" + report, file=sys.stderr)
-            code = code or 1
+        code = run_tracking_tests(stack, player) or code
+        for a, what in ((cors, "CORS"), (stack.extra[-1], "tracking")):
+            report = a.sanitizer_report()
+            if report:
+                print("browser: the %s adstats reported:\n%s" % (what, report), file=sys.stderr)
+                code = code or 1
         return code
     finally:
         pages.shutdown()
         pages.server_close()
+
+
+def run_tracking_tests(stack, player):
+    """tracking.test.mjs: an adstats whose --tracking-url is itself, with
+    CORS for the player's origin, played by tracking.html."""
+    port = harness.free_port()
+    base = "http://%s:%d" % (harness.LOOPBACK, port)
+    tracking = harness.Adstats(stack.redis.url, stack.mock.url,
+                               ["--tracking-url", base, "--tracking-secret",
+                                "browser-tests-tracking-secret", "--cors-origin", player],
+                               port=port)
+    stack.extra.append(tracking)
+    tracking.start()
+    return run_node("tracking.test.mjs", base, {"PLAYER_URL": player + "/tracking.html"})
 
 
 def main():

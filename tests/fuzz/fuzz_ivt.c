@@ -48,13 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ok && plain_single_line(text, text_len)) CHECK(ivt_user_agent_matches(v, text, text_len));
 
     buf_reset(&err);
-    ok = ivt_add_deny_list(v, rest, &err);
+    ok = ivt_set_deny_list(v, rest, &err);
     CHECK(ok == (err.len == 0));
     CHECK(ok || ivt_deny_count(v) == 0);
     CHECK(ivt_deny_count(v) <= IVT_CIDRS_MAX);
 
-    struct ivt_addr a;
-    bool have_addr = ivt_addr_parse(rest, rest_len, &a);
+    struct netaddr a;
+    bool have_addr = netaddr_parse(rest, rest_len, &a);
     enum ivt_verdict verdict = ivt_classify(v, rest, rest_len, have_addr ? &a : NULL);
     CHECK(verdict == IVT_VALID || verdict == IVT_USER_AGENT || verdict == IVT_ADDRESS);
     if (have_addr && ok && ivt_deny_count(v) == 1) CHECK(ivt_address_denied(v, &a));

@@ -22,6 +22,8 @@ Modules (everything public is also importable from `harness` itself):
   stack        Stack, StackTestCase, unique, unique_version
   concurrency  tallying client processes (concurrency and cluster tests)
   loadgen      Load: a bounded load accounting for every answer (reliability)
+  tracking     tracking tokens of GET /t (seal, token_body, token_event;
+               import from harness.tracking)
   redis_cluster  RedisCluster: 3 masters + 3 replicas on loopback, faults,
                resharding, key_slot (import from harness.redis_cluster)
 

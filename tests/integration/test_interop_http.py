@@ -245,7 +245,8 @@ class CorsOriginListTest(StackTestCase):
                     self.assertEqual(h.get("Access-Control-Allow-Origin"), origin)
                     self.assertEqual(h.get("Access-Control-Allow-Credentials"), "true")
                     self.assertEqual(h.get("Vary"), "Origin")
-                    self.assertEqual(h.get("Access-Control-Expose-Headers"), "Retry-After, Allow")
+                    self.assertEqual(h.get("Access-Control-Expose-Headers"),
+                                     "Retry-After, Allow, Adstats-Duplicate, Adstats-Ad-Id")
                     self.assertEqual(len(h.get_all("Access-Control-Allow-Origin")), 1)
 
     def test_other_origins_get_no_cors_headers(self):

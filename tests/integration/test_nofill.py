@@ -232,7 +232,7 @@ class StatisticsAnswerTests(NoFillCase):
     def test_top_lists_have_no_no_fill_metric(self):
         message = self.assertError(self.app.get("/statistics/top", {"dimension": "username",
                                                                      "metric": "no_fills"}), 400)
-        self.assertIn("metric must be impressions or ad_requests", message)
+        self.assertIn("metric must be impressions, ad_requests, completes or clicks", message)
         doc = self.assertJSON(self.app.get("/statistics/top", {"dimension": "username"}), 200)
         for row in doc["top"]:
             self.assertNotIn("no_fills", row)

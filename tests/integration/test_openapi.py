@@ -20,11 +20,13 @@ import urllib.parse
 
 from harness import (REPO, Adstats, RedisServer, VastMock, clean_env, free_port, make_tmpdir,
                      remove_tmpdir, request)
+from harness.tracking import seal, token_body
 
 ROOT = REPO
 
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options")
 ADMIN_TOKEN = "openapi-examples-token"
+TRACKING_SECRET = "openapi-examples-tracking-secret"  # every server verifies GET /t tokens
 FORM = "application/x-www-form-urlencoded"
 # How a requestBody example of each media type is sent.
 BODY_TYPES = {FORM: urllib.parse.urlencode, "application/json": json.dumps,
@@ -84,6 +86,9 @@ class Case:
             self.body = extra["body"]
         if "authorization" in extra:
             self.headers["Authorization"] = extra["authorization"]
+        if "tracking-token" in extra:  # a valid token of that event, signed now
+            fields = ["1.0", "openapi-session", "ios", "openapi-pixel", "US"]
+            self.params["k"] = seal(token_body(extra["tracking-token"], fields), TRACKING_SECRET)
 
     def __str__(self):
         return f"{self.method} {self.path} -> {self.status} ({self.name or 'no content'})"
@@ -117,7 +122,8 @@ class OpenapiExamplesTest(unittest.TestCase):
             cls.closers.append(cls.redis.close)
             cls.mock = VastMock().start()
             cls.closers.append(cls.mock.close)
-            flags = ["--vast-timeout-ms", "500", "--cors-origin", "*"]
+            flags = ["--vast-timeout-ms", "500", "--cors-origin", "*", "--tracking-secret",
+                     TRACKING_SECRET]
             cls.up = cls.adstats(cls.redis.url, flags)
             admin = flags + ["--admin-token", ADMIN_TOKEN]
             cls.down = cls.adstats("redis://127.0.0.1:%d/0" % free_port(), admin)

@@ -254,23 +254,54 @@ static void test_largest_event_fits_inline(void **state) {
 static void test_forget(void **state) {
     (void)state;
     configure(3, "");
-    assert_int_equal(event_forget_cmds(), 19);
+    assert_int_equal(event_forget_cmds(), 21);
     struct store_batch b;
-    assert_true(store_batch_init_large(&b, event_forget_cmds(), 96, 2048, NULL, NULL));
+    assert_true(store_batch_init_large(&b, event_forget_cmds(), 126, 4096, NULL, NULL));
     event_add_forget(&b, DIM_COUNTRY, "US", 2, day_from_civil(2025, 1, 2));
     assert_false(b.overflow);
+#define FIELDS "i:US r:US c:US k:US s:US 1:US 2:US 3:US v:US n:US"
     static const char *const want[] = {
         "DEL as:c:t:US", "DEL as:c:h:US", "ZREM as:c:top:imp US", "ZREM as:c:top:req US",
-        "HDEL as:c:d20241230:b0089 i:US r:US n:US", "DEL as:c:20241230:US", "DEL as:c:h20241230:US",
-        "HDEL as:c:d20241231:b0089 i:US r:US n:US", "DEL as:c:20241231:US", "DEL as:c:h20241231:US",
-        "HDEL as:c:d20250101:b0089 i:US r:US n:US", "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
-        "HDEL as:c:d20250102:b0089 i:US r:US n:US", "DEL as:c:20250102:US", "DEL as:c:h20250102:US",
-        "HDEL as:c:d20250103:b0089 i:US r:US n:US", "DEL as:c:20250103:US", "DEL as:c:h20250103:US",
+        "ZREM as:c:top:cmp US", "ZREM as:c:top:clk US",
+        "HDEL as:c:d20241230:b0089 " FIELDS, "DEL as:c:20241230:US", "DEL as:c:h20241230:US",
+        "HDEL as:c:d20241231:b0089 " FIELDS, "DEL as:c:20241231:US", "DEL as:c:h20241231:US",
+        "HDEL as:c:d20250101:b0089 " FIELDS, "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
+        "HDEL as:c:d20250102:b0089 " FIELDS, "DEL as:c:20250102:US", "DEL as:c:h20250102:US",
+        "HDEL as:c:d20250103:b0089 " FIELDS, "DEL as:c:20250103:US", "DEL as:c:h20250103:US",
     };
-    assert_int_equal(b.n_cmds, 19);
-    for (size_t i = 0; i < 19; i++) assert_string_equal(command(&b, i), want[i]);
+#undef FIELDS
+    assert_int_equal(b.n_cmds, 21);
+    for (size_t i = 0; i < 21; i++) assert_string_equal(command(&b, i), want[i]);
     store_batch_release(&b);
     assert_null(b.heap);
+}
+
+/* A video event counts its own field, no sessions; a complete has a top
+ * list, a start none; its event id (the pixel's) is in as:e:t:. */
+static void test_video_events(void **state) {
+    (void)state;
+    configure(400, "");
+    struct parsed r;
+    parse(&r, "sdk_version=1.0&session_id=s1&platform=ios&username=alice&country_code=us"
+              "&event_id=0123:start");
+    struct store_batch b;
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_START, &r.p, NOW_MS + 2000);
+    assert_int_equal(b.n_cmds, 13); /* 8 HINCRBYs, 4 EXPIREATs (a new worker), the SET */
+    assert_string_equal(command(&b, 0), "HINCRBY as:u:t:alice sta 1");
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 s:alice 1");
+    assert_string_equal(command(&b, 3), "HINCRBY as:s:t:1.0 sta 1");
+    assert_string_equal(command(&b, 12), "SET as:e:t:0123:start 1 EX " EVENT_ID_TTL_S_TEXT);
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_COMPLETE, &r.p, NOW_MS + 2000);
+    assert_int_equal(b.n_cmds, 13); /* 8 HINCRBYs, 4 ZINCRBYs, the SET */
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 c:alice 1");
+    assert_string_equal(command(&b, 2), "ZINCRBY as:u:top:cmp 1 alice");
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_INVALID, &r.p, NOW_MS + 2000);
+    assert_string_equal(command(&b, 0), "HINCRBY as:u:t:alice inv 1");
+    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 v:alice 1");
+    assert_string_equal(event_type_name(EVENT_FIRST_QUARTILE), "first_quartile");
 }
 
 static void test_batch_arguments_only_on_last_command(void **state) {
@@ -353,6 +384,7 @@ int main(void) {
         cmocka_unit_test(test_stream_and_event_id),
         cmocka_unit_test(test_largest_event_fits_inline),
         cmocka_unit_test(test_forget),
+        cmocka_unit_test(test_video_events),
         cmocka_unit_test(test_batch_arguments_only_on_last_command),
         cmocka_unit_test(test_batch_copy_ref_and_numbers),
         cmocka_unit_test(test_batch_inline_limits),

@@ -42,8 +42,8 @@ static void test_other_values_are_not_counts(void **state) {
 /* Judges a hash of `hlen` fields with the given Flask field values. */
 static enum flask_verdict judge(long long hlen, const char *imp, const char *req,
                                 struct flask_counts *out) {
-    const char *value[METRIC__COUNT] = {[METRIC_IMPRESSIONS] = imp, [METRIC_AD_REQUESTS] = req};
-    size_t len[METRIC__COUNT] = {imp ? strlen(imp) : 0, req ? strlen(req) : 0};
+    const char *value[METRIC_FLASK__COUNT] = {[METRIC_IMPRESSIONS] = imp, [METRIC_AD_REQUESTS] = req};
+    size_t len[METRIC_FLASK__COUNT] = {imp ? strlen(imp) : 0, req ? strlen(req) : 0};
     return flask_read_hash(hlen, value, len, out);
 }
 

@@ -100,7 +100,7 @@ static size_t old_reads(const struct store_batch *b) {
 
 static void test_range_reads_old_hashes_of_covered_days_only(void **state) {
     (void)state;
-    struct stats_range *r = stats_range_new(D0 - 4, D0, false, true);
+    struct stats_range *r = stats_range_new(D0 - 4, D0, false, true, 0);
     assert_non_null(r);
     struct store_batch b;
     assert_true(stats_range_prepare(r, &b, DIM_USER, "alice", 5, NULL, NULL));
@@ -125,7 +125,7 @@ static void test_range_reads_old_hashes_of_covered_days_only(void **state) {
     stats_range_free(r);
 
     /* known now: no marker, old reads of D0 - 4 .. D0 - 2 only */
-    r = stats_range_new(D0 - 4, D0, true, false);
+    r = stats_range_new(D0 - 4, D0, true, false, 0);
     assert_non_null(r);
     assert_true(stats_range_prepare(r, &b, DIM_USER, "alice", 5, NULL, NULL));
     assert_false(r->marker);

@@ -223,6 +223,35 @@ static void expect_clean(const char *in, size_t max, const char *want) {
     buf_free(&out);
 }
 
+/* The client behind trusted proxies: the first hop from the right that no
+ * trusted proxy is; the peer itself when it is not trusted. */
+static const char *client_of(const char *trusted, const char *peer, const char *incoming) {
+    static char text[NETADDR_TEXT_MAX];
+    struct netaddr_list l = list_of(trusted);
+    struct netaddr p, out;
+    assert_true(netaddr_parse(peer, strlen(peer), &p));
+    assert_true(forwarded_client(&l, &p, incoming, &out));
+    netaddr_list_free(&l);
+    netaddr_format(&out, text);
+    return text;
+}
+
+static void test_forwarded_client(void **state) {
+    (void)state;
+    assert_string_equal(client_of("10.0.0.0/8", "203.0.113.5", "198.51.100.1"), "203.0.113.5");
+    assert_string_equal(client_of("10.0.0.0/8", "10.0.0.1", NULL), "10.0.0.1");
+    assert_string_equal(client_of("10.0.0.0/8", "10.0.0.1", "198.51.100.1"), "198.51.100.1");
+    assert_string_equal(client_of("10.0.0.0/8", "10.0.0.1", "192.0.2.7, 198.51.100.1 , 10.2.3.4"),
+                        "198.51.100.1");
+    assert_string_equal(client_of("10.0.0.0/8", "10.0.0.1", "10.9.9.9, 10.2.3.4"), "10.9.9.9");
+    assert_string_equal(client_of("10.0.0.0/8", "10.0.0.1", "192.0.2.7, junk, 10.2.3.4"),
+                        "10.2.3.4");
+    assert_string_equal(client_of("10.0.0.0/8", "10.0.0.1", ""), "10.0.0.1");
+    struct netaddr_list none = {0};
+    struct netaddr out;
+    assert_false(forwarded_client(&none, NULL, "192.0.2.7", &out));
+}
+
 static void test_user_agent_is_cleaned_and_cut_on_a_character(void **state) {
     (void)state;
     expect_clean("Mozilla/5.0 (X11)", 100, "UA=Mozilla/5.0 (X11)");
@@ -247,6 +276,7 @@ int main(void) {
         cmocka_unit_test(test_forwarded_for_is_cleaned),
         cmocka_unit_test(test_forwarded_for_keeps_the_rightmost_whole_entries),
         cmocka_unit_test(test_user_agent_is_cleaned_and_cut_on_a_character),
+        cmocka_unit_test(test_forwarded_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

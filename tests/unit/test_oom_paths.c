@@ -269,7 +269,7 @@ static void test_store(void **state) {
 
 static void range_body(void *ctx) {
     (void)ctx;
-    struct stats_range *r = stats_range_new(19000, 19030, true, true);
+    struct stats_range *r = stats_range_new(19000, 19030, true, true, 0);
     assert_int_equal(r == NULL, failalloc_fired());
     stats_range_free(r);
 }

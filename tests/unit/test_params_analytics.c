@@ -109,9 +109,9 @@ static void test_choices(void **state) {
     validate_is("dimension=sdk_version",
                 "invalid parameters: dimension must be one of username, sdk, country, platform");
     validate_is("metric=fill_rate",
-                "invalid parameters: metric must be impressions or ad_requests");
+                "invalid parameters: metric must be impressions, ad_requests, completes or clicks");
     validate_is("metric=impressions-and-more-and-more",
-                "invalid parameters: metric must be impressions or ad_requests");
+                "invalid parameters: metric must be impressions, ad_requests, completes or clicks");
 }
 
 static void test_dimension_choices_match_the_table(void **state) {
@@ -122,7 +122,7 @@ static void test_dimension_choices_match_the_table(void **state) {
         strcat(q, dimension_spec((enum dimension)d)->name);
         validate_is(q, NULL);
     }
-    for (int m = 0; m < METRIC__COUNT; m++) {
+    for (int m = 0; m < METRIC_RANKED__COUNT; m++) {
         char q[64];
         strcpy(q, "metric=");
         strcat(q, metric_name((enum metric)m));

@@ -528,9 +528,30 @@ static void test_base64url(void **state) {
     assert_memory_equal(all, back, 256);
 }
 
+/* A prepared key signs the same bytes as the plain one, and verifies
+ * either's tokens; an altered token stays refused. */
+static void test_prepared_key(void **state) {
+    (void)state;
+    struct track_claims c = sample();
+    struct track_keys plain = keys_current(), prepared = keys_current();
+    assert_true(track_key_prepare(&prepared.current));
+    char a[TRACK_TOKEN_MAX_LEN + 1], b[TRACK_TOKEN_MAX_LEN + 1];
+    size_t n = encode(&c, &plain, a);
+    assert_int_equal(encode(&c, &prepared, b), n);
+    assert_string_equal(a, b);
+    assert_int_equal(decode(a, &prepared), TRACK_OK);
+    b[n - 1] = b[n - 1] == 'A' ? 'B' : 'A';
+    assert_int_equal(decode(b, &prepared), TRACK_BAD_SIGNATURE);
+    track_key_release(&prepared.current);
+    assert_null(prepared.current.prepared);
+    struct track_key none = {0};
+    assert_false(track_key_prepare(&none));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_prepared_key),
         cmocka_unit_test(test_every_byte_altered_is_refused),
         cmocka_unit_test(test_named_forgeries_are_refused),
         cmocka_unit_test(test_rotation),
