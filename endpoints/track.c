@@ -12,7 +12,8 @@
  * the impression in the impressions of all four dimensions, the video
  * events and clicks in their own counters. Its dedupe id is its event id
  * (tracking.h): the first firing counts, later ones are answered the same
- * and not counted. The answer is a 1x1 transparent GIF, never cached.
+ * and not counted. The answer is a 1x1 transparent GIF, never cached,
+ * prebuilt once (per CORS variant) and shared by every pixel.
  * With --ivt-filter, invalid traffic is answered the same and counted as
  * `invalid`. Redis down: 503, as for /impression. */
 #include <microhttpd.h>
@@ -31,6 +32,17 @@ static const unsigned char pixel_gif[] = {
     0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 };
+
+static struct shared_response pixel_response;
+
+static bool track_init(void) {
+    return shared_response_init(&pixel_response, pixel_gif, sizeof(pixel_gif), "image/gif",
+                                response_no_store);
+}
+
+static void track_cleanup(void) {
+    shared_response_free(&pixel_response);
+}
 
 /* The verified claims, and the pixel's dedupe id, which the request's
  * event parameters point into while it is counted. */
@@ -54,7 +66,7 @@ static void pixel_counted(struct request *req) {
     enum event_type type = tracking_event_type(px->claims.event);
     metrics_pixel(type, count_state(req)->duplicate ? METRICS_PIXEL_DUPLICATE : METRICS_PIXEL_COUNTED);
     if (!count_state(req)->duplicate) metrics_event(event_counted_type(req));
-    request_reply_static(req, MHD_HTTP_OK, "image/gif", pixel_gif, sizeof(pixel_gif));
+    request_reply_shared_variant(req, MHD_HTTP_OK, &pixel_response);
 }
 
 /* The pixel is counted as an event of the ad request's fields: they, and
@@ -100,4 +112,6 @@ const struct endpoint endpoint_track = {
     .required = PARAM_BIT(PARAM_K),
     .headers = response_no_store,
     .handle = handle_track,
+    .init = track_init,
+    .cleanup = track_cleanup,
 };

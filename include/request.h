@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "cors.h"
 #include "endpoint.h"
 #include "ioloop.h"
 #include "params.h"
@@ -130,6 +131,24 @@ const struct sockaddr *request_client_address(const struct request *req);
  * request_reply_shared. NULL when out of memory. */
 struct MHD_Response *response_new_static(const void *data, size_t len, const char *content_type,
                                          const struct http_header *headers);
+
+/* A static answer prebuilt once per CORS variant (cors.h), with its
+ * endpoint's headers: the hot answers that carry no per-request byte. */
+struct shared_response {
+    struct MHD_Response *variant[1 + CORS_ORIGINS_MAX]; /* [0]: no variant */
+    size_t len;
+};
+
+/* Builds `s` over `len` bytes of static data; false when out of memory (a
+ * partly built `s` is still freed by shared_response_free). For an
+ * endpoint's init, after cors_configure. */
+bool shared_response_init(struct shared_response *s, const void *data, size_t len,
+                          const char *content_type, const struct http_header *headers);
+void shared_response_free(struct shared_response *s);
+
+/* Answers with the variant of `s` for the request's Origin. */
+void request_reply_shared_variant(struct request *req, unsigned status,
+                                  const struct shared_response *s);
 
 /* Adds `headers` (may be NULL) to a response; false when out of memory. */
 bool response_add_headers(struct MHD_Response *r, const struct http_header *headers);

@@ -35,9 +35,9 @@
  * In CORS's echo mode the request's variant (its listed Origin) is found
  * once, with the headers; responses built for the request get the
  * variant's headers when sent, and shared ones are prebuilt per variant
- * (request_reply_success_fetched): a shared response is never changed
+ * (struct shared_response: the JSON success answer, /t's pixel): a shared response is never changed
  * once built, since every thread sends it. Per-origin copies cost memory
- * only for the one shared JSON answer, and keep the hot path free of any
+ * only for those few static answers, and keep the hot path free of any
  * per-request allocation.
  *
  * Everything about one request happens on one worker thread (ioloop.h).
@@ -72,8 +72,7 @@ static atomic_int awaiting;
 static atomic_bool draining;
 
 #define SUCCESS_FETCHED "{" REQUEST_SUCCESS_FETCHED_MEMBERS "}"
-/* [0]: without a CORS variant; [v]: with CORS variant v (echo mode). */
-static struct MHD_Response *success_fetched[1 + CORS_ORIGINS_MAX];
+static struct shared_response success_fetched;
 
 const struct http_header response_no_store[] = {
     {MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
@@ -131,9 +130,13 @@ void request_reply_shared(struct request *req, unsigned status, struct MHD_Respo
     set_response(req, status, r, true, 0);
 }
 
+void request_reply_shared_variant(struct request *req, unsigned status,
+                                  const struct shared_response *s) {
+    set_response(req, status, s->variant[req->cors_variant], true, s->len);
+}
+
 void request_reply_success_fetched(struct request *req) {
-    set_response(req, MHD_HTTP_OK, success_fetched[req->cors_variant], true,
-                 sizeof(SUCCESS_FETCHED) - 1);
+    request_reply_shared_variant(req, MHD_HTTP_OK, &success_fetched);
 }
 
 void request_reply_error(struct request *req, unsigned status, const char *message) {
@@ -221,15 +224,23 @@ struct MHD_Response *response_new_static(const void *data, size_t len, const cha
     return NULL;
 }
 
-/* A shared JSON answer of an endpoint that sends `headers`, for CORS
- * variant `variant` (0: none). */
-static struct MHD_Response *static_json(const char *body, const struct http_header *headers,
-                                        size_t variant) {
-    struct MHD_Response *r = response_new_static(body, strlen(body), "application/json",
-                                                 headers);
-    if (r != NULL && cors_add_headers(r) && cors_add_variant_headers(r, variant)) return r;
-    if (r != NULL) MHD_destroy_response(r);
-    return NULL;
+bool shared_response_init(struct shared_response *s, const void *data, size_t len,
+                          const char *content_type, const struct http_header *headers) {
+    memset(s, 0, sizeof(*s));
+    s->len = len;
+    for (size_t v = 0; v <= cors_variants(); v++) {
+        struct MHD_Response *r = response_new_static(data, len, content_type, headers);
+        s->variant[v] = r;
+        if (r == NULL || !cors_add_headers(r) || !cors_add_variant_headers(r, v)) return false;
+    }
+    return true;
+}
+
+void shared_response_free(struct shared_response *s) {
+    for (size_t v = 0; v <= CORS_ORIGINS_MAX; v++) {
+        if (s->variant[v] != NULL) MHD_destroy_response(s->variant[v]);
+        s->variant[v] = NULL;
+    }
 }
 
 /* ---- awaiting Redis or the upstream ----------------------------------- */
@@ -622,10 +633,9 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 /* ---- set-up and shutdown ----------------------------------------------- */
 
 bool request_pipeline_init(void) {
-    for (size_t v = 0; v <= cors_variants(); v++) {
-        success_fetched[v] = static_json(SUCCESS_FETCHED, response_no_store, v);
-        if (success_fetched[v] == NULL) return false;
-    }
+    if (!shared_response_init(&success_fetched, SUCCESS_FETCHED, sizeof(SUCCESS_FETCHED) - 1,
+                              "application/json", response_no_store))
+        return false;
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
         if ((*ep)->init != NULL && !(*ep)->init()) {
             log_error("start-up: %s could not be set up", (*ep)->path);
@@ -648,8 +658,5 @@ void request_pipeline_free(void) {
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
         if ((*ep)->cleanup != NULL) (*ep)->cleanup();
     }
-    for (size_t v = 0; v <= CORS_ORIGINS_MAX; v++) {
-        if (success_fetched[v] != NULL) MHD_destroy_response(success_fetched[v]);
-        success_fetched[v] = NULL;
-    }
+    shared_response_free(&success_fetched);
 }
