@@ -268,15 +268,22 @@ static void render_http(struct buf *out) {
     buf_free(&labels);
 }
 
+/* One sample per label value of the counter array at `offset` in the
+ * shard: name{key="values[i]"}. */
+static void render_labelled(struct buf *out, const char *name, const char *key,
+                            const char *const *values, size_t n, size_t offset) {
+    char labels[96];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(labels, sizeof(labels), "%s=\"%s\"", key, values[i]);
+        prom_sample(out, name, labels, total(offset + i * sizeof(counter)));
+    }
+}
+
 static void render_upstream(struct buf *out) {
-    char labels[64];
     prom_family(out, "adstats_upstream_fetches_total", "counter",
                 "Upstream ad fetches, by outcome (busy: refused at the in-flight limit).");
-    for (size_t o = 0; o < names.n_outcomes; o++) {
-        snprintf(labels, sizeof(labels), "outcome=\"%s\"", names.outcomes[o]);
-        prom_sample(out, "adstats_upstream_fetches_total", labels,
-                    total(offsetof(struct shard, upstream) + o * sizeof(counter)));
-    }
+    render_labelled(out, "adstats_upstream_fetches_total", "outcome", names.outcomes,
+                    names.n_outcomes, offsetof(struct shard, upstream));
     unsigned long long counts[PROM_BUCKETS + 1], sum;
     total_histogram(offsetof(struct shard, upstream_latency), counts, &sum);
     prom_family(out, "adstats_upstream_fetch_duration_seconds", "histogram",
@@ -292,23 +299,16 @@ static void render_redis(struct buf *out) {
     static const char *const kinds[REDIS_ERR__COUNT] = {
         [REDIS_ERR_REPLY] = "reply", [REDIS_ERR_UNAVAILABLE] = "unavailable",
         [REDIS_ERR_TIMEOUT] = "timeout", [REDIS_ERR_CONNECT] = "connect"};
-    char labels[64];
     prom_family(out, "adstats_redis_errors_total", "counter",
                 "Redis errors: reply (an error answer), unavailable (a batch failed for want of "
                 "a connection), timeout (no answer in time), connect (a failed attempt).");
-    for (int k = 0; k < REDIS_ERR__COUNT; k++) {
-        snprintf(labels, sizeof(labels), "kind=\"%s\"", kinds[k]);
-        prom_sample(out, "adstats_redis_errors_total", labels,
-                    total(offsetof(struct shard, redis_errors) + (size_t)k * sizeof(counter)));
-    }
+    render_labelled(out, "adstats_redis_errors_total", "kind", kinds, REDIS_ERR__COUNT,
+                    offsetof(struct shard, redis_errors));
     prom_family(out, "adstats_redis_error_replies_total", "counter",
                 "Error replies from Redis, by their first word (WAIT: fewer replicas than "
                 "--redis-wait-replicas confirmed the writes; other: any code not listed).");
-    for (size_t c = 0; c < METRICS_REDIS_CODES; c++) {
-        snprintf(labels, sizeof(labels), "code=\"%s\"", redis_codes[c]);
-        prom_sample(out, "adstats_redis_error_replies_total", labels,
-                    total(offsetof(struct shard, redis_error_replies) + c * sizeof(counter)));
-    }
+    render_labelled(out, "adstats_redis_error_replies_total", "code", redis_codes,
+                    METRICS_REDIS_CODES, offsetof(struct shard, redis_error_replies));
     prom_family(out, "adstats_redis_redirects_total", "counter",
                 "Redis Cluster redirections followed (MOVED: the slot map changed; ASK: a slot "
                 "being migrated).");
