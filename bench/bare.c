@@ -19,15 +19,8 @@
 
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: bare PORT [THREADS]\n");
-        return 2;
-    }
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    if (!responder_start(argc, "bare", &stop)) return 2;
 
     long threads = argc > 2 ? atol(argv[2]) : 0;
     if (threads <= 0) threads = sysconf(_SC_NPROCESSORS_ONLN);

@@ -21,15 +21,8 @@ static void *run_loop(void *base) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: ceiling PORT [THREADS]\n");
-        return 2;
-    }
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    if (!responder_start(argc, "ceiling", &stop)) return 2;
 
     response = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
     if (response == NULL) return 1;

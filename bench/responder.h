@@ -7,6 +7,10 @@
 #define ADSTATS_BENCH_RESPONDER_H
 
 #include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 static const char body[] = "{\"success\": true, \"message\": \"Successfully fetched\"}";
 static struct MHD_Response *response;
@@ -22,6 +26,20 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
     }
     *upload_data_size = 0;
     return MHD_queue_response(conn, MHD_HTTP_OK, response);
+}
+
+/* Checks the command line (PORT [THREADS]) and blocks SIGTERM and SIGINT
+ * in every thread to come, so that main can sigwait for them in `stop`. */
+static bool responder_start(int argc, const char *name, sigset_t *stop) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PORT [THREADS]\n", name);
+        return false;
+    }
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+    return true;
 }
 
 #endif
