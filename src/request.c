@@ -474,7 +474,9 @@ static bool check_headers(struct request *req) {
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *encoding = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    enum request_framing framing = request_framing(length, encoding, content_lengths(req->conn));
+    /* Counting walks every header: only worth it when there is a length. */
+    int lengths = length != NULL ? content_lengths(req->conn) : 0;
+    enum request_framing framing = request_framing(length, encoding, lengths);
     switch (framing) {
     case REQUEST_CONFLICTING_LENGTHS:
         reject(req, MHD_HTTP_BAD_REQUEST, "more than one Content-Length header");
