@@ -208,12 +208,13 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     if (n->ac == ac) schedule_reconnect(n);
 }
 
-/* Sends one command on n's connection; false if it could not be sent.
- * The command is written in RESP here (resp.h), on the stack unless it is
- * large, and hiredis only appends the bytes to its output buffer. */
-static bool node_send(struct node *n, redisCallbackFn *fn, void *privdata, int argc,
-                      const char **argv, const size_t *argvlen) {
-    if (n->ac == NULL || !ring_push(n, now_ms())) return false;
+/* Sends one command on n's connection at time `now` (the caller's clock
+ * read, shared by every command of its turn); false if it could not be
+ * sent. The command is written in RESP here (resp.h), on the stack unless
+ * it is large, and hiredis only appends the bytes to its output buffer. */
+static bool node_send(struct node *n, long long now, redisCallbackFn *fn, void *privdata,
+                      int argc, const char **argv, const size_t *argvlen) {
+    if (n->ac == NULL || !ring_push(n, now)) return false;
     char stack[SEND_STACK_BYTES];
     size_t len = resp_command_size(argc, argv, argvlen);
     char *cmd = len <= sizeof(stack) ? stack : malloc(len);
@@ -246,19 +247,19 @@ static void on_handshake_reply(redisAsyncContext *ac, void *r, void *privdata) {
     }
 }
 
-static void send_handshake(struct node *n) {
+static void send_handshake(struct node *n, long long now) {
     const struct redis_endpoint *ep = &n->store->ep;
     if (ep->password[0] != '\0') {
         bool user = ep->username[0] != '\0';
         const char *argv[] = {"AUTH", user ? ep->username : ep->password, ep->password};
         size_t len[] = {4, strlen(argv[1]), strlen(argv[2])};
-        node_send(n, on_handshake_reply, NULL, user ? 3 : 2, argv, len);
+        node_send(n, now, on_handshake_reply, NULL, user ? 3 : 2, argv, len);
     }
     if (ep->db != 0) {
         char db[16];
         const char *argv[] = {"SELECT", db};
         size_t len[] = {6, (size_t)snprintf(db, sizeof(db), "%d", ep->db)};
-        node_send(n, on_handshake_reply, NULL, 2, argv, len);
+        node_send(n, now, on_handshake_reply, NULL, 2, argv, len);
     }
 }
 
@@ -283,7 +284,7 @@ static void connect_now(struct node *n) {
     n->ac = ac;
     n->state = CONN_CONNECTING;
     n->connect_started_ms = now_ms();
-    send_handshake(n);
+    send_handshake(n, n->connect_started_ms);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg) {
@@ -424,7 +425,7 @@ static void start_refresh(struct store *s) {
         struct node *n = s->nodes[(s->refresh_next + k) % s->n_nodes];
         if (!node_ready(n)) continue;
         s->refresh_next = (s->refresh_next + k + 1) % s->n_nodes;
-        if (node_send(n, on_slots_reply, NULL, 2, argv, len)) {
+        if (node_send(n, s->refresh_ms, on_slots_reply, NULL, 2, argv, len)) {
             s->refreshing = true;
             return;
         }
@@ -589,8 +590,8 @@ static void on_wait_reply(redisAsyncContext *ac, void *r, void *privdata) {
     settle_wait(n->store, privdata, r);
 }
 
-/* Sends the round's WAITs, one per node written to. */
-static void round_end(struct store *s) {
+/* Sends the round's WAITs, one per node written to, at time `now`. */
+static void round_end(struct store *s, long long now) {
     struct node *nodes[MAX_NODES];
     size_t n = s->n_round;
     memcpy(nodes, s->round, n * sizeof(nodes[0]));
@@ -600,7 +601,7 @@ static void round_end(struct store *s) {
     for (size_t i = 0; i < n; i++) {
         struct wait_group *g = nodes[i]->wait;
         nodes[i]->wait = NULL;
-        if (!node_send(nodes[i], on_wait_reply, g, 3, argv, len)) settle_wait(s, g, NULL);
+        if (!node_send(nodes[i], now, on_wait_reply, g, 3, argv, len)) settle_wait(s, g, NULL);
     }
 }
 
@@ -641,12 +642,13 @@ static void resend_now(struct resend *rs) {
         len = rs->slot->argvlen;
     }
     struct node *n = rs->ask ? rs->ask : route(s, argc, argv, len);
+    long long now = now_ms();
     bool asking = rs->ask != NULL;
     rs->ask = NULL;
     if (!node_ready(n)
-        || (asking && !node_send(n, on_asking_reply, NULL, 1, (const char *[]){"ASKING"},
+        || (asking && !node_send(n, now, on_asking_reply, NULL, 1, (const char *[]){"ASKING"},
                                  (size_t[]){6}))
-        || !node_send(n, on_resend_reply, rs, argc, argv, len)) {
+        || !node_send(n, now, on_resend_reply, rs, argc, argv, len)) {
         settle_resend(rs, NULL);
         return;
     }
@@ -655,7 +657,7 @@ static void resend_now(struct resend *rs) {
     round_begin(s, rs->cmd ? 1 : rs->slot->n_deps);
     if (rs->cmd) round_note(s, n, &rs->cmd->batch, 1);
     else round_note(s, n, &rs->slot->plan->deps[rs->slot->first_dep], rs->slot->n_deps);
-    round_end(s);
+    round_end(s, now);
 }
 
 static void on_resend_timer(evutil_socket_t fd, short what, void *arg) {
@@ -767,7 +769,8 @@ static void begin(struct store_batch *b, long long now) {
 }
 
 static void send_now(struct store *s, struct store_batch *b) {
-    begin(b, now_ms());
+    long long now = now_ms();
+    begin(b, now);
     bool wait = wants_wait(s, b);
     if (wait) round_begin(s, 1);
     for (size_t i = 0; i < b->n_cmds; i++) {
@@ -775,10 +778,10 @@ static void send_now(struct store *s, struct store_batch *b) {
         const char **argv = &b->argv[c->first];
         const size_t *len = &b->argvlen[c->first];
         struct node *n = route(s, c->argc, argv, len);
-        if (!node_send(n, on_reply, c, c->argc, argv, len)) settle_cmd(c, NULL);
+        if (!node_send(n, now, on_reply, c, c->argc, argv, len)) settle_cmd(c, NULL);
         else if (wait) round_note(s, n, &b, 1);
     }
-    if (wait) round_end(s);
+    if (wait) round_end(s, now);
     release(b);
 }
 
@@ -798,10 +801,10 @@ static void send_plan(struct store *s, struct combine_plan *plan, struct store_b
         struct combine_slot *slot = &plan->slots[i];
         struct node *node = route(s, slot->argc, slot->argv, slot->argvlen);
         if (wait) round_note(s, node, &plan->deps[slot->first_dep], slot->n_deps);
-        if (!node_send(node, on_combined_reply, slot, slot->argc, slot->argv, slot->argvlen))
+        if (!node_send(node, now, on_combined_reply, slot, slot->argc, slot->argv, slot->argvlen))
             settle_slot(slot, NULL);
     }
-    if (wait) round_end(s);
+    if (wait) round_end(s, now);
     for (size_t i = 0; i < n; i++) release(batches[i]);
 }
 
