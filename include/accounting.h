@@ -14,12 +14,12 @@
  * event types' names. Built on the first call (at start-up), static after. */
 const struct metrics_names *accounting_metric_names(void);
 
-void server_request_started(void);
-void server_request_finished(void);
-int server_requests_in_flight(void);
+void accounting_request_started(void);
+void accounting_request_finished(void);
+int accounting_requests_in_flight(void);
 
 /* `ep` is NULL when no endpoint matched; latency runs from the request
  * line to the response being queued. */
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us);
+void accounting_count_response(const struct endpoint *ep, unsigned status, long long latency_us);
 
 #endif

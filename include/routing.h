@@ -7,14 +7,14 @@
 #include "endpoint.h"
 
 /* METHOD_OTHER for a method adstats does not know. */
-enum http_method server_method(const char *method);
+enum http_method routing_method(const char *method);
 
 /* The endpoint of `path` (without the query string), or NULL: an exact
  * path wins over a subtree that holds it. */
-const struct endpoint *server_find_endpoint(const char *path);
+const struct endpoint *routing_find_endpoint(const char *path);
 
 /* The methods `ep` answers, "GET, POST" (this thread's buffer, valid until
  * the next call). */
-const char *server_allow_header(const struct endpoint *ep);
+const char *routing_allow_header(const struct endpoint *ep);
 
 #endif

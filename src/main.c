@@ -119,9 +119,9 @@ static void shut_down(struct worker *workers, unsigned n, int drain_ms) {
         workers[i].quiesce.run = quiesce_http;
         ioloop_call(workers[i].loop, &workers[i].quiesce);
     }
-    if (!wait_for_zero(server_requests_in_flight, drain_ms))
-        log_warn("shutdown: %d requests still in flight after %d ms", server_requests_in_flight(),
-                 drain_ms);
+    if (!wait_for_zero(accounting_requests_in_flight, drain_ms))
+        log_warn("shutdown: %d requests still in flight after %d ms",
+                 accounting_requests_in_flight(), drain_ms);
     request_pipeline_drain();
     for (unsigned i = 0; i < n; i++) ioloop_abort(workers[i].loop);
     wait_for_zero(request_pipeline_awaiting, 10000);

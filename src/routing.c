@@ -16,7 +16,7 @@ static const struct {
     {"OPTIONS", METHOD_OPTIONS},
 };
 
-enum http_method server_method(const char *method) {
+enum http_method routing_method(const char *method) {
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         if (strcmp(methods[i].name, method) == 0) return methods[i].method;
     }
@@ -24,7 +24,7 @@ enum http_method server_method(const char *method) {
 }
 
 /* An exact match wins over a subtree that holds the path. */
-const struct endpoint *server_find_endpoint(const char *path) {
+const struct endpoint *routing_find_endpoint(const char *path) {
     const struct endpoint *below = NULL;
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
         size_t n = strlen((*ep)->path);
@@ -36,7 +36,7 @@ const struct endpoint *server_find_endpoint(const char *path) {
     return below;
 }
 
-const char *server_allow_header(const struct endpoint *ep) {
+const char *routing_allow_header(const struct endpoint *ep) {
     static _Thread_local char allow[64];
     size_t len = 0;
     allow[0] = '\0';

@@ -48,11 +48,11 @@ static int teardown(void **state) {
 static void test_http_responses_by_endpoint_and_code(void **state) {
     (void)state;
     metrics_init(accounting_metric_names());
-    server_count_response(&endpoint_impression, 200, 50);
-    server_count_response(&endpoint_impression, 200, 700);
-    server_count_response(&endpoint_impression, 400, 20000000);
-    server_count_response(NULL, 404, 10);
-    server_count_response(&endpoint_ad, 999, 10); /* out of range: latency only */
+    accounting_count_response(&endpoint_impression, 200, 50);
+    accounting_count_response(&endpoint_impression, 200, 700);
+    accounting_count_response(&endpoint_impression, 400, 20000000);
+    accounting_count_response(NULL, 404, 10);
+    accounting_count_response(&endpoint_ad, 999, 10); /* out of range: latency only */
     char *t = render();
     assert_int_equal(sample(t, "adstats_http_requests_total{endpoint=\"/impression\",code=\"200\"}"), 2);
     assert_int_equal(sample(t, "adstats_http_requests_total{endpoint=\"/impression\",code=\"400\"}"), 1);
@@ -119,7 +119,7 @@ static void test_gauges_and_other_families(void **state) {
 static void *record_many(void *arg) {
     (void)arg;
     for (int i = 0; i < PER_THREAD; i++) {
-        server_count_response(&endpoint_statistics, 200, i);
+        accounting_count_response(&endpoint_statistics, 200, i);
         metrics_event(EVENT_AD_REQUEST);
     }
     return NULL;

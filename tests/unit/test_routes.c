@@ -1,4 +1,4 @@
-/* test_routes.c -- unit tests for routing (server_find_endpoint) with the
+/* test_routes.c -- unit tests for routing (routing_find_endpoint) with the
  * real routing table: exact paths, the dashboard's subtree (a path and
  * everything below it, but not a longer name), and the embedded dashboard
  * files (embedded.h) the Makefile compiles in. */
@@ -16,27 +16,27 @@
 
 static void test_exact_paths(void **state) {
     (void)state;
-    assert_ptr_equal(server_find_endpoint("/statistics"), &endpoint_statistics);
-    assert_ptr_equal(server_find_endpoint("/statistics/top"), &endpoint_top);
-    assert_ptr_equal(server_find_endpoint("/"), &endpoint_root);
-    assert_null(server_find_endpoint("/statistics/other"));
-    assert_null(server_find_endpoint("/statistics/"));
-    assert_null(server_find_endpoint(""));
+    assert_ptr_equal(routing_find_endpoint("/statistics"), &endpoint_statistics);
+    assert_ptr_equal(routing_find_endpoint("/statistics/top"), &endpoint_top);
+    assert_ptr_equal(routing_find_endpoint("/"), &endpoint_root);
+    assert_null(routing_find_endpoint("/statistics/other"));
+    assert_null(routing_find_endpoint("/statistics/"));
+    assert_null(routing_find_endpoint(""));
 }
 
 static void test_subtree_holds_its_path_and_below(void **state) {
     (void)state;
-    assert_ptr_equal(server_find_endpoint("/dashboard"), &endpoint_dashboard);
-    assert_ptr_equal(server_find_endpoint("/dashboard/"), &endpoint_dashboard);
-    assert_ptr_equal(server_find_endpoint("/dashboard/app.js"), &endpoint_dashboard);
-    assert_ptr_equal(server_find_endpoint("/dashboard/a/b"), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard"), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard/"), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard/app.js"), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard/a/b"), &endpoint_dashboard);
 }
 
 static void test_subtree_is_not_a_prefix_of_names(void **state) {
     (void)state;
-    assert_null(server_find_endpoint("/dashboardx"));
-    assert_null(server_find_endpoint("/dashboard.js"));
-    assert_null(server_find_endpoint("/dash"));
+    assert_null(routing_find_endpoint("/dashboardx"));
+    assert_null(routing_find_endpoint("/dashboard.js"));
+    assert_null(routing_find_endpoint("/dash"));
 }
 
 static const struct embedded_file *embedded(const char *name) {
