@@ -61,6 +61,7 @@ struct request {
     /* -- private to the pipeline (request.c) -- */
     struct MHD_Connection *conn;
     const struct endpoint *ep;
+    size_t route;                   /* ep's number for metrics (routing.h) */
     const char *path;               /* libmicrohttpd's, valid until completion */
     int phase;                      /* where libmicrohttpd's calls have got to */
     unsigned status;

@@ -440,7 +440,7 @@ static void route(struct request *req, const char *url, const char *method,
     if (cors_variants() > 0)
         req->cors_variant = cors_variant_of(MHD_lookup_connection_value(
             req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN));
-    req->ep = routing_find_endpoint(url);
+    req->ep = routing_find_endpoint(url, &req->route);
     if (req->ep == NULL) {
         reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", request_printable(url));
         return;
@@ -561,7 +561,7 @@ static enum MHD_Result send_response(struct request *req, const char *method, co
     req->response = NULL;
     req->phase = REQ_ANSWERED;
     long long latency_us = clock_monotonic_us() - req->started_us;
-    accounting_count_response(req->ep, req->status, latency_us);
+    accounting_count_response(req->route, req->status, latency_us);
     if (access_log_enabled()) log_access(req, method, url, latency_us);
     return ret;
 }
