@@ -199,7 +199,7 @@ int main(int argc, char **argv) {
     backend_log_open(cfg.error_log, cfg.vast_url);
     if (!access_log_open(cfg.access_log)) return 1;
     unsigned n_workers;
-    struct worker *workers = request_pipeline_init() ? start_workers(&cfg, &n_workers) : NULL;
+    struct worker *workers = request_pipeline_init(&cfg) ? start_workers(&cfg, &n_workers) : NULL;
     if (workers == NULL) return 1;
     lifecycle_set(LIFECYCLE_READY);
     log_info("adstats listening on %s:%d with %u worker threads", cfg.bind, cfg.port, n_workers);

@@ -624,13 +624,13 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 
 /* ---- set-up and shutdown ----------------------------------------------- */
 
-bool request_pipeline_init(void) {
+bool request_pipeline_init(const struct config *cfg) {
     for (size_t v = 0; v <= cors_variants(); v++) {
         success_fetched[v] = static_json(SUCCESS_FETCHED, response_no_store, v);
         if (success_fetched[v] == NULL) return false;
     }
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
-        if ((*ep)->init != NULL && !(*ep)->init()) {
+        if ((*ep)->init != NULL && !(*ep)->init(cfg)) {
             log_error("start-up: %s could not be set up", (*ep)->path);
             return false;
         }
