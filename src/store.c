@@ -50,6 +50,7 @@
 #include "combine.h"
 #include "log.h"
 #include "metrics.h"
+#include "redis_sync.h"
 #include "reply_reuse.h"
 #include "resp.h"
 
@@ -958,12 +959,6 @@ void store_free(struct store *s) {
 
 /* ---- the start-up check for WAIT --------------------------------------- */
 
-static redisReply *probe_command(redisContext *c, int argc, const char **argv) {
-    size_t len[3];
-    for (int i = 0; i < argc; i++) len[i] = strlen(argv[i]);
-    return redisCommandArgv(c, argc, argv, len);
-}
-
 enum store_probe store_probe_wait(const struct config *cfg, char *why, size_t cap) {
     struct cluster_addr seeds[CLUSTER_MAX_SEEDS];
     size_t n = 1;
@@ -974,34 +969,12 @@ enum store_probe store_probe_wait(const struct config *cfg, char *why, size_t ca
         snprintf(why, cap, "malformed --redis-cluster");
         return STORE_PROBE_UNREACHABLE;
     }
-    struct timeval tv = ms_tv(cfg->redis_timeout_ms);
-    const struct redis_endpoint *ep = &cfg->redis;
     snprintf(why, cap, "no seed answered");
     for (size_t i = 0; i < n; i++) {
-        redisContext *c = redisConnectWithTimeout(seeds[i].host, seeds[i].port, tv);
-        if (c == NULL || c->err) {
-            snprintf(why, cap, "%s:%d: %s", seeds[i].host, seeds[i].port,
-                     c ? c->errstr : "out of memory");
-            if (c) redisFree(c);
-            continue;
-        }
-        redisSetTimeout(c, tv);
-        redisReply *r = NULL;
-        if (ep->password[0] != '\0') {
-            r = ep->username[0] ? probe_command(c, 3, (const char *[]){"AUTH", ep->username,
-                                                                       ep->password})
-                                : probe_command(c, 2, (const char *[]){"AUTH", ep->password});
-            bool refused = r == NULL || r->type == REDIS_REPLY_ERROR;
-            if (refused)
-                snprintf(why, cap, "%s:%d: AUTH: %s", seeds[i].host, seeds[i].port,
-                         r ? r->str : c->errstr);
-            if (r) freeReplyObject(r);
-            if (refused) {
-                redisFree(c);
-                continue;
-            }
-        }
-        r = probe_command(c, 3, (const char *[]){"WAIT", "0", "0"});
+        redisContext *c = redis_sync_connect(seeds[i].host, seeds[i].port, &cfg->redis,
+                                             cfg->redis_timeout_ms, why, cap);
+        if (c == NULL) continue;
+        redisReply *r = redisCommand(c, "WAIT 0 0");
         /* twemproxy answers an error, or closes the connection. */
         enum store_probe result = STORE_PROBE_OK;
         if (r == NULL && c->err != REDIS_ERR_EOF) {
