@@ -75,6 +75,8 @@ struct node {
     enum conn_state state;
     bool tried;          /* a connection was attempted once */
     bool ever_up;        /* a connection was made once: later ones are reconnects */
+    bool seed;           /* from the configuration: kept for good */
+    bool mapped;         /* owns a slot in the current slot map */
     long long connect_started_ms;
     int backoff_ms;
     struct event *retry_timer;
@@ -331,6 +333,19 @@ static void node_free(struct node *n) {
     free(n);
 }
 
+/* Closes a node with nothing in flight (so no callback runs for it) and
+ * frees it; the caller takes it out of s->nodes. */
+static void node_retire(struct node *n) {
+    log_info("redis: %s:%d serves no slot any more: connection closed", n->addr.host,
+             n->addr.port);
+    if (n->state == CONN_UP) metrics_redis_connected(false, false);
+    evtimer_del(n->retry_timer);
+    redisAsyncContext *ac = n->ac;
+    n->ac = NULL; /* on_disconnect, if hiredis calls it, then leaves n alone */
+    if (ac != NULL) redisAsyncFree(ac);
+    node_free(n);
+}
+
 /* The node at addr (an empty host: `from`'s), made if new. */
 static struct node *node_at(struct store *s, const struct cluster_addr *addr,
                             const struct node *from) {
@@ -367,17 +382,37 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
 
 static void start_refresh(struct store *s);
 
+/* Drops the nodes the new map left without a slot (an old master after a
+ * failover, a pod's old address), unless they are seeds, have a command in
+ * flight (its reply, a MOVED maybe, is still to come) or are `from`, whose
+ * reply is being read. So addresses cannot pile up to MAX_NODES through
+ * churn, and a dead one is not reconnected to forever. Between send
+ * rounds no other pointer to a node outlives the call that made it. */
+static void retire_unmapped(struct store *s, const struct node *from) {
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        struct node *n = s->nodes[i];
+        if (n->mapped || n->seed || n->sent_n > 0 || n == from) s->nodes[kept++] = n;
+        else node_retire(n);
+    }
+    s->n_nodes = kept;
+    s->refresh_next %= kept;
+}
+
 static void apply_map(struct store *s, const struct node *from, const struct cluster_range *r,
                       size_t n) {
     memset(s->slots, 0, CLUSTER_SLOTS * sizeof(*s->slots));
+    for (size_t i = 0; i < s->n_nodes; i++) s->nodes[i]->mapped = false;
     size_t covered = 0;
     for (size_t i = 0; i < n; i++) {
         struct node *owner = node_at(s, &r[i].master, from);
         if (owner == NULL) continue;
+        owner->mapped = true;
         node_ready(owner);
         for (unsigned slot = r[i].first; slot <= r[i].last; slot++) s->slots[slot] = owner;
         covered += r[i].last - r[i].first + 1;
     }
+    retire_unmapped(s, from);
     if (!s->have_map)
         log_info("redis: cluster slot map from %s:%d: %zu ranges, %zu of %d slots served",
                  from->addr.host, from->addr.port, n, covered, CLUSTER_SLOTS);
@@ -913,7 +948,9 @@ static bool add_nodes(struct store *s, const struct config *cfg) {
         addrs[0].port = cfg->redis.port;
     }
     for (size_t i = 0; i < n; i++) {
-        if (node_new(s, &addrs[i]) == NULL) return false;
+        struct node *node = node_new(s, &addrs[i]);
+        if (node == NULL) return false;
+        node->seed = true;
     }
     return true;
 }
