@@ -20,7 +20,9 @@
  *
  * The fetch carries the device's context (upstream.h): the request's
  * parameters for the URL's placeholders, its User-Agent, X-Forwarded-For
- * and address.
+ * and address. The upstream believes an incoming X-Forwarded-For only from
+ * a --trusted-proxies peer (forwarded.h), so without trusted proxies the
+ * headers are not even joined: the peer's address alone goes out.
  *
  * With --tracking-url (tracking.h), an ad goes out with adstats' own
  * trackers added (an <Impression>, the video events' <Tracking> and a
@@ -33,6 +35,7 @@
  * `invalid` (no ad request, no no-fill). */
 #include <microhttpd.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "backend_log.h"
 #include "count.h"
@@ -173,6 +176,16 @@ static const struct {
     {URLVAR_COUNTRY_CODE, PARAM_COUNTRY_CODE},
 };
 
+/* Whether --trusted-proxies names any: set once by ad_init. */
+static bool forwarding_trusted;
+
+static bool ad_init(const struct config *cfg) {
+    const char *p = cfg->trusted_proxies;
+    p += strspn(p, " \t"); /* blanks only: no proxy (netaddr_list_parse) */
+    forwarding_trusted = *p != '\0';
+    return true;
+}
+
 /* Tells the fetch who it is for; `forwarded_for` holds the joined header
  * until the fetch has started. */
 static void describe_client(struct request *req, struct buf *forwarded_for) {
@@ -182,8 +195,10 @@ static void describe_client(struct request *req, struct buf *forwarded_for) {
         c->vars[url_params[i].var] = (struct urlvalue){v->data, v->len};
     }
     c->user_agent = request_header(req, MHD_HTTP_HEADER_USER_AGENT);
-    bool found = request_header_all(req, "X-Forwarded-For", forwarded_for);
-    c->forwarded_for = found && !forwarded_for->failed ? forwarded_for->data : NULL;
+    c->forwarded_for = NULL;
+    if (forwarding_trusted && request_header_all(req, "X-Forwarded-For", forwarded_for)
+        && !forwarded_for->failed)
+        c->forwarded_for = forwarded_for->data;
     c->peer = request_client_address(req);
 }
 
@@ -208,5 +223,6 @@ static void handle_ad(struct request *req) {
 const struct endpoint endpoint_ad = {
     .path = "/ad",
     EVENT_ENDPOINT,
+    .init = ad_init,
     .handle = handle_ad,
 };

@@ -103,7 +103,8 @@ static void dashboard_cleanup(void) {
     n_assets = 0;
 }
 
-static bool dashboard_init(void) {
+static bool dashboard_init(const struct config *cfg) {
+    (void)cfg;
     size_t n = 0;
     while (dashboard_files[n].name != NULL) n++;
     assets = calloc(n > 0 ? n : 1, sizeof(*assets));

@@ -15,7 +15,7 @@
 
 static void handle_metrics(struct request *req) {
     struct metrics_gauges g = {
-        .requests_in_flight = server_requests_in_flight(),
+        .requests_in_flight = accounting_requests_in_flight(),
         .open_connections = connections_open(),
         .backend_log_dropped = backend_log_dropped(),
         .backend_log_summarized = backend_log_summarized(),

@@ -35,7 +35,8 @@ static const unsigned char pixel_gif[] = {
 
 static struct shared_response pixel_response;
 
-static bool track_init(void) {
+static bool track_init(const struct config *cfg) {
+    (void)cfg;
     return shared_response_init(&pixel_response, pixel_gif, sizeof(pixel_gif), "image/gif",
                                 response_no_store);
 }

@@ -14,12 +14,13 @@
  * event types' names. Built on the first call (at start-up), static after. */
 const struct metrics_names *accounting_metric_names(void);
 
-void server_request_started(void);
-void server_request_finished(void);
-int server_requests_in_flight(void);
+void accounting_request_started(void);
+void accounting_request_finished(void);
+int accounting_requests_in_flight(void);
 
-/* `ep` is NULL when no endpoint matched; latency runs from the request
- * line to the response being queued. */
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us);
+/* `route` is routing_find_endpoint's (METRICS_NO_ROUTE when no endpoint
+ * matched); latency runs from the request line to the response being
+ * queued. */
+void accounting_count_response(size_t route, unsigned status, long long latency_us);
 
 #endif

@@ -13,13 +13,14 @@
  * request_path(). `headers` are added to every response the endpoint sends,
  * errors included (e.g. the dashboard's Content-Security-Policy). `init`
  * and `cleanup` run once, before the first request and after the last
- * (e.g. to build shared responses). */
+ * (e.g. to build shared responses, or to read a setting). */
 #ifndef ADSTATS_ENDPOINT_H
 #define ADSTATS_ENDPOINT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "params.h"
 
 struct request;
@@ -51,7 +52,7 @@ struct endpoint {
     uint32_t required_one_shown; /* which of those the 400 message names (0: all) */
     unsigned admin_methods; /* METHOD_* mask that needs the admin token (admin.h) */
     const struct http_header *headers; /* on every response; NULL: none */
-    bool (*init)(void);     /* NULL: nothing to set up; false stops start-up */
+    bool (*init)(const struct config *cfg); /* NULL: nothing to set up; false stops start-up */
     void (*cleanup)(void);
     void (*handle)(struct request *req);
 };

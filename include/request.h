@@ -62,6 +62,7 @@ struct request {
     /* -- private to the pipeline (request.c) -- */
     struct MHD_Connection *conn;
     const struct endpoint *ep;
+    size_t route;                   /* ep's number for metrics (routing.h) */
     const char *path;               /* libmicrohttpd's, valid until completion */
     int phase;                      /* where libmicrohttpd's calls have got to */
     unsigned status;
@@ -185,7 +186,7 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls);
 void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe);
-bool request_pipeline_init(void);
+bool request_pipeline_init(const struct config *cfg);
 void request_pipeline_drain(void);
 int request_pipeline_awaiting(void);
 void request_pipeline_free(void);

@@ -34,27 +34,18 @@ const struct metrics_names *accounting_metric_names(void) {
     return &names;
 }
 
-/* The endpoint's place in the routing table + 1. */
-static size_t route_of(const struct endpoint *ep) {
-    if (ep == NULL) return METRICS_NO_ROUTE;
-    for (size_t i = 0; endpoints[i] != NULL; i++) {
-        if (endpoints[i] == ep) return i + 1;
-    }
-    return METRICS_NO_ROUTE;
-}
-
-void server_request_started(void) {
+void accounting_request_started(void) {
     atomic_fetch_add_explicit(&in_flight, 1, memory_order_relaxed);
 }
 
-void server_request_finished(void) {
+void accounting_request_finished(void) {
     atomic_fetch_sub_explicit(&in_flight, 1, memory_order_relaxed);
 }
 
-int server_requests_in_flight(void) {
+int accounting_requests_in_flight(void) {
     return atomic_load(&in_flight);
 }
 
-void server_count_response(const struct endpoint *ep, unsigned status, long long latency_us) {
-    metrics_http_response(route_of(ep), status, latency_us);
+void accounting_count_response(size_t route, unsigned status, long long latency_us) {
+    metrics_http_response(route, status, latency_us);
 }

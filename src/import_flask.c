@@ -21,6 +21,7 @@
 #include "flask_layout.h"
 #include "json.h"
 #include "keys.h"
+#include "redis_sync.h"
 
 #define SCAN_COUNT "500"
 #define PROG "adstats import-flask"
@@ -190,33 +191,12 @@ static redisReply *next_ok_reply(struct run *r, const char *what) {
     return NULL;
 }
 
-static bool handshake(struct run *r, const char *what, redisReply *reply) {
-    if (reply == NULL) return redis_failed(r, what);
-    bool ok = reply->type != REDIS_REPLY_ERROR;
-    if (!ok) fprintf(stderr, PROG ": Redis refused %s: %s\n", what, reply->str);
-    freeReplyObject(reply);
-    return ok;
-}
-
 static bool connect_redis(struct run *r, const struct config *cfg) {
-    const struct redis_endpoint *ep = &cfg->redis;
-    struct timeval tv = {cfg->redis_timeout_ms / 1000, (cfg->redis_timeout_ms % 1000) * 1000};
-    r->redis = redisConnectWithTimeout(ep->host, ep->port, tv);
-    if (r->redis == NULL || r->redis->err) {
-        fprintf(stderr, PROG ": cannot connect to Redis at %s:%d: %s\n", ep->host, ep->port,
-                r->redis ? r->redis->errstr : "out of memory");
-        return false;
-    }
-    if (redisSetTimeout(r->redis, tv) != REDIS_OK) return redis_failed(r, "setting a timeout");
-    if (ep->password[0] != '\0') {
-        redisReply *reply = ep->username[0] != '\0'
-            ? redisCommand(r->redis, "AUTH %s %s", ep->username, ep->password)
-            : redisCommand(r->redis, "AUTH %s", ep->password);
-        if (!handshake(r, "AUTH", reply)) return false;
-    }
-    if (ep->db != 0 && !handshake(r, "SELECT", redisCommand(r->redis, "SELECT %d", ep->db)))
-        return false;
-    return true;
+    char why[512];
+    r->redis = redis_sync_connect(cfg->redis.host, cfg->redis.port, &cfg->redis,
+                                  cfg->redis_timeout_ms, why, sizeof(why));
+    if (r->redis == NULL) fprintf(stderr, PROG ": %s\n", why);
+    return r->redis != NULL;
 }
 
 /* ---- reporting a name --------------------------------------------------- */

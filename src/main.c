@@ -119,9 +119,9 @@ static void shut_down(struct worker *workers, unsigned n, int drain_ms) {
         workers[i].quiesce.run = quiesce_http;
         ioloop_call(workers[i].loop, &workers[i].quiesce);
     }
-    if (!wait_for_zero(server_requests_in_flight, drain_ms))
-        log_warn("shutdown: %d requests still in flight after %d ms", server_requests_in_flight(),
-                 drain_ms);
+    if (!wait_for_zero(accounting_requests_in_flight, drain_ms))
+        log_warn("shutdown: %d requests still in flight after %d ms",
+                 accounting_requests_in_flight(), drain_ms);
     request_pipeline_drain();
     for (unsigned i = 0; i < n; i++) ioloop_abort(workers[i].loop);
     wait_for_zero(request_pipeline_awaiting, 10000);
@@ -199,7 +199,7 @@ int main(int argc, char **argv) {
     backend_log_open(cfg.error_log, cfg.vast_url);
     if (!access_log_open(cfg.access_log)) return 1;
     unsigned n_workers;
-    struct worker *workers = request_pipeline_init() ? start_workers(&cfg, &n_workers) : NULL;
+    struct worker *workers = request_pipeline_init(&cfg) ? start_workers(&cfg, &n_workers) : NULL;
     if (workers == NULL) return 1;
     lifecycle_set(LIFECYCLE_READY);
     log_info("adstats listening on %s:%d with %u worker threads", cfg.bind, cfg.port, n_workers);

@@ -29,7 +29,7 @@
  * and ignored, as the Flask service ignored it: Postman users leave a raw
  * body behind on their GETs.
  *
- * Every response is counted (server_count_response) and, with --access-log,
+ * Every response is counted (accounting_count_response) and, with --access-log,
  * logged when it is queued; CORS headers (cors.h) are added to every
  * response here, and preflights answered here, so no endpoint sees either.
  * In CORS's echo mode the request's variant (its listed Origin) is found
@@ -148,7 +148,8 @@ void request_reply_error(struct request *req, unsigned status, const char *messa
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
         MHD_add_response_header(req->response, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(req->response, MHD_HTTP_HEADER_ALLOW, server_allow_header(req->ep));
+        MHD_add_response_header(req->response, MHD_HTTP_HEADER_ALLOW,
+                                routing_allow_header(req->ep));
 }
 
 void request_reply_store_failure(struct request *req, const char *what) {
@@ -403,7 +404,7 @@ static bool authorize(struct request *req) {
 }
 
 static void reply_preflight(struct request *req) {
-    set_response(req, MHD_HTTP_NO_CONTENT, cors_preflight_response(server_allow_header(req->ep)),
+    set_response(req, MHD_HTTP_NO_CONTENT, cors_preflight_response(routing_allow_header(req->ep)),
                  false, 0);
 }
 
@@ -446,11 +447,11 @@ static void route(struct request *req, const char *url, const char *method,
     req->path = url;
     if (lacks_host(req->conn, version))
         reject(req, MHD_HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
-    req->method = server_method(method);
+    req->method = routing_method(method);
     if (cors_variants() > 0)
         req->cors_variant = cors_variant_of(MHD_lookup_connection_value(
             req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN));
-    req->ep = server_find_endpoint(url);
+    req->ep = routing_find_endpoint(url, &req->route);
     if (req->ep == NULL) {
         reject(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", request_printable(url));
         return;
@@ -461,7 +462,7 @@ static void route(struct request *req, const char *url, const char *method,
     }
     if (!(req->ep->methods & req->method))
         reject(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s is not allowed on %s (allowed: %s)",
-               request_printable(method), req->ep->path, server_allow_header(req->ep));
+               request_printable(method), req->ep->path, routing_allow_header(req->ep));
 }
 
 static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -485,7 +486,9 @@ static bool check_headers(struct request *req) {
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *encoding = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    enum request_framing framing = request_framing(length, encoding, content_lengths(req->conn));
+    /* Counting walks every header: only worth it when there is a length. */
+    int lengths = length != NULL ? content_lengths(req->conn) : 0;
+    enum request_framing framing = request_framing(length, encoding, lengths);
     switch (framing) {
     case REQUEST_CONFLICTING_LENGTHS:
         reject(req, MHD_HTTP_BAD_REQUEST, "more than one Content-Length header");
@@ -535,7 +538,7 @@ void *request_on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     if (too_long) reject(req, MHD_HTTP_URI_TOO_LONG, HEADCHECK_QUERY_TOO_LONG);
     if (request_path_has_control(uri))
         reject(req, MHD_HTTP_BAD_REQUEST, "the request path must not contain control characters");
-    server_request_started();
+    accounting_request_started();
     return req;
 }
 
@@ -569,7 +572,7 @@ static enum MHD_Result send_response(struct request *req, const char *method, co
     req->response = NULL;
     req->phase = REQ_ANSWERED;
     long long latency_us = clock_monotonic_us() - req->started_us;
-    server_count_response(req->ep, req->status, latency_us);
+    accounting_count_response(req->route, req->status, latency_us);
     if (access_log_enabled()) log_access(req, method, url, latency_us);
     return ret;
 }
@@ -627,17 +630,17 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     else free(req->scratch);
     free(req);
     *con_cls = NULL;
-    server_request_finished();
+    accounting_request_finished();
 }
 
 /* ---- set-up and shutdown ----------------------------------------------- */
 
-bool request_pipeline_init(void) {
+bool request_pipeline_init(const struct config *cfg) {
     if (!shared_response_init(&success_fetched, SUCCESS_FETCHED, sizeof(SUCCESS_FETCHED) - 1,
                               "application/json", response_no_store))
         return false;
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
-        if ((*ep)->init != NULL && !(*ep)->init()) {
+        if ((*ep)->init != NULL && !(*ep)->init(cfg)) {
             log_error("start-up: %s could not be set up", (*ep)->path);
             return false;
         }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "metrics.h"
+
 static const struct {
     const char *name;
     enum http_method method;
@@ -16,27 +18,35 @@ static const struct {
     {"OPTIONS", METHOD_OPTIONS},
 };
 
-enum http_method server_method(const char *method) {
+enum http_method routing_method(const char *method) {
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         if (strcmp(methods[i].name, method) == 0) return methods[i].method;
     }
     return METHOD_OTHER;
 }
 
-/* An exact match wins over a subtree that holds the path. */
-const struct endpoint *server_find_endpoint(const char *path) {
-    const struct endpoint *below = NULL;
-    for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
-        size_t n = strlen((*ep)->path);
-        if (strcmp((*ep)->path, path) == 0) return *ep;
-        if ((*ep)->subtree && below == NULL && strncmp((*ep)->path, path, n) == 0
+/* The place + 1 of path's endpoint: an exact match wins over a subtree
+ * that holds the path. */
+static size_t find_route(const char *path) {
+    size_t below = METRICS_NO_ROUTE;
+    for (size_t i = 0; endpoints[i] != NULL; i++) {
+        const struct endpoint *ep = endpoints[i];
+        size_t n = strlen(ep->path);
+        if (strcmp(ep->path, path) == 0) return i + 1;
+        if (ep->subtree && below == METRICS_NO_ROUTE && strncmp(ep->path, path, n) == 0
             && path[n] == '/')
-            below = *ep;
+            below = i + 1;
     }
     return below;
 }
 
-const char *server_allow_header(const struct endpoint *ep) {
+const struct endpoint *routing_find_endpoint(const char *path, size_t *route) {
+    size_t found = find_route(path);
+    if (route != NULL) *route = found;
+    return found == METRICS_NO_ROUTE ? NULL : endpoints[found - 1];
+}
+
+const char *routing_allow_header(const struct endpoint *ep) {
     static _Thread_local char allow[64];
     size_t len = 0;
     allow[0] = '\0';

@@ -50,6 +50,7 @@
 #include "combine.h"
 #include "log.h"
 #include "metrics.h"
+#include "redis_sync.h"
 #include "reply_reuse.h"
 #include "resp.h"
 
@@ -74,6 +75,8 @@ struct node {
     enum conn_state state;
     bool tried;          /* a connection was attempted once */
     bool ever_up;        /* a connection was made once: later ones are reconnects */
+    bool seed;           /* from the configuration: kept for good */
+    bool mapped;         /* owns a slot in the current slot map */
     long long connect_started_ms;
     int backoff_ms;
     struct event *retry_timer;
@@ -208,12 +211,13 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     if (n->ac == ac) schedule_reconnect(n);
 }
 
-/* Sends one command on n's connection; false if it could not be sent.
- * The command is written in RESP here (resp.h), on the stack unless it is
- * large, and hiredis only appends the bytes to its output buffer. */
-static bool node_send(struct node *n, redisCallbackFn *fn, void *privdata, int argc,
-                      const char **argv, const size_t *argvlen) {
-    if (n->ac == NULL || !ring_push(n, now_ms())) return false;
+/* Sends one command on n's connection at time `now` (the caller's clock
+ * read, shared by every command of its turn); false if it could not be
+ * sent. The command is written in RESP here (resp.h), on the stack unless
+ * it is large, and hiredis only appends the bytes to its output buffer. */
+static bool node_send(struct node *n, long long now, redisCallbackFn *fn, void *privdata,
+                      int argc, const char **argv, const size_t *argvlen) {
+    if (n->ac == NULL || !ring_push(n, now)) return false;
     char stack[SEND_STACK_BYTES];
     size_t len = resp_command_size(argc, argv, argvlen);
     char *cmd = len <= sizeof(stack) ? stack : malloc(len);
@@ -246,19 +250,19 @@ static void on_handshake_reply(redisAsyncContext *ac, void *r, void *privdata) {
     }
 }
 
-static void send_handshake(struct node *n) {
+static void send_handshake(struct node *n, long long now) {
     const struct redis_endpoint *ep = &n->store->ep;
     if (ep->password[0] != '\0') {
         bool user = ep->username[0] != '\0';
         const char *argv[] = {"AUTH", user ? ep->username : ep->password, ep->password};
         size_t len[] = {4, strlen(argv[1]), strlen(argv[2])};
-        node_send(n, on_handshake_reply, NULL, user ? 3 : 2, argv, len);
+        node_send(n, now, on_handshake_reply, NULL, user ? 3 : 2, argv, len);
     }
     if (ep->db != 0) {
         char db[16];
         const char *argv[] = {"SELECT", db};
         size_t len[] = {6, (size_t)snprintf(db, sizeof(db), "%d", ep->db)};
-        node_send(n, on_handshake_reply, NULL, 2, argv, len);
+        node_send(n, now, on_handshake_reply, NULL, 2, argv, len);
     }
 }
 
@@ -283,7 +287,7 @@ static void connect_now(struct node *n) {
     n->ac = ac;
     n->state = CONN_CONNECTING;
     n->connect_started_ms = now_ms();
-    send_handshake(n);
+    send_handshake(n, n->connect_started_ms);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg) {
@@ -329,6 +333,19 @@ static void node_free(struct node *n) {
     free(n);
 }
 
+/* Closes a node with nothing in flight (so no callback runs for it) and
+ * frees it; the caller takes it out of s->nodes. */
+static void node_retire(struct node *n) {
+    log_info("redis: %s:%d serves no slot any more: connection closed", n->addr.host,
+             n->addr.port);
+    if (n->state == CONN_UP) metrics_redis_connected(false, false);
+    evtimer_del(n->retry_timer);
+    redisAsyncContext *ac = n->ac;
+    n->ac = NULL; /* on_disconnect, if hiredis calls it, then leaves n alone */
+    if (ac != NULL) redisAsyncFree(ac);
+    node_free(n);
+}
+
 /* The node at addr (an empty host: `from`'s), made if new. */
 static struct node *node_at(struct store *s, const struct cluster_addr *addr,
                             const struct node *from) {
@@ -365,17 +382,37 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
 
 static void start_refresh(struct store *s);
 
+/* Drops the nodes the new map left without a slot (an old master after a
+ * failover, a pod's old address), unless they are seeds, have a command in
+ * flight (its reply, a MOVED maybe, is still to come) or are `from`, whose
+ * reply is being read. So addresses cannot pile up to MAX_NODES through
+ * churn, and a dead one is not reconnected to forever. Between send
+ * rounds no other pointer to a node outlives the call that made it. */
+static void retire_unmapped(struct store *s, const struct node *from) {
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        struct node *n = s->nodes[i];
+        if (n->mapped || n->seed || n->sent_n > 0 || n == from) s->nodes[kept++] = n;
+        else node_retire(n);
+    }
+    s->n_nodes = kept;
+    s->refresh_next %= kept;
+}
+
 static void apply_map(struct store *s, const struct node *from, const struct cluster_range *r,
                       size_t n) {
     memset(s->slots, 0, CLUSTER_SLOTS * sizeof(*s->slots));
+    for (size_t i = 0; i < s->n_nodes; i++) s->nodes[i]->mapped = false;
     size_t covered = 0;
     for (size_t i = 0; i < n; i++) {
         struct node *owner = node_at(s, &r[i].master, from);
         if (owner == NULL) continue;
+        owner->mapped = true;
         node_ready(owner);
         for (unsigned slot = r[i].first; slot <= r[i].last; slot++) s->slots[slot] = owner;
         covered += r[i].last - r[i].first + 1;
     }
+    retire_unmapped(s, from);
     if (!s->have_map)
         log_info("redis: cluster slot map from %s:%d: %zu ranges, %zu of %d slots served",
                  from->addr.host, from->addr.port, n, covered, CLUSTER_SLOTS);
@@ -424,7 +461,7 @@ static void start_refresh(struct store *s) {
         struct node *n = s->nodes[(s->refresh_next + k) % s->n_nodes];
         if (!node_ready(n)) continue;
         s->refresh_next = (s->refresh_next + k + 1) % s->n_nodes;
-        if (node_send(n, on_slots_reply, NULL, 2, argv, len)) {
+        if (node_send(n, s->refresh_ms, on_slots_reply, NULL, 2, argv, len)) {
             s->refreshing = true;
             return;
         }
@@ -589,8 +626,8 @@ static void on_wait_reply(redisAsyncContext *ac, void *r, void *privdata) {
     settle_wait(n->store, privdata, r);
 }
 
-/* Sends the round's WAITs, one per node written to. */
-static void round_end(struct store *s) {
+/* Sends the round's WAITs, one per node written to, at time `now`. */
+static void round_end(struct store *s, long long now) {
     struct node *nodes[MAX_NODES];
     size_t n = s->n_round;
     memcpy(nodes, s->round, n * sizeof(nodes[0]));
@@ -600,7 +637,7 @@ static void round_end(struct store *s) {
     for (size_t i = 0; i < n; i++) {
         struct wait_group *g = nodes[i]->wait;
         nodes[i]->wait = NULL;
-        if (!node_send(nodes[i], on_wait_reply, g, 3, argv, len)) settle_wait(s, g, NULL);
+        if (!node_send(nodes[i], now, on_wait_reply, g, 3, argv, len)) settle_wait(s, g, NULL);
     }
 }
 
@@ -641,12 +678,13 @@ static void resend_now(struct resend *rs) {
         len = rs->slot->argvlen;
     }
     struct node *n = rs->ask ? rs->ask : route(s, argc, argv, len);
+    long long now = now_ms();
     bool asking = rs->ask != NULL;
     rs->ask = NULL;
     if (!node_ready(n)
-        || (asking && !node_send(n, on_asking_reply, NULL, 1, (const char *[]){"ASKING"},
+        || (asking && !node_send(n, now, on_asking_reply, NULL, 1, (const char *[]){"ASKING"},
                                  (size_t[]){6}))
-        || !node_send(n, on_resend_reply, rs, argc, argv, len)) {
+        || !node_send(n, now, on_resend_reply, rs, argc, argv, len)) {
         settle_resend(rs, NULL);
         return;
     }
@@ -655,7 +693,7 @@ static void resend_now(struct resend *rs) {
     round_begin(s, rs->cmd ? 1 : rs->slot->n_deps);
     if (rs->cmd) round_note(s, n, &rs->cmd->batch, 1);
     else round_note(s, n, &rs->slot->plan->deps[rs->slot->first_dep], rs->slot->n_deps);
-    round_end(s);
+    round_end(s, now);
 }
 
 static void on_resend_timer(evutil_socket_t fd, short what, void *arg) {
@@ -767,7 +805,8 @@ static void begin(struct store_batch *b, long long now) {
 }
 
 static void send_now(struct store *s, struct store_batch *b) {
-    begin(b, now_ms());
+    long long now = now_ms();
+    begin(b, now);
     bool wait = wants_wait(s, b);
     if (wait) round_begin(s, 1);
     for (size_t i = 0; i < b->n_cmds; i++) {
@@ -775,10 +814,10 @@ static void send_now(struct store *s, struct store_batch *b) {
         const char **argv = &b->argv[c->first];
         const size_t *len = &b->argvlen[c->first];
         struct node *n = route(s, c->argc, argv, len);
-        if (!node_send(n, on_reply, c, c->argc, argv, len)) settle_cmd(c, NULL);
+        if (!node_send(n, now, on_reply, c, c->argc, argv, len)) settle_cmd(c, NULL);
         else if (wait) round_note(s, n, &b, 1);
     }
-    if (wait) round_end(s);
+    if (wait) round_end(s, now);
     release(b);
 }
 
@@ -798,10 +837,10 @@ static void send_plan(struct store *s, struct combine_plan *plan, struct store_b
         struct combine_slot *slot = &plan->slots[i];
         struct node *node = route(s, slot->argc, slot->argv, slot->argvlen);
         if (wait) round_note(s, node, &plan->deps[slot->first_dep], slot->n_deps);
-        if (!node_send(node, on_combined_reply, slot, slot->argc, slot->argv, slot->argvlen))
+        if (!node_send(node, now, on_combined_reply, slot, slot->argc, slot->argv, slot->argvlen))
             settle_slot(slot, NULL);
     }
-    if (wait) round_end(s);
+    if (wait) round_end(s, now);
     for (size_t i = 0; i < n; i++) release(batches[i]);
 }
 
@@ -909,7 +948,9 @@ static bool add_nodes(struct store *s, const struct config *cfg) {
         addrs[0].port = cfg->redis.port;
     }
     for (size_t i = 0; i < n; i++) {
-        if (node_new(s, &addrs[i]) == NULL) return false;
+        struct node *node = node_new(s, &addrs[i]);
+        if (node == NULL) return false;
+        node->seed = true;
     }
     return true;
 }
@@ -955,12 +996,6 @@ void store_free(struct store *s) {
 
 /* ---- the start-up check for WAIT --------------------------------------- */
 
-static redisReply *probe_command(redisContext *c, int argc, const char **argv) {
-    size_t len[3];
-    for (int i = 0; i < argc; i++) len[i] = strlen(argv[i]);
-    return redisCommandArgv(c, argc, argv, len);
-}
-
 enum store_probe store_probe_wait(const struct config *cfg, char *why, size_t cap) {
     struct cluster_addr seeds[CLUSTER_MAX_SEEDS];
     size_t n = 1;
@@ -971,34 +1006,12 @@ enum store_probe store_probe_wait(const struct config *cfg, char *why, size_t ca
         snprintf(why, cap, "malformed --redis-cluster");
         return STORE_PROBE_UNREACHABLE;
     }
-    struct timeval tv = ms_tv(cfg->redis_timeout_ms);
-    const struct redis_endpoint *ep = &cfg->redis;
     snprintf(why, cap, "no seed answered");
     for (size_t i = 0; i < n; i++) {
-        redisContext *c = redisConnectWithTimeout(seeds[i].host, seeds[i].port, tv);
-        if (c == NULL || c->err) {
-            snprintf(why, cap, "%s:%d: %s", seeds[i].host, seeds[i].port,
-                     c ? c->errstr : "out of memory");
-            if (c) redisFree(c);
-            continue;
-        }
-        redisSetTimeout(c, tv);
-        redisReply *r = NULL;
-        if (ep->password[0] != '\0') {
-            r = ep->username[0] ? probe_command(c, 3, (const char *[]){"AUTH", ep->username,
-                                                                       ep->password})
-                                : probe_command(c, 2, (const char *[]){"AUTH", ep->password});
-            bool refused = r == NULL || r->type == REDIS_REPLY_ERROR;
-            if (refused)
-                snprintf(why, cap, "%s:%d: AUTH: %s", seeds[i].host, seeds[i].port,
-                         r ? r->str : c->errstr);
-            if (r) freeReplyObject(r);
-            if (refused) {
-                redisFree(c);
-                continue;
-            }
-        }
-        r = probe_command(c, 3, (const char *[]){"WAIT", "0", "0"});
+        redisContext *c = redis_sync_connect(seeds[i].host, seeds[i].port, &cfg->redis,
+                                             cfg->redis_timeout_ms, why, cap);
+        if (c == NULL) continue;
+        redisReply *r = redisCommand(c, "WAIT 0 0");
         /* twemproxy answers an error, or closes the connection. */
         enum store_probe result = STORE_PROBE_OK;
         if (r == NULL && c->err != REDIS_ERR_EOF) {

@@ -302,7 +302,7 @@ class ImportFlaskTest(StackTestCase):
                 code, _, out, err = self.run_import("--redis-url", url, url=False)
                 self.assertEqual(code, 1, userinfo)
                 self.assertEqual(out, "")
-                self.assertIn("Redis refused AUTH: WRONGPASS", err)
+                self.assertIn("refused AUTH: WRONGPASS", err)
         finally:
             server.close()
 

@@ -17,6 +17,7 @@
 #include "accounting.h"
 #include "events.h"
 #include "metrics.h"
+#include "routing.h"
 #include "upstream.h"
 
 /* The value of the sample line starting with `prefix` (name{labels} ),
@@ -39,6 +40,13 @@ static char *render(void) {
     return buf_steal(&b);
 }
 
+/* The number requests to `path` are counted by, as the pipeline gets it. */
+static size_t route_of(const char *path) {
+    size_t route;
+    assert_non_null(routing_find_endpoint(path, &route));
+    return route;
+}
+
 static int teardown(void **state) {
     (void)state;
     metrics_free();
@@ -48,11 +56,11 @@ static int teardown(void **state) {
 static void test_http_responses_by_endpoint_and_code(void **state) {
     (void)state;
     metrics_init(accounting_metric_names());
-    server_count_response(&endpoint_impression, 200, 50);
-    server_count_response(&endpoint_impression, 200, 700);
-    server_count_response(&endpoint_impression, 400, 20000000);
-    server_count_response(NULL, 404, 10);
-    server_count_response(&endpoint_ad, 999, 10); /* out of range: latency only */
+    accounting_count_response(route_of("/impression"), 200, 50);
+    accounting_count_response(route_of("/impression"), 200, 700);
+    accounting_count_response(route_of("/impression"), 400, 20000000);
+    accounting_count_response(METRICS_NO_ROUTE, 404, 10);
+    accounting_count_response(route_of("/ad"), 999, 10); /* out of range: latency only */
     char *t = render();
     assert_int_equal(sample(t, "adstats_http_requests_total{endpoint=\"/impression\",code=\"200\"}"), 2);
     assert_int_equal(sample(t, "adstats_http_requests_total{endpoint=\"/impression\",code=\"400\"}"), 1);
@@ -119,7 +127,7 @@ static void test_gauges_and_other_families(void **state) {
 static void *record_many(void *arg) {
     (void)arg;
     for (int i = 0; i < PER_THREAD; i++) {
-        server_count_response(&endpoint_statistics, 200, i);
+        accounting_count_response(route_of("/statistics"), 200, i);
         metrics_event(EVENT_AD_REQUEST);
     }
     return NULL;

@@ -1,4 +1,4 @@
-/* test_routes.c -- unit tests for routing (server_find_endpoint) with the
+/* test_routes.c -- unit tests for routing (routing_find_endpoint) with the
  * real routing table: exact paths, the dashboard's subtree (a path and
  * everything below it, but not a longer name), and the embedded dashboard
  * files (embedded.h) the Makefile compiles in. */
@@ -16,27 +16,40 @@
 
 static void test_exact_paths(void **state) {
     (void)state;
-    assert_ptr_equal(server_find_endpoint("/statistics"), &endpoint_statistics);
-    assert_ptr_equal(server_find_endpoint("/statistics/top"), &endpoint_top);
-    assert_ptr_equal(server_find_endpoint("/"), &endpoint_root);
-    assert_null(server_find_endpoint("/statistics/other"));
-    assert_null(server_find_endpoint("/statistics/"));
-    assert_null(server_find_endpoint(""));
+    assert_ptr_equal(routing_find_endpoint("/statistics", NULL), &endpoint_statistics);
+    assert_ptr_equal(routing_find_endpoint("/statistics/top", NULL), &endpoint_top);
+    assert_ptr_equal(routing_find_endpoint("/", NULL), &endpoint_root);
+    assert_null(routing_find_endpoint("/statistics/other", NULL));
+    assert_null(routing_find_endpoint("/statistics/", NULL));
+    assert_null(routing_find_endpoint("", NULL));
 }
 
 static void test_subtree_holds_its_path_and_below(void **state) {
     (void)state;
-    assert_ptr_equal(server_find_endpoint("/dashboard"), &endpoint_dashboard);
-    assert_ptr_equal(server_find_endpoint("/dashboard/"), &endpoint_dashboard);
-    assert_ptr_equal(server_find_endpoint("/dashboard/app.js"), &endpoint_dashboard);
-    assert_ptr_equal(server_find_endpoint("/dashboard/a/b"), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard", NULL), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard/", NULL), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard/app.js", NULL), &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/dashboard/a/b", NULL), &endpoint_dashboard);
 }
 
 static void test_subtree_is_not_a_prefix_of_names(void **state) {
     (void)state;
-    assert_null(server_find_endpoint("/dashboardx"));
-    assert_null(server_find_endpoint("/dashboard.js"));
-    assert_null(server_find_endpoint("/dash"));
+    assert_null(routing_find_endpoint("/dashboardx", NULL));
+    assert_null(routing_find_endpoint("/dashboard.js", NULL));
+    assert_null(routing_find_endpoint("/dash", NULL));
+}
+
+/* The route number is the endpoint's place in the table + 1 (0: none),
+ * the number metrics counts responses by. */
+static void test_route_numbers(void **state) {
+    (void)state;
+    size_t route = 99;
+    assert_ptr_equal(routing_find_endpoint("/dashboard/app.js", &route), &endpoint_dashboard);
+    assert_ptr_equal(endpoints[route - 1], &endpoint_dashboard);
+    assert_ptr_equal(routing_find_endpoint("/statistics", &route), &endpoint_statistics);
+    assert_ptr_equal(endpoints[route - 1], &endpoint_statistics);
+    assert_null(routing_find_endpoint("/nowhere", &route));
+    assert_int_equal(route, 0);
 }
 
 static const struct embedded_file *embedded(const char *name) {
@@ -65,6 +78,7 @@ int main(void) {
         cmocka_unit_test(test_exact_paths),
         cmocka_unit_test(test_subtree_holds_its_path_and_below),
         cmocka_unit_test(test_subtree_is_not_a_prefix_of_names),
+        cmocka_unit_test(test_route_numbers),
         cmocka_unit_test(test_dashboard_files_are_embedded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
