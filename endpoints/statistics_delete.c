@@ -13,7 +13,6 @@
 #include "endpoint.h"
 #include "events.h"
 #include "json.h"
-#include "keys.h"
 #include "request.h"
 #include "statistics.h"
 
@@ -62,10 +61,9 @@ void statistics_delete(struct request *req) {
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
     /* A day's HDEL names a field per metric and the no-fills' (12
-     * arguments, 11 of them keys or fields), its two DELs 2 each: per
-     * command, at most 6 arguments and 4 keys' worth of arena. */
+     * arguments), its two DELs 2 each: per command, at most 6 arguments. */
     size_t cmds = event_forget_cmds();
-    if (!store_batch_init_large(&req->batch, cmds, cmds * 6, cmds * 4 * KEY_MAX, count_deleted,
+    if (!store_batch_init_large(&req->batch, cmds, cmds * 6, event_forget_arena(), count_deleted,
                                 NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;

@@ -129,6 +129,7 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
  * since a sharding proxy can route neither KEYS nor SCAN. Every reply is
  * an integer: how many keys or members went. */
 size_t event_forget_cmds(void);
+size_t event_forget_arena(void); /* bytes of copied arguments they need */
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
                       long today);
 
