@@ -114,9 +114,8 @@
  * hash: read and deleted, never written. */
 enum key_scope { SCOPE_TOTAL, SCOPE_DAY, SCOPE_SESSIONS, SCOPE_SESSIONS_DAY };
 
-/* FNV-1a, 64 bit (for in-process tables) and the value's day bucket. */
+/* FNV-1a, 64 bit (for in-process tables). */
 uint64_t key_hash64(const char *s, size_t len);
-unsigned key_bucket(const char *value, size_t len);
 
 /* The day bucket of a value (DAY_BUCKET_KEY_LEN bytes, no NUL) and its
  * field `<letter>:<value>` (returns the length; writes it if it fits in

@@ -85,7 +85,8 @@ uint64_t key_hash64(const char *s, size_t len) {
     return h;
 }
 
-unsigned key_bucket(const char *value, size_t len) {
+/* The value's day bucket: FNV-1a, 32 bit, mod DAY_BUCKETS. */
+static unsigned key_bucket(const char *value, size_t len) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)value[i];
