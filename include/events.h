@@ -55,7 +55,7 @@
  * request, which was counted (and streamed) already.
  *
  * Forgetting a value (DELETE /statistics, event_add_forget): DEL of its
- * all-time hash and HyperLogLog, ZREM from both top lists, and per day of
+ * all-time hash and HyperLogLog, ZREM from the four top lists, and per day of
  * the retention window an HDEL of its bucket fields, a DEL of layout 1's
  * day hash and a DEL of the day HyperLogLog. */
 #ifndef ADSTATS_EVENTS_H
