@@ -123,8 +123,8 @@ uint64_t key_hash64(const char *s, size_t len);
 void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
                            const char *value, size_t len);
 size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len);
+/* key_day_bucket_format's key of day `day`, appended to `b`. */
 void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
-void key_day_field(struct buf *b, char letter, const char *value, size_t len);
 
 /* Returns the length of a value key, and writes it to `out` (no NUL) if
  * it fits in `cap`, like snprintf. `date` is the day as YYYYMMDD

@@ -122,12 +122,6 @@ void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *val
     buf_append(b, key, sizeof(key));
 }
 
-void key_day_field(struct buf *b, char letter, const char *value, size_t len) {
-    buf_append_char(b, letter);
-    buf_append_char(b, ':');
-    buf_append(b, value, len);
-}
-
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len) {
     build(b, dim, SCOPE_TOTAL, 0, value, len);
 }
