@@ -13,7 +13,6 @@
 #include "endpoint.h"
 #include "events.h"
 #include "json.h"
-#include "keys.h"
 #include "request.h"
 #include "statistics.h"
 
@@ -21,13 +20,20 @@
     (PARAM_BIT(PARAM_FROM) | PARAM_BIT(PARAM_TO) | PARAM_BIT(PARAM_INTERVAL) \
      | PARAM_BIT(PARAM_UNIQUE_SESSIONS) | PARAM_BIT(PARAM_NO_FILLS))
 
+/* The request's state (request.h's REQUEST_STATE). */
+struct delete_state {
+    long long deleted;   /* keys and top-list members removed */
+};
+
+REQUEST_STATE(struct delete_state, delete_state)
+
 /* Each reply counts at most one: a key (DEL), a top-list member (ZREM), or
  * a day's counters of the value (HDEL of its day-bucket fields), as when
  * those were a key of their own (keys.h, layout 1). */
 static void count_deleted(struct store_batch *b, size_t index, const redisReply *reply) {
     (void)index;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-        statistics_state(request_of_batch(b))->deleted++;
+        delete_state(request_of_batch(b))->deleted++;
 }
 
 static void deleted(struct request *req) {
@@ -46,7 +52,7 @@ static void deleted(struct request *req) {
     buf_append_str(&body, "{\"success\": true, \"message\": ");
     json_append_string(&body, message.data, message.len);
     buf_append_str(&body, ", \"deleted\": ");
-    buf_append_ll(&body, statistics_state(req)->deleted);
+    buf_append_ll(&body, delete_state(req)->deleted);
     buf_append_char(&body, '}');
     buf_free(&message);
     request_reply_json(req, MHD_HTTP_OK, &body);
@@ -62,15 +68,14 @@ void statistics_delete(struct request *req) {
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
     /* A day's HDEL names a field per metric and the no-fills' (12
-     * arguments, 11 of them keys or fields), its two DELs 2 each: per
-     * command, at most 6 arguments and 4 keys' worth of arena. */
+     * arguments), its two DELs 2 each: per command, at most 6 arguments. */
     size_t cmds = event_forget_cmds();
-    if (!store_batch_init_large(&req->batch, cmds, cmds * 6, cmds * 4 * KEY_MAX, count_deleted,
+    if (!store_batch_init_large(&req->batch, cmds, cmds * 6, event_forget_arena(), count_deleted,
                                 NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
-    statistics_state(req)->deleted = 0;
+    delete_state(req)->deleted = 0;
     event_add_forget(&req->batch, dim, who->data, who->len, clock_today());
     request_await_store(req, deleted);
 }

@@ -1,6 +1,6 @@
 /* clock.h -- adstats' two clocks.
  *
- * clock_monotonic_us measures durations (timeouts, latencies): it never
+ * clock_monotonic_us (and _ms) measures durations (timeouts, latencies): it never
  * jumps. The wall clock decides which day an event belongs to: normally
  * the system's real-time clock. For tests, `--now` freezes it at
  * a given instant (clock_freeze, called once at start-up before any thread
@@ -27,7 +27,8 @@ long clock_today(void);
  * would have after the frozen one, instead of at once. */
 long long clock_redis_s(long long epoch_s);
 
-/* Microseconds on CLOCK_MONOTONIC, for durations only. */
+/* Microseconds and milliseconds on CLOCK_MONOTONIC, for durations only. */
 long long clock_monotonic_us(void);
+long long clock_monotonic_ms(void);
 
 #endif

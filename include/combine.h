@@ -10,11 +10,10 @@
  *   HINCRBY k f n   same k, f       ->  one HINCRBY with the sum
  *   ZINCRBY k n m   same k, m       ->  one ZINCRBY with the sum
  *   PFADD k e...    same k          ->  one PFADD with every element
- *   EXPIRE k s      same k, s       ->  one EXPIRE
  *   anything else                   ->  sent as it is
  *
- * Merged commands keep the order in which their first instance appeared,
- * so a key's HINCRBY still precedes its EXPIRE. Every original command is
+ * Merged commands keep the order in which their first instance appeared.
+ * Every original command is
  * a dependency of the merged command it went into; when that command's
  * reply arrives, each dependent batch counts one reply (and an error or a
  * lost connection fails exactly the batches that depended on it). Low

@@ -8,7 +8,7 @@
  * requests and, with tracking (issue 14), video events. Adding a dimension takes more than a row in dimension.c's table:
  * an enum value here and a bit in DIMENSION_FILTERS, its parameters in
  * params.c (and its name in params.c's list of dimensions), a key letter and
- * top-list keys in keys.c, room in the event batch (store.h), openapi.yaml
+ * top-list keys in keys.c, room in the event batch (batch.h), openapi.yaml
  * and the tests. docs/HACKING.md lists every file. */
 #ifndef ADSTATS_DIMENSION_H
 #define ADSTATS_DIMENSION_H

@@ -55,7 +55,7 @@
  * request, which was counted (and streamed) already.
  *
  * Forgetting a value (DELETE /statistics, event_add_forget): DEL of its
- * all-time hash and HyperLogLog, ZREM from both top lists, and per day of
+ * all-time hash and HyperLogLog, ZREM from the four top lists, and per day of
  * the retention window an HDEL of its bucket fields, a DEL of layout 1's
  * day hash and a DEL of the day HyperLogLog. */
 #ifndef ADSTATS_EVENTS_H
@@ -129,6 +129,7 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
  * since a sharding proxy can route neither KEYS nor SCAN. Every reply is
  * an integer: how many keys or members went. */
 size_t event_forget_cmds(void);
+size_t event_forget_arena(void); /* bytes of copied arguments they need */
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
                       long today);
 

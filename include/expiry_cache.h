@@ -12,9 +12,11 @@
  * minutes, however many events.
  *
  * The cache is per thread (each worker builds its own events: no locks),
- * bounded (EXPIRY_CACHE_SLOTS entries, direct-mapped by a hash of the key:
- * a collision only costs a repeated, harmless EXPIREAT) and static: it
- * allocates nothing. */
+ * bounded (EXPIRY_CACHE_SLOTS entries; a key is kept in one of
+ * EXPIRY_CACHE_PROBES neighbouring slots chosen by a hash of its name, so a
+ * day's 4096 bucket keys all fit; when a key finds no room, the entry sent
+ * longest ago goes, which only costs a repeated, harmless EXPIREAT) and
+ * static: it allocates nothing. */
 #ifndef ADSTATS_EXPIRY_CACHE_H
 #define ADSTATS_EXPIRY_CACHE_H
 
@@ -22,6 +24,7 @@
 #include <stddef.h>
 
 #define EXPIRY_CACHE_SLOTS 8192 /* 4 dimensions x DAY_BUCKETS, twice over */
+#define EXPIRY_CACHE_PROBES 64  /* slots a key may take, from its hash's on */
 #define EXPIRY_CACHE_RESEND_MS (10 * 60 * 1000LL)
 
 bool expiry_cache_claim(const char *key, size_t len, long long at_s, long long now_ms);

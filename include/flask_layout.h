@@ -32,8 +32,6 @@ struct flask_counts {
     long long n[METRIC_FLASK__COUNT];
 };
 
-const char *flask_field(enum metric m);
-
 /* True if s[0..len) is a count as defined above; stores it in `out`. */
 bool flask_parse_count(const char *s, size_t len, long long *out);
 

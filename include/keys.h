@@ -114,9 +114,8 @@
  * hash: read and deleted, never written. */
 enum key_scope { SCOPE_TOTAL, SCOPE_DAY, SCOPE_SESSIONS, SCOPE_SESSIONS_DAY };
 
-/* FNV-1a, 64 bit (for in-process tables) and the value's day bucket. */
+/* FNV-1a, 64 bit (for in-process tables). */
 uint64_t key_hash64(const char *s, size_t len);
-unsigned key_bucket(const char *value, size_t len);
 
 /* The day bucket of a value (DAY_BUCKET_KEY_LEN bytes, no NUL) and its
  * field `<letter>:<value>` (returns the length; writes it if it fits in
@@ -124,8 +123,8 @@ unsigned key_bucket(const char *value, size_t len);
 void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
                            const char *value, size_t len);
 size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len);
+/* key_day_bucket_format's key of day `day`, appended to `b`. */
 void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
-void key_day_field(struct buf *b, char letter, const char *value, size_t len);
 
 /* Returns the length of a value key, and writes it to `out` (no NUL) if
  * it fits in `cap`, like snprintf. `date` is the day as YYYYMMDD

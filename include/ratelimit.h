@@ -47,9 +47,6 @@ unsigned long long ratelimit_due(struct ratelimit *r, const struct ratelimit_pol
  * held (counted for the next summary). */
 bool ratelimit_pass(struct ratelimit *r, const struct ratelimit_policy *p, long long now_ms);
 
-/* The monotonic clock in ms. */
-long long ratelimit_now_ms(void);
-
 /* 3045 as "3,045" (summaries' counts). */
 void ratelimit_commas(unsigned long long n, char *out, size_t cap);
 

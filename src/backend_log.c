@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "json.h"
 #include "linewriter.h"
 #include "log.h"
@@ -105,7 +106,7 @@ static void flush_at(long long now_ms, bool force) {
 
 static void on_tick(void *arg) {
     (void)arg;
-    flush_at(ratelimit_now_ms(), false);
+    flush_at(clock_monotonic_ms(), false);
 }
 
 bool backend_log_open(const char *path, const char *upstream_url) {
@@ -121,7 +122,7 @@ bool backend_log_open(const char *path, const char *upstream_url) {
 
 void backend_log_failure(const char *outcome, long http_status, long latency_ms,
                          const char *message) {
-    long long now = ratelimit_now_ms();
+    long long now = clock_monotonic_ms();
     pthread_mutex_lock(&lock);
     if (writer != NULL) {
         struct outcome *o = find_outcome(outcome);
@@ -146,7 +147,7 @@ long backend_log_summarized(void) {
 }
 
 void backend_log_close(void) {
-    flush_at(ratelimit_now_ms(), true);
+    flush_at(clock_monotonic_ms(), true);
     linewriter_close(writer); /* its thread ticks no more */
     pthread_mutex_lock(&lock);
     writer = NULL;

@@ -2,7 +2,7 @@
  *
  * One pass over the original commands assigns each to a slot (a merged
  * command) through an open-addressing hash table keyed by the command's
- * identity: its kind, key, and field/member/TTL. The table and every work
+ * identity: its kind, key, and field or member. The table and every work
  * array belong to the combiner and are reused from one plan to the next
  * (the table is "cleared" by bumping a generation number), so a plan costs
  * one allocation: the part that must outlive the sending, the slots, their
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_OTHER, K_HINCRBY, K_ZINCRBY, K_PFADD, K_EXPIRE };
+enum kind { K_OTHER, K_HINCRBY, K_ZINCRBY, K_PFADD };
 
 struct work {                 /* one slot while planning */
     enum kind kind;
@@ -131,7 +131,6 @@ static enum kind classify(int argc, const char *const *argv, const size_t *len, 
     if (argc == 4 && is(argv[0], len[0], "ZINCRBY") && parse_increment(argv[2], len[2], incr))
         return K_ZINCRBY;
     if (argc >= 3 && is(argv[0], len[0], "PFADD")) return K_PFADD;
-    if (argc == 3 && is(argv[0], len[0], "EXPIRE")) return K_EXPIRE;
     return K_OTHER;
 }
 
@@ -140,7 +139,6 @@ static int identity_arg(enum kind k) {
     switch (k) {
     case K_HINCRBY: return 2;
     case K_ZINCRBY: return 3;
-    case K_EXPIRE: return 2;
     default: return -1;
     }
 }

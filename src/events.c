@@ -223,32 +223,58 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
 /* All-time counters and HyperLogLog, a top-list member per metric, and
  * per day of the window: the value's fields of its day bucket, layout 1's
  * day hash and the day's HyperLogLog. */
+#define FORGET_FIELDS (METRIC__COUNT + 1)
+
 size_t event_forget_cmds(void) {
     return 2 + METRIC_RANKED__COUNT + 3 * (size_t)(retention_days + 2);
 }
 
-static void add_forget_day_field(struct store_batch *b, struct store_cmd *c, char letter,
-                                 const struct param_value *v) {
-    char field[KEY_MAX];
-    size_t n = key_day_field_format(field, sizeof(field), letter, v->data, v->len);
-    if (n > sizeof(field) || store_arg_copy(b, c, field, n) == NULL) b->overflow = true;
+/* Arena bytes for event_add_forget: a key per command at most, and the
+ * value's day-bucket fields once (every day's HDEL points at the same
+ * copies). */
+size_t event_forget_arena(void) {
+    return (event_forget_cmds() + FORGET_FIELDS) * KEY_MAX;
+}
+
+/* The value's day-bucket fields, every metric's and the no-fills': copied
+ * with the first day's HDEL, referenced by the later ones. */
+struct forget_fields {
+    const char *data[FORGET_FIELDS];
+    size_t len[FORGET_FIELDS];
+    bool copied;
+};
+
+static void copy_forget_fields(struct store_batch *b, struct store_cmd *c,
+                               struct forget_fields *f, const struct param_value *v) {
+    for (int i = 0; i < FORGET_FIELDS; i++) {
+        char letter = i < METRIC__COUNT ? metric_letter((enum metric)i) : FIELD_LETTER_NO_FILLS;
+        char field[KEY_MAX];
+        f->len[i] = key_day_field_format(field, sizeof(field), letter, v->data, v->len);
+        f->data[i] = f->len[i] <= sizeof(field) ? store_arg_copy(b, c, field, f->len[i]) : NULL;
+        if (f->data[i] == NULL) b->overflow = true;
+    }
+    f->copied = true;
 }
 
 /* HDEL <day bucket> i:<v> r:<v> ... (every metric's field) n:<v> */
 static void add_forget_day_fields(struct store_batch *b, enum dimension dim, const char *date,
-                                  const struct param_value *v) {
+                                  const struct param_value *v, struct forget_fields *f) {
     char bucket[DAY_BUCKET_KEY_LEN];
     key_day_bucket_format(bucket, dim, date, v->data, v->len);
     struct store_cmd *c = store_cmd_add(b);
     store_arg_static(c, "HDEL");
     store_arg_copy(b, c, bucket, sizeof(bucket));
-    for (int m = 0; m < METRIC__COUNT; m++) add_forget_day_field(b, c, metric_letter(m), v);
-    add_forget_day_field(b, c, FIELD_LETTER_NO_FILLS, v);
+    if (!f->copied) {
+        copy_forget_fields(b, c, f, v);
+        return;
+    }
+    for (int i = 0; i < FORGET_FIELDS; i++) store_arg_ref(c, f->data[i], f->len[i]);
 }
 
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
                       long today) {
     struct param_value v = {(char *)value, len, 0};
+    struct forget_fields fields = {.copied = false};
     add_keyed(b, "DEL", dim, SCOPE_TOTAL, NULL, &v, NULL);
     add_keyed(b, "DEL", dim, SCOPE_SESSIONS, NULL, &v, NULL);
     for (int m = 0; m < METRIC_RANKED__COUNT; m++) {
@@ -261,7 +287,7 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
         if (day < DAY_MIN) continue;
         char date[DAY_COMPACT_LEN + 1];
         day_format_compact(day, date);
-        add_forget_day_fields(b, dim, date, &v);
+        add_forget_day_fields(b, dim, date, &v, &fields);
         add_keyed(b, "DEL", dim, SCOPE_DAY, date, &v, NULL);
         add_keyed(b, "DEL", dim, SCOPE_SESSIONS_DAY, date, &v, NULL);
     }

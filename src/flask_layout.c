@@ -7,21 +7,12 @@
 #include "buf.h"
 #include "params.h"
 
-static const char *const fields[METRIC_FLASK__COUNT] = {
-    [METRIC_IMPRESSIONS] = FLASK_FIELD_IMPRESSIONS,
-    [METRIC_AD_REQUESTS] = FLASK_FIELD_AD_REQUESTS,
-};
-
 static const char *const as_names[] = {
     [FLASK_AS_AUTO] = "auto",
     [FLASK_AS_USER] = "user",
     [FLASK_AS_SDK] = "sdk",
     [FLASK_AS_BOTH] = "both",
 };
-
-const char *flask_field(enum metric m) {
-    return fields[m];
-}
 
 bool flask_parse_count(const char *s, size_t len, long long *out) {
     if (len == 0 || len > 16 || (s[0] == '0' && len > 1)) return false;

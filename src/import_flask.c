@@ -130,7 +130,8 @@ static void print_help(void) {
            "  --help             show this help and exit\n\n"
            "Redis settings come from flags, the environment and a .env file exactly as\n"
            "for the server (see adstats --help); its other options are accepted and\n"
-           "ignored. It needs the one Redis itself: not a sharding proxy (twemproxy).\n"
+           "ignored. It needs the one Redis itself: not a sharding proxy (twemproxy),\n"
+           "nor a Redis Cluster (--redis-cluster is refused).\n"
            "Exit status: 0 done, 1 a Redis error, 2 a usage error.\n");
 }
 
@@ -542,6 +543,16 @@ static bool any_failed(const struct report *rep) {
     return rep->outcome[DIM_USER][OUT_FAILED] + rep->outcome[DIM_SDK][OUT_FAILED] > 0;
 }
 
+/* The import talks to one Redis, and its EVAL names 4 keys of different
+ * slots: on a Redis Cluster it would write to whatever --redis-url says,
+ * or fail with CROSSSLOT. */
+static int refuse_cluster(void) {
+    fprintf(stderr, PROG ": --redis-cluster (REDIS_CLUSTER) is set, but the import cannot write "
+                    "to a Redis Cluster; import into a single Redis (--redis-url) and migrate "
+                    "the keys, or unset it\n");
+    return 2;
+}
+
 int import_flask_main(int argc, char **argv) {
     struct run r = {0};
     char **rest = calloc((size_t)argc + 1, sizeof(*rest));
@@ -557,6 +568,7 @@ int import_flask_main(int argc, char **argv) {
         }
     }
     free(rest);
+    if (status < 0 && cfg.redis_cluster[0] != '\0') status = refuse_cluster();
     if (status >= 0) return status;
     status = connect_redis(&r, &cfg) && scan(&r) ? 0 : 1;
     if (status == 0) {

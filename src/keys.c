@@ -85,7 +85,8 @@ uint64_t key_hash64(const char *s, size_t len) {
     return h;
 }
 
-unsigned key_bucket(const char *value, size_t len) {
+/* The value's day bucket: FNV-1a, 32 bit, mod DAY_BUCKETS. */
+static unsigned key_bucket(const char *value, size_t len) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)value[i];
@@ -119,12 +120,6 @@ void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *val
     day_format_compact(day, date);
     key_day_bucket_format(key, dim, date, value, len);
     buf_append(b, key, sizeof(key));
-}
-
-void key_day_field(struct buf *b, char letter, const char *value, size_t len) {
-    buf_append_char(b, letter);
-    buf_append_char(b, ':');
-    buf_append(b, value, len);
 }
 
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len) {

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define COALESCE 65536
@@ -97,18 +98,11 @@ static void write_batch(struct linewriter *w, struct line *batch, char *pack) {
     if (used > 0) write_out(w, pack, used, packed);
 }
 
-/* The monotonic time in ms (the condition variable's clock). */
-static long long now_ms(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 /* Under the lock: sleeps until there are lines, the writer stops, or (with
  * a tick) the tick is due. */
 static void wait_for_work(struct linewriter *w) {
     while (w->head == NULL && !w->stopping) {
-        if (w->tick != NULL && now_ms() >= w->next_tick_ms) return;
+        if (w->tick != NULL && clock_monotonic_ms() >= w->next_tick_ms) return;
         w->waiting = true;
         if (w->tick == NULL) {
             pthread_cond_wait(&w->wake, &w->lock);
@@ -124,7 +118,7 @@ static void wait_for_work(struct linewriter *w) {
 /* Outside the lock: runs the tick if it is due. */
 static void tick_if_due(struct linewriter *w) {
     if (w->tick == NULL) return;
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     if (now < w->next_tick_ms) return;
     w->next_tick_ms = now + w->tick_ms;
     w->tick(w->tick_arg);
@@ -181,7 +175,7 @@ struct linewriter *linewriter_open_ticking(const char *name, const char *path, i
         w->tick = tick->run;
         w->tick_arg = tick->arg;
         w->tick_ms = tick->period_ms;
-        w->next_tick_ms = now_ms() + tick->period_ms;
+        w->next_tick_ms = clock_monotonic_ms() + tick->period_ms;
     }
     w->fd = open_target(name, path, &w->own_fd);
     if (w->fd < 0) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ratelimit.h"
 
 static enum log_level threshold = LOG_INFO;
@@ -138,7 +139,7 @@ void log_repeated_at(long long now_ms, enum log_level level, const char *kind, c
 void log_repeated(enum log_level level, const char *kind, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    repeated(ratelimit_now_ms(), level, kind, fmt, ap);
+    repeated(clock_monotonic_ms(), level, kind, fmt, ap);
     va_end(ap);
 }
 
@@ -149,7 +150,7 @@ void log_repeated_flush_at(long long now_ms) {
 }
 
 void log_repeated_flush(void) {
-    log_repeated_flush_at(ratelimit_now_ms());
+    log_repeated_flush_at(clock_monotonic_ms());
 }
 
 long long log_repeated_summarized(void) {

@@ -45,9 +45,9 @@ static void sleep_ms(long ms) {
 
 /* Waits until `count` returns 0 or `budget_ms` passes. */
 static bool wait_for_zero(int (*count)(void), long budget_ms) {
-    long long deadline = (clock_monotonic_us() / 1000) + budget_ms;
+    long long deadline = clock_monotonic_ms() + budget_ms;
     while (count() > 0) {
-        if ((clock_monotonic_us() / 1000) >= deadline) return false;
+        if (clock_monotonic_ms() >= deadline) return false;
         sleep_ms(5);
     }
     return true;

@@ -2,7 +2,6 @@
 #include "ratelimit.h"
 
 #include <stdio.h>
-#include <time.h>
 
 void ratelimit_init(struct ratelimit *r) {
     *r = (struct ratelimit){0};
@@ -36,12 +35,6 @@ bool ratelimit_pass(struct ratelimit *r, const struct ratelimit_policy *p, long 
     }
     r->held++;
     return false;
-}
-
-long long ratelimit_now_ms(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 void ratelimit_commas(unsigned long long n, char *out, size_t cap) {

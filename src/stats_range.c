@@ -62,24 +62,46 @@ static void add_day_key(struct store_batch *b, const char *cmd,
     buf_free(&key);
 }
 
-/* The value's fields of a day bucket, in stats_read_hmget's order. */
-static void add_day_fields(struct store_batch *b, const char *value, size_t len,
-                           unsigned members) {
+/* The value's fields of a day bucket, in stats_read_hmget's order: the
+ * first day's HMGET copies them into the arena, later days point at those
+ * copies (the arena thus holds them once, not once a day). */
+struct day_fields {
+    const char *data[3 + METRIC__COUNT];
+    size_t len[3 + METRIC__COUNT];
+    size_t n;
+    bool copied;
+};
+
+static void day_fields_init(struct day_fields *f, unsigned members) {
+    enum metric more[METRIC__COUNT];
+    f->n = 3 + stats_tracked_metrics(members, more);
+    f->copied = false;
+}
+
+static void copy_day_fields(struct store_batch *b, struct store_cmd *c, struct day_fields *f,
+                            unsigned members, const char *value, size_t len) {
     char letters[3 + METRIC__COUNT] = {FIELD_LETTER_IMPRESSIONS, FIELD_LETTER_AD_REQUESTS,
                                        FIELD_LETTER_NO_FILLS};
     enum metric more[METRIC__COUNT];
-    size_t n = 3 + stats_tracked_metrics(members, more);
-    for (size_t i = 3; i < n; i++) letters[i] = metric_letter(more[i - 3]);
-    struct store_cmd *c = &b->cmds[b->n_cmds - 1];
-    for (size_t i = 0; i < n; i++) {
-        char storage[KEY_MAX];
-        struct buf field;
-        buf_init_static(&field, storage, sizeof(storage));
-        key_day_field(&field, letters[i], value, len);
-        if (field.failed || store_arg_copy(b, c, field.data, field.len) == NULL)
-            b->overflow = true;
-        buf_free(&field);
+    stats_tracked_metrics(members, more);
+    for (size_t i = 3; i < f->n; i++) letters[i] = metric_letter(more[i - 3]);
+    for (size_t i = 0; i < f->n; i++) {
+        char field[KEY_MAX];
+        f->len[i] = key_day_field_format(field, sizeof(field), letters[i], value, len);
+        f->data[i] = f->len[i] <= sizeof(field) ? store_arg_copy(b, c, field, f->len[i]) : NULL;
+        if (f->data[i] == NULL) b->overflow = true;
     }
+    f->copied = true;
+}
+
+static void add_day_fields(struct store_batch *b, struct day_fields *f, unsigned members,
+                           const char *value, size_t len) {
+    struct store_cmd *c = &b->cmds[b->n_cmds - 1];
+    if (!f->copied) {
+        copy_day_fields(b, c, f, members, value, len);
+        return;
+    }
+    for (size_t i = 0; i < f->n; i++) store_arg_ref(c, f->data[i], f->len[i]);
 }
 
 bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dimension dim,
@@ -88,16 +110,17 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
     r->n_old = 0;
     while (r->n_old < n_days(r) && layout_reads_old(r->from + (long)r->n_old)) r->n_old++;
     size_t cmds = 1 + LAYOUT_MARKER_CMDS + n_days(r) * cmds_per_day(r) + r->n_old;
-    enum metric more[METRIC__COUNT];
-    size_t fields = 3 + stats_tracked_metrics(r->members, more); /* per day's HMGET */
-    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX,
-                                cmds * (fields > 3 ? fields : 2) * KEY_MAX, on_reply, on_done))
+    struct day_fields fields;
+    day_fields_init(&fields, r->members);
+    /* The arena: a key per command at most, and the day fields once. */
+    if (!store_batch_init_large(b, cmds, cmds * STATS_CMD_ARGS_MAX, (cmds + fields.n) * KEY_MAX,
+                                on_reply, on_done))
         return false;
     stats_add_totals(b, dim, value, len, false, 0);
     r->marker = layout_add_marker(b, clock_today());
     for (long day = r->from; day <= r->to; day++) {
         add_day_key(b, "HMGET", key_day_bucket, dim, day, value, len);
-        add_day_fields(b, value, len, r->members);
+        add_day_fields(b, &fields, r->members, value, len);
         if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
     }
     for (size_t i = 0; i < r->n_old; i++) {

@@ -334,6 +334,17 @@ class ImportFlaskTest(StackTestCase):
             self.assertEqual(out, "")
             self.assertTrue(err.strip(), args)
 
+    def test_redis_cluster_is_refused(self):
+        write_flask_data(self.redis)
+        for args, env in ((["--redis-cluster", "127.0.0.1:7000"], None),
+                          ([], clean_env(REDIS_CLUSTER="127.0.0.1:7000,127.0.0.1:7001"))):
+            code, _, out, err = self.run_import(*args, env=env)
+            self.assertEqual(code, 2, out + err)
+            self.assertEqual(out, "")
+            self.assertIn("Redis Cluster", err)
+            self.assertIn("--redis-cluster", err)
+        self.assertEqual(self.redis.command("KEYS", "as:*"), [])
+
     def test_server_help_mentions_the_command(self):
         p = Proc("help", [binary("adstats"), "--help"], self.tmp, env=clean_env(), cwd=self.tmp)
         self.assertEqual(p.wait(10), 0)

@@ -1,6 +1,6 @@
 /* test_combine.c -- unit tests for combine.c (write combining): which
- * commands merge and how (sums, joined PFADD elements, deduplicated
- * EXPIREs), which never do, that merged commands keep first-appearance
+ * commands merge and how (sums, joined PFADD elements), which never do
+ * (EXPIREAT among them), that merged commands keep first-appearance
  * order, that every original command is one dependency of exactly the
  * merged command it went into, and that a plan can be made again and
  * again with the same combiner. */
@@ -87,8 +87,8 @@ static void test_different_identities_stay_apart(void **state) {
     add(&f->b[1], "HINCRBY as:s:t:1.1 imp 1");    /* other key */
     add(&f->b[2], "ZINCRBY as:s:top:imp 1 1.1");  /* other member */
     add(&f->b[2], "ZINCRBY as:s:top:imp 1 1.0");
-    add(&f->b[2], "EXPIRE k 100");
-    add(&f->b[3], "EXPIRE k 200");                 /* other TTL */
+    add(&f->b[2], "EXPIREAT k 100");
+    add(&f->b[3], "EXPIREAT k 100");               /* the same: sent as is */
     add(&f->b[3], "HINCRBY as:s:t:1.0 imp x");     /* not a number: sent as is */
     add(&f->b[3], "HINCRBY as:s:t:1.0 imp x");
     struct combine_plan *p = combine_plan(f->c, f->list, 4);
@@ -97,22 +97,24 @@ static void test_different_identities_stay_apart(void **state) {
     free(p);
 }
 
-static void test_pfadd_joins_elements_and_expire_dedups(void **state) {
+static void test_pfadd_joins_elements(void **state) {
     struct fixture *f = *state;
     add(&f->b[0], "PFADD as:c:h:US s1");
-    add(&f->b[0], "EXPIRE as:c:h:US 34560000");
+    add(&f->b[0], "EXPIREAT as:c:h20250102:US 1770422400");
     add(&f->b[1], "PFADD as:c:h:US s2 s3");
-    add(&f->b[1], "EXPIRE as:c:h:US 34560000");
+    add(&f->b[1], "EXPIREAT as:c:h20250102:US 1770422400"); /* not merged */
     add(&f->b[2], "PFADD as:c:h:DE s1");
     add(&f->b[2], "PFADD as:c:h:US s1");
     struct combine_plan *p = combine_plan(f->c, f->list, 3);
-    assert_int_equal(p->n_slots, 3);
+    assert_int_equal(p->n_slots, 4);
     assert_string_equal(merged(p, 0), "PFADD as:c:h:US s1 s2 s3 s1");
-    assert_string_equal(merged(p, 1), "EXPIRE as:c:h:US 34560000");
-    assert_string_equal(merged(p, 2), "PFADD as:c:h:DE s1");
+    assert_string_equal(merged(p, 1), "EXPIREAT as:c:h20250102:US 1770422400");
+    assert_string_equal(merged(p, 2), "EXPIREAT as:c:h20250102:US 1770422400");
+    assert_string_equal(merged(p, 3), "PFADD as:c:h:DE s1");
     assert_int_equal(p->slots[0].n_deps, 3);
-    assert_int_equal(p->slots[1].n_deps, 2);
+    assert_int_equal(p->slots[1].n_deps, 1);
     assert_int_equal(p->slots[2].n_deps, 1);
+    assert_int_equal(p->slots[3].n_deps, 1);
     free(p);
 }
 
@@ -132,9 +134,9 @@ static void test_other_commands_pass_through_in_order(void **state) {
 static void test_every_command_is_one_dependency(void **state) {
     struct fixture *f = *state;
     add(&f->b[0], "HINCRBY a f 1");
-    add(&f->b[0], "EXPIRE a 10");
+    add(&f->b[0], "EXPIREAT a 10");
     add(&f->b[0], "HINCRBY a f 1"); /* twice in one batch: two dependencies */
-    add(&f->b[1], "EXPIRE a 10");
+    add(&f->b[1], "EXPIREAT a 10");
     add(&f->b[1], "PFADD h x");
     struct combine_plan *p = combine_plan(f->c, f->list, 2);
     size_t per_batch[2] = {0, 0}, total = 0;
@@ -198,7 +200,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_increments_sum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_different_identities_stay_apart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pfadd_joins_elements_and_expire_dedups, setup,
+        cmocka_unit_test_setup_teardown(test_pfadd_joins_elements, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_other_commands_pass_through_in_order, setup,
                                         teardown),
