@@ -24,7 +24,6 @@
 
 enum store_status { STORE_OK, STORE_ERROR, STORE_UNAVAILABLE };
 
-struct store;
 struct store_batch;
 typedef void store_reply_fn(struct store_batch *batch, size_t index, const redisReply *reply);
 typedef void store_done_fn(struct store_batch *batch, enum store_status status);
@@ -54,7 +53,6 @@ struct store_batch {
     store_done_fn *on_done;
 
     /* owned by the store while the batch is in flight */
-    struct store *store;
     size_t awaiting;         /* replies still expected (store.c) */
     enum store_status status;
     long long sent_ms;

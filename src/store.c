@@ -134,10 +134,6 @@ struct store {
     struct combiner *combiner;
 };
 
-static long long now_ms(void) {
-    return clock_monotonic_us() / 1000;
-}
-
 static struct timeval ms_tv(int ms) {
     return (struct timeval){ms / 1000, (ms % 1000) * 1000};
 }
@@ -286,7 +282,7 @@ static void connect_now(struct node *n) {
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     n->ac = ac;
     n->state = CONN_CONNECTING;
-    n->connect_started_ms = now_ms();
+    n->connect_started_ms = clock_monotonic_ms();
     send_handshake(n, n->connect_started_ms);
 }
 
@@ -362,7 +358,7 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg) {
     struct store *s = arg;
     (void)fd;
     (void)what;
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     for (size_t i = 0; i < s->n_nodes; i++) {
         struct node *n = s->nodes[i];
         bool stuck_command = n->sent_n > 0 && now - n->sent[n->sent_head] > s->timeout_ms;
@@ -454,7 +450,7 @@ static void on_refresh_timer(evutil_socket_t fd, short what, void *arg) {
 /* Asks the next node (seeds and masters in turn) for the slot map. */
 static void start_refresh(struct store *s) {
     s->refresh_again = false;
-    s->refresh_ms = now_ms();
+    s->refresh_ms = clock_monotonic_ms();
     static const char *argv[] = {"CLUSTER", "SLOTS"};
     static const size_t len[] = {7, 5};
     for (size_t k = 0; k < s->n_nodes; k++) {
@@ -479,7 +475,7 @@ static void request_refresh(struct store *s) {
         s->refresh_again = true;
         return;
     }
-    long long since = now_ms() - s->refresh_ms;
+    long long since = clock_monotonic_ms() - s->refresh_ms;
     if (since < REFRESH_MIN_MS) {
         if (!evtimer_pending(s->refresh_timer, NULL)) {
             struct timeval tv = ms_tv((int)(REFRESH_MIN_MS - since));
@@ -678,7 +674,7 @@ static void resend_now(struct resend *rs) {
         len = rs->slot->argvlen;
     }
     struct node *n = rs->ask ? rs->ask : route(s, argc, argv, len);
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     bool asking = rs->ask != NULL;
     rs->ask = NULL;
     if (!node_ready(n)
@@ -712,7 +708,7 @@ static bool resend_later(struct resend *rs, long long sent_ms) {
     struct store *s = rs->store;
     int delay = rs->backoff_ms ? rs->backoff_ms : RETRY_MIN_MS;
     rs->backoff_ms = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
-    if (now_ms() + delay >= sent_ms + s->timeout_ms || s->closing) return false;
+    if (clock_monotonic_ms() + delay >= sent_ms + s->timeout_ms || s->closing) return false;
     if (rs->timer == NULL) rs->timer = evtimer_new(s->base, on_resend_timer, rs);
     struct timeval tv = ms_tv(delay);
     if (rs->timer == NULL || evtimer_add(rs->timer, &tv) != 0) return false;
@@ -805,7 +801,7 @@ static void begin(struct store_batch *b, long long now) {
 }
 
 static void send_now(struct store *s, struct store_batch *b) {
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     begin(b, now);
     bool wait = wants_wait(s, b);
     if (wait) round_begin(s, 1);
@@ -823,7 +819,7 @@ static void send_now(struct store *s, struct store_batch *b) {
 
 static void send_plan(struct store *s, struct combine_plan *plan, struct store_batch **batches,
                       size_t n) {
-    long long now = now_ms();
+    long long now = clock_monotonic_ms();
     for (size_t i = 0; i < n; i++) begin(batches[i], now);
     plan->sent_ms = now;
     bool wait = s->wait_replicas > 0;
@@ -901,7 +897,6 @@ static bool queue_pending(struct store *s, struct store_batch *b) {
 }
 
 void store_send(struct store *s, struct store_batch *b) {
-    b->store = s;
     b->status = STORE_OK;
     b->error_code[0] = '\0';
     if (b->overflow || b->n_cmds == 0) {

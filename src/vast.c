@@ -130,7 +130,8 @@ bool vast_sax_parse(const char *body, size_t len, const xmlSAXHandler *callbacks
     return well_formed;
 }
 
-/* Everything else (text, end tags, comments...) is checked by the parser
+/* Element starts and ends keep the depth, to find the root and its <Ad>
+ * children; everything else (text, comments...) is checked by the parser
  * and dropped: no callback, no tree. Shared by all threads, read-only. */
 static const xmlSAXHandler vast_sax = {
     .startElementNs = open_element,
