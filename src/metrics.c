@@ -327,17 +327,25 @@ static void render_redis(struct buf *out) {
                                    - total(offsetof(struct shard, redis_downs))));
 }
 
-static void render_events(struct buf *out) {
-    char labels[64];
-    prom_family(out, "adstats_events_total", "counter", "Events counted in Redis, by type.");
+/* One sample per event type of the counter array at `offset`, labelled
+ * type="<name>" then `more` (more labels, or ""); a type without a name
+ * only when counted, and with `zeros` false no zero at all. */
+static void render_event_types(struct buf *out, const char *metric, const char *more,
+                               size_t offset, bool zeros) {
+    char labels[96];
     for (size_t t = 0; t < METRICS_MAX_EVENT_TYPES; t++) {
-        unsigned long long n = total(offsetof(struct shard, events) + t * sizeof(counter));
+        unsigned long long n = total(offset + t * sizeof(counter));
         const char *name = t < names.n_event_types ? names.event_types[t] : NULL;
-        if (name == NULL && n == 0) continue;
-        if (name != NULL) snprintf(labels, sizeof(labels), "type=\"%s\"", name);
-        else snprintf(labels, sizeof(labels), "type=\"%zu\"", t);
-        prom_sample(out, "adstats_events_total", labels, n);
+        if (n == 0 && (name == NULL || !zeros)) continue;
+        if (name != NULL) snprintf(labels, sizeof(labels), "type=\"%s\"%s", name, more);
+        else snprintf(labels, sizeof(labels), "type=\"%zu\"%s", t, more);
+        prom_sample(out, metric, labels, n);
     }
+}
+
+static void render_events(struct buf *out) {
+    prom_family(out, "adstats_events_total", "counter", "Events counted in Redis, by type.");
+    render_event_types(out, "adstats_events_total", "", offsetof(struct shard, events), true);
     /* A no-fill is no event type (it is counted in the ad request's hashes)
      * but is counted in Redis all the same. */
     prom_sample(out, "adstats_events_total", "type=\"no_fill\"",
@@ -350,22 +358,15 @@ static void render_events(struct buf *out) {
 }
 
 static void render_tracking(struct buf *out) {
-    static const char *const outcomes[] = {"counted", "duplicate"};
-    char labels[96];
+    static const char *const outcomes[] = {",outcome=\"counted\"", ",outcome=\"duplicate\""};
     prom_family(out, "adstats_pixels_total", "counter",
                 "Tracking pixels (GET /t) by event type and outcome: counted, duplicate (fired "
                 "before: answered, not counted), forbidden (a bad token: 403).");
-    for (int o = 0; o < 2; o++) {
-        for (size_t t = 0; t < METRICS_MAX_EVENT_TYPES && t < names.n_event_types; t++) {
-            size_t at = offsetof(struct shard, pixels) + ((size_t)o * METRICS_MAX_EVENT_TYPES + t)
-                                                           * sizeof(counter);
-            unsigned long long n = total(at);
-            if (n == 0) continue;
-            snprintf(labels, sizeof(labels), "type=\"%s\",outcome=\"%s\"",
-                     names.event_types[t], outcomes[o]);
-            prom_sample(out, "adstats_pixels_total", labels, n);
-        }
-    }
+    for (size_t o = 0; o < 2; o++)
+        render_event_types(out, "adstats_pixels_total", outcomes[o],
+                           offsetof(struct shard, pixels)
+                               + o * METRICS_MAX_EVENT_TYPES * sizeof(counter),
+                           false);
     prom_sample(out, "adstats_pixels_total", "outcome=\"forbidden\"",
                 total(offsetof(struct shard, pixels_forbidden)));
     prom_family(out, "adstats_vast_injections_total", "counter",

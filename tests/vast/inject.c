@@ -36,9 +36,13 @@ static bool test_url(void *ctx, const struct vast_ad_ref *ad, enum vast_event ev
 
 static const struct vast_inject_urls urls = {test_url, NULL};
 
+/* The file's bytes on the heap, or NULL (and a message on stderr). */
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
+    if (f == NULL) {
+        perror(path);
+        return NULL;
+    }
     struct buf b;
     buf_init(&b);
     char chunk[8192];
@@ -46,6 +50,7 @@ static char *slurp(const char *path, size_t *len) {
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&b, chunk, n);
     int bad = ferror(f) | fclose(f);
     if (bad || b.failed) {
+        fprintf(stderr, "%s: cannot read it\n", path);
         buf_free(&b);
         return NULL;
     }
@@ -56,10 +61,7 @@ static char *slurp(const char *path, size_t *len) {
 static int inject_file(const char *in_path, const char *out_path) {
     size_t len;
     char *doc = slurp(in_path, &len);
-    if (doc == NULL) {
-        perror(in_path);
-        return 1;
-    }
+    if (doc == NULL) return 1;
     struct buf out;
     buf_init(&out);
     struct vast_inject_stats st = {0};
@@ -89,10 +91,7 @@ static double now_us(void) {
 static int bench_file(const char *path, long rounds) {
     size_t len;
     char *doc = slurp(path, &len);
-    if (doc == NULL) {
-        perror(path);
-        return 1;
-    }
+    if (doc == NULL) return 1;
     struct buf out;
     buf_init(&out);
     double t0 = now_us();
