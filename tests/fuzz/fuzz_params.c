@@ -45,7 +45,13 @@ static void check_valid_value(enum param_id id, const struct param_value *v) {
         break;
     }
     case PARAM_UNIQUE_SESSIONS:
+    case PARAM_NO_FILLS:
+    case PARAM_VIDEO:
+    case PARAM_INVALID:
         CHECK(v->len == 1 && (v->data[0] == '0' || v->data[0] == '1'));
+        break;
+    case PARAM_K: /* a tracking token: base64url */
+        CHECK(v->len <= PARAM_TOKEN_MAX && plain_bytes(v->data, v->len, "-_"));
         break;
     case PARAM_LIMIT: {
         long n = strtol(v->data, NULL, 10);
