@@ -25,7 +25,9 @@ port=$(free_port); start_redis "$port"
 # rps COMMAND... -> the requests per second redis-benchmark measured
 rps() {
   redis-benchmark -h 127.0.0.1 -p "$port" -P 64 -c 8 -q "$@" 2>/dev/null \
-    | tr '\r' '\n' | awk '/requests per second/ {print int($(NF-4))}' | tail -n 1
+    | tr '\r' '\n' \
+    | awk '/requests per second/ {for (i = 2; i <= NF; i++) if ($i == "requests") print int($(i - 1))}' \
+    | tail -n 1
 }
 
 # The top list is filled first, so the ZINCRBY figure is that of a large set.
