@@ -636,8 +636,9 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 /* ---- set-up and shutdown ----------------------------------------------- */
 
 bool request_pipeline_init(const struct config *cfg) {
+    /* Built with the headers of the endpoints that answer it (EVENT_ENDPOINT). */
     if (!shared_response_init(&success_fetched, SUCCESS_FETCHED, sizeof(SUCCESS_FETCHED) - 1,
-                              "application/json", response_no_store))
+                              "application/json", endpoint_impression.headers))
         return false;
     for (const struct endpoint *const *ep = endpoints; *ep != NULL; ep++) {
         if ((*ep)->init != NULL && !(*ep)->init(cfg)) {

@@ -340,7 +340,7 @@ void upstream_start(struct upstream *up, struct upstream_fetch *f) {
     else if (curl_multi_add_handle(up->multi, easy) != CURLM_OK)
         why = "cannot start the transfer";
     if (why != NULL) {
-        curl_easy_cleanup(easy);
+        release_easy(up, easy); /* back to the free list: it is as good as before */
         free_headers(f);
         release_slot();
         refuse(f, UPSTREAM_CONNECT, why);
