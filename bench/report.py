@@ -99,7 +99,9 @@ def verdicts(rows):
     for label, a, b, goal in (("/ad with tracking vs without", "ad tracking on", "ad tracking off",
                                0.90),
                               ("/t vs /impression with event_id", "t: impression pixel",
-                               "impression + event_id", 0.95)):
+                               "impression + event_id", 0.95),
+                              ("/t vs plain /impression (no dedupe round trip)",
+                               "t: impression pixel", "distinct users", 0.95)):
         on, off = find(rows, a), find(rows, b)
         if on and off:
             ratio = num(on["req_per_s"]) / max(num(off["req_per_s"]) or 1, 1)
