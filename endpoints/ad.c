@@ -217,7 +217,8 @@ static void ad_counted(struct request *req) {
 }
 
 static void handle_ad(struct request *req) {
-    event_count_as(req, EVENT_AD_REQUEST, event_counted_as(req, EVENT_AD_REQUEST), ad_counted);
+    event_count_chained(req, EVENT_AD_REQUEST, event_counted_as(req, EVENT_AD_REQUEST),
+                        ad_counted);
 }
 
 const struct endpoint endpoint_ad = {

@@ -27,6 +27,7 @@ struct count_state {
     enum event_type counted;  /* what it counts as: `type`, or EVENT_INVALID */
     bool duplicate;           /* its event_id was counted before */
     long long counted_ms;     /* when it was counted */
+    bool chained;             /* `then` runs chained (event_count_chained) */
 };
 
 REQUEST_STATE(struct count_state, count_state)
@@ -42,6 +43,13 @@ void event_count(struct request *req, enum event_type type, request_fn *then);
  * as `type`'s, so that its retry is a duplicate as any other's. */
 void event_count_as(struct request *req, enum event_type type, enum event_type counted,
                     request_fn *then);
+
+/* event_count_as whose `then`, when the count is what it waits for, runs
+ * chained (request_await_store_chained: still suspended, so it must await
+ * again or answer): /ad, which goes on to fetch its ad. After a claim
+ * (an event_id) it runs as a `finish`, as it may anyway. */
+void event_count_chained(struct request *req, enum event_type type, enum event_type counted,
+                         request_fn *then);
 
 /* What an event of `type` from this request counts as: `type`, or
  * EVENT_INVALID when --ivt-filter finds it invalid traffic (tracking.h). */

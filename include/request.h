@@ -78,6 +78,8 @@ struct request {
     char reject_message[192];
     struct buf body;
     request_fn *finish;
+    request_fn *chained;            /* request_await_store_chained's `then` */
+    bool suspended;                 /* by libmicrohttpd, until resume */
     char *query;
     size_t query_len;
     char query_storage[];
@@ -156,6 +158,13 @@ bool response_add_headers(struct MHD_Response *r, const struct http_header *head
 
 /* Sends req->batch to Redis; `finish` runs with req->store_status set. */
 void request_await_store(struct request *req, request_fn *finish);
+
+/* As request_await_store, but `then` runs as soon as the batch is done, in
+ * the store's callback, with the connection still suspended: it either
+ * awaits again (request_await_fetch), which spares a resume and a suspend
+ * between the two steps, or answers (request_reply_*), and the request is
+ * resumed to send the answer. It must do one of the two. */
+void request_await_store_chained(struct request *req, request_fn *then);
 
 /* The request whose req->batch `b` is (for store_reply_fn callbacks). */
 struct request *request_of_batch(struct store_batch *b);

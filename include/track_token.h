@@ -94,6 +94,7 @@ struct track_key {
     const unsigned char *data;  /* NULL: no key */
     size_t len;
     void *prepared;             /* track_key_prepare's keyed HMAC state; NULL: none */
+    unsigned long prepared_id;  /* which preparation, for threads' copies of it */
 };
 
 struct track_keys {
@@ -123,10 +124,12 @@ const char *track_token_status_message(enum track_token_status st);
 bool track_key_valid(const char *secret, const char **why);
 
 /* Computes the key's HMAC state once (HMAC's padded key, hashed), so that
- * each MAC under it copies that state instead of fetching SHA-256 and
- * hashing the key again: a MAC then costs about half (a served ad signs
- * seven). Shared read-only by every thread. False if libcrypto cannot: the
- * key then works unprepared. Release it with track_key_release. */
+ * MACs under it start from that state instead of fetching SHA-256 and
+ * hashing the key again (a served ad signs seven). Shared read-only by
+ * every thread: each thread keeps its own copy of it, made at its first MAC
+ * under the key and re-initialised for every MAC after (freed when the
+ * thread ends), so that a MAC allocates nothing. False if libcrypto cannot:
+ * the key then works unprepared. Release it with track_key_release. */
 bool track_key_prepare(struct track_key *k);
 void track_key_release(struct track_key *k);
 
@@ -148,6 +151,17 @@ bool track_claims_set_fields(struct track_claims *c, const struct params *p);
  * too long or failing its rule, a lower-case country code), if there is no
  * current key, or if `out` could not grow. */
 bool track_token_encode(const struct track_claims *c, const struct track_keys *k, struct buf *out);
+
+/* Appends `prefix` and then the token of `c` for each event, in event
+ * order (c->event is not read), to `out`, and sets start[e] to where the
+ * text of event e begins and start[TRACK_EVENT__COUNT] to the end: the
+ * pixels of one served ad. The claims are checked once, as
+ * track_token_encode checks them, and their body is written once; only
+ * the event byte differs between the tokens, each signed whole. False, and
+ * `out` unchanged, as for track_token_encode. */
+bool track_token_encode_events(const struct track_claims *c, const struct track_keys *k,
+                               const char *prefix, size_t prefix_len, struct buf *out,
+                               size_t start[TRACK_EVENT__COUNT + 1]);
 
 /* Decodes and verifies tok[0..len) at time `now_s`, accepting serve times
  * from now_s - ttl_s to now_s + TRACK_CLOCK_SKEW_S. Fills *out only on

@@ -28,8 +28,8 @@ enum vast_status vast_check(const char *body, size_t len);
 
 /* The parse vast_check() runs, with the element callbacks (and any others)
  * of `callbacks`: no DTD, no entity, no network, libxml2's limits on. The
- * doctype, entity and error hooks are always this module's, whatever
- * `callbacks` sets. Each callback gets the xmlParserCtxtPtr as its ctx, and
+ * doctype, entity, error and startDocument hooks are always this module's,
+ * whatever `callbacks` sets. Each callback gets the xmlParserCtxtPtr as its ctx, and
  * `state` as ctxt->_private. Returns whether body[0..len) was well-formed
  * (false too when a callback stopped the parser). Thread-safe. */
 bool vast_sax_parse(const char *body, size_t len, const struct _xmlSAXHandler *callbacks,

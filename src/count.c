@@ -12,7 +12,8 @@ static void send_count(struct request *req) {
     store_batch_combinable(&req->batch);
     st->counted_ms = clock_now_ms();
     event_add_commands_as(&req->batch, st->type, st->counted, &req->params, st->counted_ms);
-    request_await_store(req, st->then);
+    if (st->chained) request_await_store_chained(req, st->then);
+    else request_await_store(req, st->then);
 }
 
 /* SET ... NX answers OK when the id was free, nil when it was taken. */
@@ -34,9 +35,11 @@ void event_count(struct request *req, enum event_type type, request_fn *then) {
     event_count_as(req, type, type, then);
 }
 
-void event_count_as(struct request *req, enum event_type type, enum event_type counted,
-                    request_fn *then) {
-    *count_state(req) = (struct count_state){.then = then, .type = type, .counted = counted};
+static void start_count(struct request *req, enum event_type type, enum event_type counted,
+                        request_fn *then, bool chained) {
+    *count_state(req) = (struct count_state){
+        .then = then, .type = type, .counted = counted, .chained = chained,
+    };
     if (req->params.v[PARAM_EVENT_ID].data == NULL) {
         send_count(req);
         return;
@@ -44,6 +47,16 @@ void event_count_as(struct request *req, enum event_type type, enum event_type c
     store_batch_init(&req->batch, on_claim_reply, NULL);
     event_add_claim(&req->batch, type, &req->params);
     request_await_store(req, claimed);
+}
+
+void event_count_as(struct request *req, enum event_type type, enum event_type counted,
+                    request_fn *then) {
+    start_count(req, type, counted, then, false);
+}
+
+void event_count_chained(struct request *req, enum event_type type, enum event_type counted,
+                         request_fn *then) {
+    start_count(req, type, counted, then, true);
 }
 
 enum event_type event_counted_type(struct request *req) {

@@ -17,6 +17,10 @@
  *                 or the upstream, in which case the connection is
  *                 suspended while its worker's event loop does the work
  *   on_access     after resume: call the handler's `finish`, which answers
+ *                 (a step chained with request_await_store_chained runs
+ *                 in the store's callback instead, the connection still
+ *                 suspended, and resumes it only to answer: /ad goes from
+ *                 its count to its fetch without a resume between)
  *   on_completed  free the request
  *
  * The only allocation per request is the request itself (with its query
@@ -267,35 +271,68 @@ static struct request *from_fetch(struct upstream_fetch *f) {
  * schedules for the next turn of the loop. */
 static void resume(struct request *req) {
     req->phase = REQ_RESUMED;
+    req->suspended = false;
     MHD_resume_connection(req->conn);
     http_kick(ioloop_http(ioloop_current()));
     atomic_fetch_sub(&awaiting, 1);
 }
 
 /* Suspends the request until `finish`; false (and a 503 answered) if
- * adstats is shutting down. */
+ * adstats is shutting down. A request still suspended (a chained step,
+ * request_await_store_chained) stays so: it is already counted in
+ * `awaiting`, and the shutdown waits for it. */
 static bool suspend(struct request *req, request_fn *finish) {
-    atomic_fetch_add(&awaiting, 1);
-    if (atomic_load(&draining)) {
-        atomic_fetch_sub(&awaiting, 1);
-        request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "adstats is shutting down");
-        return false;
+    if (!req->suspended) {
+        atomic_fetch_add(&awaiting, 1);
+        if (atomic_load(&draining)) {
+            atomic_fetch_sub(&awaiting, 1);
+            request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "adstats is shutting down");
+            return false;
+        }
+        MHD_suspend_connection(req->conn);
+        req->suspended = true;
     }
     req->finish = finish;
     req->phase = REQ_AWAITING;
-    MHD_suspend_connection(req->conn);
     return true;
+}
+
+/* What runs after a chained step that answered: nothing, the answer is
+ * sent as it stands. */
+static void answered(struct request *req) {
+    (void)req;
+}
+
+/* Runs a chained step while the connection is suspended. If it awaits
+ * again, that await resumes the request in its time (perhaps already,
+ * when it failed at once); if it answered instead, the request is resumed
+ * now to send the answer. */
+static void run_chained(struct request *req) {
+    request_fn *then = req->chained;
+    req->chained = NULL;
+    req->finish = answered;
+    req->phase = REQ_RESUMED; /* no await pending: until `then` starts one */
+    then(req);
+    if (req->suspended && req->phase != REQ_AWAITING) resume(req);
 }
 
 static void on_batch_done(struct store_batch *b, enum store_status status) {
     struct request *req = from_batch(b);
     req->store_status = status;
-    resume(req);
+    if (req->chained != NULL) run_chained(req);
+    else resume(req);
 }
 
 void request_await_store(struct request *req, request_fn *finish) {
     req->batch.on_done = on_batch_done;
     if (suspend(req, finish)) store_send(ioloop_store(ioloop_current()), &req->batch);
+}
+
+void request_await_store_chained(struct request *req, request_fn *then) {
+    req->batch.on_done = on_batch_done;
+    if (!suspend(req, answered)) return;
+    req->chained = then;
+    store_send(ioloop_store(ioloop_current()), &req->batch);
 }
 
 static void on_fetch_done(struct upstream_fetch *f) {

@@ -1,7 +1,7 @@
 /* track_token.c -- signed tracking-pixel tokens; see track_token.h.
  *
- * The MAC is OpenSSL's libcrypto: HMAC-SHA256 (HMAC(), or an EVP_MAC
- * context copied from a prepared key's) and the constant-time
+ * The MAC is OpenSSL's libcrypto: HMAC-SHA256 (HMAC(), or a thread's
+ * EVP_MAC context copied once from a prepared key's) and the constant-time
  * CRYPTO_memcmp(). A well-kept, widely reviewed library
  * (already on every machine adstats runs on, under libcurl) rather than a
  * hand-written SHA-256: getting a hash, HMAC's key padding and a comparison
@@ -10,7 +10,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -137,6 +140,10 @@ static bool fields_canonical(const struct track_claims *c) {
 
 /* ---- MAC --------------------------------------------------------------- */
 
+/* Numbers every preparation, so that a thread's copy is never taken for
+ * another key's (a released key's memory may hold the next one). */
+static atomic_ulong preparations;
+
 bool track_key_prepare(struct track_key *k) {
     if (k->data == NULL || k->len > KEY_MAX_LEN) return false;
     EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -149,24 +156,89 @@ bool track_key_prepare(struct track_key *k) {
         return false;
     }
     k->prepared = ctx;
+    k->prepared_id = atomic_fetch_add(&preparations, 1) + 1;
     return true;
 }
 
 void track_key_release(struct track_key *k) {
     EVP_MAC_CTX_free(k->prepared);
     k->prepared = NULL;
+    k->prepared_id = 0;
 }
 
-/* HMAC-SHA256(key, label || body) from a copy of the prepared state. */
+/* ---- a thread's copies of the prepared keys ----------------------------- */
+
+/* Two: the current and the previous key. A copy made from the prepared
+ * state once is re-initialised for each MAC (EVP_MAC_init without a key
+ * keeps HMAC's keyed state), where a copy per MAC would allocate and free
+ * a handful of objects each time. */
+#define THREAD_KEYS 2
+
+struct thread_keys {
+    unsigned long id[THREAD_KEYS];
+    EVP_MAC_CTX *ctx[THREAD_KEYS];
+};
+
+static _Thread_local struct thread_keys *mine;
+static pthread_key_t mine_key;
+static pthread_once_t mine_once = PTHREAD_ONCE_INIT;
+static bool mine_key_ok;
+
+static void free_thread_keys(void *p) {
+    struct thread_keys *tk = p;
+    for (int i = 0; i < THREAD_KEYS; i++) EVP_MAC_CTX_free(tk->ctx[i]);
+    free(tk);
+}
+
+static void make_mine_key(void) {
+    mine_key_ok = pthread_key_create(&mine_key, free_thread_keys) == 0;
+}
+
+/* The thread's own table, made at its first MAC; NULL if it cannot be
+ * (no memory, or no way to free it when the thread ends). */
+static struct thread_keys *thread_keys(void) {
+    if (mine != NULL) return mine;
+    if (pthread_once(&mine_once, make_mine_key) != 0 || !mine_key_ok) return NULL;
+    struct thread_keys *tk = calloc(1, sizeof(*tk));
+    if (tk == NULL) return NULL;
+    if (pthread_setspecific(mine_key, tk) != 0) {
+        free(tk);
+        return NULL;
+    }
+    return mine = tk;
+}
+
+/* The thread's context for `key`, ready for a MAC: its own copy of the
+ * prepared state, re-initialised. NULL: none (the caller then copies). */
+static EVP_MAC_CTX *thread_ctx(const struct track_key *key) {
+    struct thread_keys *tk = thread_keys();
+    if (tk == NULL) return NULL;
+    int slot = tk->id[0] == key->prepared_id ? 0 : tk->id[1] == key->prepared_id ? 1 : -1;
+    if (slot < 0) {
+        slot = tk->id[0] == 0 ? 0 : 1; /* a free slot, else the second */
+        EVP_MAC_CTX_free(tk->ctx[slot]);
+        tk->ctx[slot] = EVP_MAC_CTX_dup(key->prepared);
+        tk->id[slot] = tk->ctx[slot] != NULL ? key->prepared_id : 0;
+        if (tk->ctx[slot] == NULL) return NULL;
+        return tk->ctx[slot]; /* a fresh copy is ready as it is */
+    }
+    if (EVP_MAC_init(tk->ctx[slot], NULL, 0, NULL) != 1) return NULL;
+    return tk->ctx[slot];
+}
+
+/* HMAC-SHA256(key, label || body) from the thread's copy of the prepared
+ * state, or from a copy of its own when the thread has none. */
 static bool prepared_mac(const struct track_key *key, const unsigned char *body, size_t len,
                          unsigned char mac[TRACK_MAC_LEN]) {
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(key->prepared);
+    EVP_MAC_CTX *ctx = thread_ctx(key);
+    EVP_MAC_CTX *own = ctx == NULL ? EVP_MAC_CTX_dup(key->prepared) : NULL;
+    if (ctx == NULL) ctx = own;
     size_t mac_len = 0;
     bool ok = ctx != NULL
            && EVP_MAC_update(ctx, (const unsigned char *)TRACK_MAC_LABEL, LABEL_LEN) == 1
            && EVP_MAC_update(ctx, body, len) == 1
            && EVP_MAC_final(ctx, mac, &mac_len, TRACK_MAC_LEN) == 1 && mac_len == TRACK_MAC_LEN;
-    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_CTX_free(own);
     return ok;
 }
 
@@ -217,17 +289,46 @@ static size_t write_body(const struct track_claims *c, unsigned char *b) {
     return n;
 }
 
-bool track_token_encode(const struct track_claims *c, const struct track_keys *k, struct buf *out) {
-    if ((unsigned)c->event >= TRACK_EVENT__COUNT) return false;
+static bool claims_encodable(const struct track_claims *c) {
     if (c->served_at < 0 || c->served_at > TRACK_SERVED_MAX) return false;
-    if (!fields_canonical(c)) return false;
+    return fields_canonical(c);
+}
 
-    unsigned char body[TRACK_RAW_MAX];
+/* Appends the token of body[0..len) signed with k->current. */
+static bool append_token(const unsigned char *body, size_t len, const struct track_keys *k,
+                         struct buf *out) {
     char tok[TRACK_TOKEN_MAX_LEN];
-    size_t tok_len = track_token_seal(body, write_body(c, body), &k->current, tok);
+    size_t tok_len = track_token_seal(body, len, &k->current, tok);
     if (tok_len == 0) return false;
     buf_append(out, tok, tok_len);
     return !out->failed;
+}
+
+bool track_token_encode(const struct track_claims *c, const struct track_keys *k, struct buf *out) {
+    if ((unsigned)c->event >= TRACK_EVENT__COUNT || !claims_encodable(c)) return false;
+    unsigned char body[TRACK_RAW_MAX];
+    size_t out_len = out->len;
+    bool ok = append_token(body, write_body(c, body), k, out);
+    if (!ok) out->len = out_len;
+    return ok;
+}
+
+bool track_token_encode_events(const struct track_claims *c, const struct track_keys *k,
+                               const char *prefix, size_t prefix_len, struct buf *out,
+                               size_t start[TRACK_EVENT__COUNT + 1]) {
+    if (!claims_encodable(c)) return false;
+    unsigned char body[TRACK_RAW_MAX];
+    size_t len = write_body(c, body), out_len = out->len;
+    bool ok = true;
+    for (int e = 0; ok && e < TRACK_EVENT__COUNT; e++) {
+        start[e] = out->len;
+        body[1] = (unsigned char)e; /* write_body's event byte */
+        buf_append(out, prefix, prefix_len);
+        ok = append_token(body, len, k, out);
+    }
+    start[TRACK_EVENT__COUNT] = out->len;
+    if (!ok) out->len = out_len;
+    return ok;
 }
 
 /* ---- decoding ---------------------------------------------------------- */

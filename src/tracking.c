@@ -31,7 +31,7 @@ static struct {
 /* A copy of the secret, prepared (track_token.h; unprepared if libcrypto
  * cannot: slower, as correct). */
 static struct track_key key_of(const char *secret) {
-    struct track_key k = {NULL, 0, NULL};
+    struct track_key k = {NULL, 0, NULL, 0};
     if (secret[0] == '\0') return k;
     k.data = (const unsigned char *)strdup(secret);
     k.len = strlen(secret);
@@ -112,16 +112,12 @@ static bool url_of(void *ctx, const struct vast_ad_ref *ad, enum vast_event even
     return !out->failed;
 }
 
-static bool sign_urls(struct ad_urls *u, struct track_claims *c) {
-    for (int e = 0; e < VAST_EVENT_COUNT; e++) {
-        u->start[e] = u->text.len;
-        c->event = (enum track_event)e;
-        buf_append(&u->text, t.base, t.base_len);
-        buf_append_str(&u->text, "/t?k=");
-        if (!track_token_encode(c, &t.keys, &u->text)) return false;
-    }
-    u->start[VAST_EVENT_COUNT] = u->text.len;
-    return !u->text.failed;
+static bool sign_urls(struct ad_urls *u, const struct track_claims *c) {
+    char prefix[sizeof(t.base) + sizeof("/t?k=")];
+    memcpy(prefix, t.base, t.base_len);
+    memcpy(prefix + t.base_len, "/t?k=", 5);
+    return track_token_encode_events(c, &t.keys, prefix, t.base_len + 5, &u->text, u->start)
+        && !u->text.failed;
 }
 
 enum vast_inject_status tracking_inject(const char *doc, size_t len, const struct params *p,

@@ -28,6 +28,13 @@
  * vast_sax_parse() is that hardened parse with the caller's element
  * callbacks; vast_inject.c uses it too.
  *
+ * Each thread keeps one parser context and reuses it (xmlCtxtReset between
+ * documents): making and freeing a context, its dictionary and its stacks
+ * per document cost more than many a parse. The body is copied into an
+ * input buffer as xmlCreateMemoryParserCtxt does, so the parse sees exactly
+ * what it saw with a context of its own; a context whose dictionary has
+ * grown past a few hundred names is freed instead of kept.
+ *
  * Roots: <VAST> (VAST 2.0 to 4.x) and <VideoAdServingTemplate> (VAST 1.0),
  * whose ads are <Ad> children of the root too. Names are compared without
  * their namespace prefix, as VAST 4 documents declare a default namespace. */
@@ -36,6 +43,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 
 static xmlParserInputPtr refuse_external(const char *url, const char *id,
@@ -46,9 +54,16 @@ static xmlParserInputPtr refuse_external(const char *url, const char *id,
     return NULL;
 }
 
+static void free_idle_ctxt(void *ctxt);
+static pthread_key_t ctxt_key;
+static bool ctxt_key_ok;
+
 void vast_init(void) {
     xmlInitParser();
     xmlSetExternalEntityLoader(refuse_external);
+    /* Without the key a thread's context could not be freed when the
+     * thread ends: each parse then makes and frees its own. */
+    if (!ctxt_key_ok) ctxt_key_ok = pthread_key_create(&ctxt_key, free_idle_ctxt) == 0;
 }
 
 struct check {
@@ -100,6 +115,86 @@ static void ignore_error(void *ctx, xmlErrorPtr error) {
     (void)error;
 }
 
+/* ---- one parser context per thread -------------------------------------- */
+
+/* A context that has interned more names than this is dropped after its
+ * parse rather than kept: the dictionary only grows while a context lives,
+ * and a hostile upstream must not make it grow without end (nor up to
+ * libxml2's own limit, past which every parse would fail). A VAST document
+ * uses a few dozen names. */
+#define CTXT_MAX_NAMES 1024
+
+/* The thread's idle context (NULL while a parse uses it, or before the
+ * first); the key frees it when the thread ends. */
+static _Thread_local xmlParserCtxtPtr idle_ctxt;
+static void free_idle_ctxt(void *ctxt) {
+    xmlFreeParserCtxt(ctxt);
+}
+
+static xmlParserCtxtPtr new_ctxt(void) {
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL) return NULL;
+    /* Once: a reset keeps the options. They edit the context's own
+     * handler, never the caller's. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    return ctxt;
+}
+
+static xmlParserCtxtPtr take_ctxt(void) {
+    xmlParserCtxtPtr ctxt = idle_ctxt;
+    idle_ctxt = NULL;
+    if (ctxt == NULL) return new_ctxt();
+    xmlCtxtReset(ctxt);
+    ctxt->nsNr = 0; /* xmlCtxtReset leaves a stopped parse's namespaces */
+    return ctxt;
+}
+
+/* Keeps the context for the thread's next parse, or frees it. */
+static void give_back(xmlParserCtxtPtr ctxt) {
+    bool keep = ctxt_key_ok && idle_ctxt == NULL && xmlDictSize(ctxt->dict) <= CTXT_MAX_NAMES
+             && pthread_setspecific(ctxt_key, ctxt) == 0;
+    if (!keep) {
+        if (ctxt_key_ok && idle_ctxt == NULL) pthread_setspecific(ctxt_key, NULL);
+        xmlFreeParserCtxt(ctxt);
+        return;
+    }
+    xmlCtxtReset(ctxt); /* frees the input (its copy of the body) now */
+    idle_ctxt = ctxt;
+}
+
+/* Makes body[0..len) the context's input, as xmlCreateMemoryParserCtxt
+ * does: a copy in an input buffer. */
+static bool push_body(xmlParserCtxtPtr ctxt, const char *body, size_t len) {
+    xmlParserInputBufferPtr buf =
+        xmlParserInputBufferCreateMem(body, (int)len, XML_CHAR_ENCODING_NONE);
+    if (buf == NULL) return false;
+    xmlParserInputPtr input = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE);
+    if (input == NULL) {
+        xmlFreeParserInputBuffer(buf);
+        return false;
+    }
+    return inputPush(ctxt, input) >= 0; /* frees the input if it fails */
+}
+
+/* startDocument: the encoding is settled (detected from the first bytes,
+ * then declared). A document read as it is, without an encoder (UTF-8),
+ * is all in the input buffer already, so the buffer is marked as having
+ * nothing more to read: the parser's refills near the end of the input
+ * (dozens per document) then return at once instead of asking a no-op
+ * read callback for more. A document with an encoder keeps them: they
+ * convert it as the parse goes. Past XML_MAX_LOOKUP_LIMIT bytes libxml2
+ * tells a memory buffer by its no-op callback (its "huge input" check),
+ * so a body that large keeps it too. */
+static void settle_input(void *ctx) {
+    xmlParserCtxtPtr ctxt = ctx;
+    xmlParserInputPtr input = ctxt->input;
+    if (ctxt->inputNr != 1 || input == NULL || input->buf == NULL || input->buf->encoder != NULL
+        || input->end - input->cur > XML_MAX_LOOKUP_LIMIT)
+        return;
+    input->buf->readcallback = NULL; /* the refills: nothing to do */
+    input->buf->error = XML_IO_NO_INPUT; /* the shrinks' reads: the same, silently */
+}
+
 bool vast_sax_parse(const char *body, size_t len, const xmlSAXHandler *callbacks,
                     void *state) {
     if (len > INT32_MAX) return false;
@@ -112,12 +207,15 @@ bool vast_sax_parse(const char *body, size_t len, const xmlSAXHandler *callbacks
     sax.getEntity = NULL;
     sax.resolveEntity = NULL;
     sax.serror = ignore_error;
+    sax.startDocument = settle_input;
     sax.initialized = XML_SAX2_MAGIC;
 
-    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
+    xmlParserCtxtPtr ctxt = take_ctxt();
     if (ctxt == NULL) return false;
-    /* Options first: they edit the context's own handler, never ours. */
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!push_body(ctxt, body, len)) {
+        xmlFreeParserCtxt(ctxt);
+        return false;
+    }
     xmlSAXHandlerPtr own_sax = ctxt->sax;
     ctxt->sax = &sax; /* libxml2 only reads it from here on */
     ctxt->userData = ctxt; /* SAX callbacks get the context, as with SAX2 */
@@ -125,8 +223,9 @@ bool vast_sax_parse(const char *body, size_t len, const xmlSAXHandler *callbacks
 
     int failed = xmlParseDocument(ctxt);
     bool well_formed = failed == 0 && ctxt->wellFormed;
-    ctxt->sax = own_sax; /* freed with the context, ours is on the stack */
-    xmlFreeParserCtxt(ctxt);
+    ctxt->sax = own_sax; /* kept with the context, ours is on the stack */
+    ctxt->_private = NULL;
+    give_back(ctxt);
     return well_formed;
 }
 

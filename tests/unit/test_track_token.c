@@ -548,10 +548,88 @@ static void test_prepared_key(void **state) {
     assert_false(track_key_prepare(&none));
 }
 
+/* A thread's copies of prepared keys: reused MAC after MAC, kept apart
+ * for the current and the previous key, and never taken for a key
+ * prepared later in a released one's place. */
+static void test_prepared_keys_reused(void **state) {
+    (void)state;
+    struct track_claims c = sample();
+    struct track_keys plain = {.current = key_of(current_secret), .previous = key_of(other_secret)};
+    char want[TRACK_TOKEN_MAX_LEN + 1], other[TRACK_TOKEN_MAX_LEN + 1], got[TRACK_TOKEN_MAX_LEN + 1];
+    encode(&c, &plain, want);
+    struct track_keys swapped = {.current = plain.previous};
+    encode(&c, &swapped, other);
+    for (int round = 0; round < 3; round++) {
+        struct track_keys k = plain;
+        assert_true(track_key_prepare(&k.current));
+        assert_true(track_key_prepare(&k.previous));
+        for (int i = 0; i < 3; i++) {
+            encode(&c, &k, got);
+            assert_string_equal(got, want);
+            assert_int_equal(decode(other, &k), TRACK_OK); /* the previous key's copy */
+        }
+        struct track_keys third = {.current = key_of(previous_secret)};
+        assert_true(track_key_prepare(&third.current)); /* a third key: a copy replaced */
+        assert_int_equal(decode(want, &third), TRACK_BAD_SIGNATURE);
+        encode(&c, &k, got);
+        assert_string_equal(got, want);
+        track_key_release(&third.current);
+        track_key_release(&k.current);
+        track_key_release(&k.previous);
+        /* The next round's keys may take these keys' memory: their own
+         * copies must be made anew. */
+        plain.current = key_of(round % 2 ? current_secret : other_secret);
+        plain.previous = key_of(round % 2 ? other_secret : current_secret);
+        encode(&c, &plain, want);
+        swapped.current = plain.previous;
+        encode(&c, &swapped, other);
+    }
+}
+
+/* One served ad's seven pixels: each the token track_token_encode makes
+ * for its event, after the prefix, where `start` says. */
+static void test_encode_events(void **state) {
+    (void)state;
+    struct track_claims c = sample();
+    struct track_keys k = keys_current();
+    assert_true(track_key_prepare(&k.current));
+    struct buf b;
+    buf_init(&b);
+    buf_append_str(&b, "before");
+    size_t start[TRACK_EVENT__COUNT + 1];
+    assert_true(track_token_encode_events(&c, &k, "http://x/t?k=", 13, &b, start));
+    assert_int_equal(start[0], 6);
+    assert_int_equal(start[TRACK_EVENT__COUNT], b.len);
+    for (int e = 0; e < TRACK_EVENT__COUNT; e++) {
+        struct track_claims one = c;
+        one.event = (enum track_event)e;
+        char tok[TRACK_TOKEN_MAX_LEN + 1];
+        size_t n = encode(&one, &k, tok);
+        assert_int_equal(start[e + 1] - start[e], 13 + n);
+        assert_memory_equal(b.data + start[e], "http://x/t?k=", 13);
+        assert_memory_equal(b.data + start[e] + 13, tok, n);
+        struct track_claims out;
+        assert_int_equal(decode_at(tok, n, &k, NOW, &out), TRACK_OK);
+        assert_int_equal(out.event, e);
+    }
+    /* Claims a decoder would refuse: nothing appended. */
+    size_t len = b.len;
+    c.served_at = -1;
+    assert_false(track_token_encode_events(&c, &k, "p", 1, &b, start));
+    c = sample();
+    set_field(&c, PARAM_COUNTRY_CODE, "de");
+    assert_false(track_token_encode_events(&c, &k, "p", 1, &b, start));
+    assert_int_equal(b.len, len);
+    buf_free(&b);
+    track_key_release(&k.current);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_prepared_key),
+        cmocka_unit_test(test_prepared_keys_reused),
+        cmocka_unit_test(test_encode_events),
         cmocka_unit_test(test_every_byte_altered_is_refused),
         cmocka_unit_test(test_named_forgeries_are_refused),
         cmocka_unit_test(test_rotation),
