@@ -12,6 +12,8 @@
 #include "dimension.h"
 #include "endpoint.h"
 #include "events.h"
+#include "index_writer.h"
+#include "ioloop.h"
 #include "json.h"
 #include "request.h"
 #include "statistics.h"
@@ -77,5 +79,7 @@ void statistics_delete(struct request *req) {
     }
     delete_state(req)->deleted = 0;
     event_add_forget(&req->batch, dim, who->data, who->len, clock_today());
+    /* this worker's pending top-list updates of the value would re-add it */
+    index_writer_forget(ioloop_index(ioloop_current()), dim, who->data, who->len);
     request_await_store(req, deleted);
 }

@@ -5,8 +5,9 @@
  * sessions (and, ranked by completes or clicks, the video counters of
  * /statistics?video=1).
  *
- * Two round trips: ZREVRANGE of the top list (a sorted set that the event
- * path keeps with ZINCRBY, keys.h), then one HMGET and one PFCOUNT per
+ * Two round trips: ZREVRANGE of the top list (a sorted set of all-time
+ * counts that the deferred index writer keeps, index_writer.h: it trails
+ * the counters by up to --index-flush-ms), then one HMGET and one PFCOUNT per
  * value listed. Values with equal counts come in reverse byte order, as
  * Redis orders them. Answers {"success": true, "dimension": D,
  * "metric": M, "top": [{"value": V, "impressions": I, "ad_requests": R,

@@ -29,11 +29,15 @@ typedef void store_reply_fn(struct store_batch *batch, size_t index, const redis
 typedef void store_done_fn(struct store_batch *batch, enum store_status status);
 
 /* One command: `argc` arguments from argv[first] of its batch. Arguments
- * can only be added to the batch's last command. */
+ * can only be added to the batch's last command. `tag` is the caller's:
+ * 0 (store_cmd_add's) for a command whose reply nobody reads; in a
+ * combinable batch, only the commands with a tag other than 0 are shown
+ * to on_reply (which reads the tag back from b->cmds[index]). */
 struct store_cmd {
     struct store_batch *batch;
     size_t first;
     int argc;
+    unsigned char tag;
 };
 
 struct store_batch {
@@ -49,7 +53,8 @@ struct store_batch {
     bool overflow;           /* something did not fit: the batch fails */
     bool combinable;         /* write-only: may be merged (store_batch_combinable) */
 
-    store_reply_fn *on_reply; /* optional: sees each successful reply */
+    store_reply_fn *on_reply; /* optional: sees each successful reply (of a
+                               * combinable batch: of its tagged commands) */
     store_done_fn *on_done;
 
     /* owned by the store while the batch is in flight */
@@ -82,9 +87,11 @@ bool store_batch_init_large(struct store_batch *b, size_t cmds, size_t args, siz
 void store_batch_release(struct store_batch *b);
 
 /* Declares a batch write-only: nobody reads its replies, only whether all
- * succeeded. Such batches sent in the same turn of the worker's loop are
- * merged into fewer commands (combine.h). Ignored for a batch with
- * on_reply. */
+ * succeeded -- except those of its tagged commands (struct store_cmd),
+ * which on_reply sees. Such batches sent in the same turn of the worker's
+ * loop are merged into fewer commands (combine.h); a tagged command merged
+ * with others sees the merged command's reply (a merged HINCRBY: the
+ * field's value after all of them). */
 void store_batch_combinable(struct store_batch *b);
 
 struct store_cmd *store_cmd_add(struct store_batch *b);

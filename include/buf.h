@@ -28,6 +28,10 @@ void buf_append(struct buf *b, const void *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
 void buf_append_char(struct buf *b, char c);
 void buf_append_ll(struct buf *b, long long v);
+/* Grows the heap array *p of *cap elements of `size` bytes to hold at
+ * least `need` (doubling, from 64); false if out of memory (*p is kept). */
+bool buf_grow_array(void **p, size_t *cap, size_t need, size_t size);
+
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

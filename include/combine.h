@@ -16,7 +16,9 @@
  * Every original command is
  * a dependency of the merged command it went into; when that command's
  * reply arrives, each dependent batch counts one reply (and an error or a
- * lost connection fails exactly the batches that depended on it). Low
+ * lost connection fails exactly the batches that depended on it). A
+ * dependency that is a tagged command (batch.h) also gets the reply
+ * itself, as the reply to its own index: a merged HINCRBY's total. Low
  * cardinality dimensions (SDK, country, platform) merge well under load;
  * per-user commands merge only when a user repeats. Work stays constant per
  * event: one hash-table lookup per command. */
@@ -41,12 +43,16 @@ struct combine_slot {
     char number[24];          /* the sum of a merged HINCRBY/ZINCRBY */
 };
 
+#define COMBINE_NO_REPLY SIZE_MAX
+
 struct combine_plan {
     size_t n_slots;
     size_t pending;              /* for the store: replies still expected */
     long long sent_ms;           /* for the store: when it was sent */
     struct combine_slot *slots;  /* n_slots, in sending order */
     struct store_batch **deps;   /* one per original command */
+    size_t *dep_index;           /* ...its index in its batch if tagged, else
+                                  * COMBINE_NO_REPLY */
 };
 
 struct combiner *combiner_new(void);

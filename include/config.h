@@ -47,6 +47,8 @@ struct config {
     char admin_token[256];    /* empty: admin endpoints answer 403 */
     char now[32];             /* testing only: frozen clock; empty: real time */
     char sessions_dimensions[64]; /* dimensions with session HyperLogLogs, "sdk,country" */
+    int index_flush_ms;       /* top lists and sessions are written this often (index_writer.h) */
+    int top_size;             /* members a top list is kept at */
     /* tracking and invalid traffic (tracking.h) */
     char tracking_url[1024];  /* public base URL of GET /t; empty: /ad injects nothing */
     char tracking_secret[256];

@@ -32,8 +32,9 @@ enum dimension {
  * worth ranking by (issue 14). The quartiles and starts are steps on the
  * way to a complete, and invalid traffic is what gets filtered out: their
  * top lists would cost a sorted set of every user each and rank nothing
- * new, so /statistics gives them per value only. A top list costs one
- * ZINCRBY per event of its type and dimension, whatever the count of lists.
+ * new, so /statistics gives them per value only. A top list costs no
+ * command per event: the deferred index writer (index_writer.h) sends one
+ * ZADD GT per list and flush, with the totals that beat the list's K-th.
  *
  * No-fills (keys.h) are deliberately no metric: they have no top list. A
  * ranking by no-fill count would mostly repeat the ad-request ranking (the

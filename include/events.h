@@ -4,37 +4,32 @@
  * dimensions (dimension.h): its user, SDK version, country and platform.
  * Per dimension value, with one single-key command each:
  *
- *   HINCRBY  all-time counters            as:<d>:t:<v>       the event type's field, +1
- *   HINCRBY  today's day bucket           as:<d>:d<day>:b<n> field i:<v> (or r:<v>), +1
- *   PFADD    all-time session HyperLogLog as:<d>:h:<v>       the session_id   } only the
- *   PFADD    today's session HyperLogLog  as:<d>:h<day>:<v>  the session_id   } dimensions of
- *                                                                               --sessions-dimensions
- *   ZINCRBY  the dimension's top list     as:<d>:top:imp     the value, +1
- *                                         (impressions, ad requests, completes and
- *                                         clicks: dimension.h's ranked metrics)
+ *   HINCRBY  all-time counters   as:<d>:t:<v>       the event type's field, +1
+ *   HINCRBY  today's day bucket  as:<d>:d<day>:b<n> field i:<v> (or r:<v>), +1
  *
- * The video events and invalid traffic (issue 14) have no session counts
- * (the impression that comes with them has), so a start costs per value
- * the two HINCRBYs (and a complete or click the ZINCRBY too): 8 to 12
- * commands and up to 4 EXPIREATs per pixel.
+ * and an `EXPIREAT <day bucket> <end of day + --retention-days>` only when
+ * this worker has not sent it yet (expiry_cache.h: once per key and worker,
+ * again after 10 minutes). Per event, after the four dimensions: an XADD of
+ * the whole event if --events-stream is set, and the SET that records its
+ * event_id if it has one. That is 8 commands, plus up to 4 EXPIREATs (12)
+ * and the XADD and SET: 8 to 14, all in one batch and one round trip, every
+ * command one a sharding proxy (twemproxy) can route (XADD aside: see
+ * docs/ANALYTICS.md). Nothing here allocates.
  *
- * and an `EXPIREAT <day key> <end of day + --retention-days>` of the day
- * bucket and the day HyperLogLog only when this worker has not sent it yet
- * (expiry_cache.h: once per key and worker, again after 10 minutes). Per
- * event, after the four dimensions: an XADD of the whole event if
- * --events-stream is set, and the SET that records its event_id if it has
- * one. With the default --sessions-dimensions (sdk,country,platform) that
- * is 3 commands for the user (HINCRBY x2, ZINCRBY), 5 for each other value,
- * 18 in all, plus up to 7 EXPIREATs (25) and the XADD and SET: 18 to 27,
- * all in one batch and one round trip, every command one a sharding proxy
- * (twemproxy) can route (XADD aside: see docs/ANALYTICS.md). Nothing here
- * allocates.
+ * The derived indexes are not in that batch: the top lists (sorted sets
+ * as:<d>:top:<metric> of the ranked metrics: impressions, ad requests,
+ * completes, clicks) and the session HyperLogLogs (as:<d>:h:<v> and
+ * as:<d>:h<day>:<v>, for the dimensions of --sessions-dimensions, with the
+ * impressions and ad requests) are written by the worker's deferred writer
+ * (index_writer.h), off the acknowledged path. For it, the all-time HINCRBY
+ * of a ranked metric is tagged (batch.h) with 1 + its dimension: its reply,
+ * the value's new total, goes to event_index_reply; once the event is
+ * counted, event_index_sessions hands its session id over.
  *
  * A new user costs no key of its own beyond its all-time hash: its day is a
  * field of a bucket hash that exists anyway, and it has no HyperLogLogs by
- * default. Its commands are those three, its all-time hash and its top-list
- * members are new; the shared SDK, country and platform commands merge
- * across the events of a loop turn (combine.h).
+ * default. The shared SDK, country and platform commands merge across the
+ * events of a loop turn (combine.h).
  *
  * Event ids (retries): before counting an event that carries an event_id,
  * a first round trip claims the id with `SET as:e:<t>:<id> 1 NX PX <ms>`;
@@ -63,6 +58,7 @@
 
 #include "config.h"
 #include "dimension.h"
+#include "index_writer.h"
 #include "params.h"
 #include "store.h"
 
@@ -112,6 +108,19 @@ void event_add_commands(struct store_batch *b, enum event_type type, const struc
  * event_add_claim(type) took. */
 void event_add_commands_as(struct store_batch *b, enum event_type type, enum event_type counted,
                            const struct params *p, long long now_ms);
+
+/* A reply to command `index` of a batch of event_add_commands_as, for an
+ * event counted as `counted` with parameters `p`: a tagged total goes to
+ * the writer (others are ignored). */
+void event_index_reply(struct index_writer *w, const struct store_batch *b, size_t index,
+                       const redisReply *reply, enum event_type counted,
+                       const struct params *p);
+
+/* An event counted as `counted` at `now_ms`: its session id, for the
+ * HyperLogLogs of the dimensions that keep sessions (impressions and ad
+ * requests only). */
+void event_index_sessions(struct index_writer *w, enum event_type counted,
+                          const struct params *p, long long now_ms);
 
 /* Adds the commands that count a no-fill of the ad request `p`, counted
  * at `counted_ms`. `p` must outlive the batch. */

@@ -3,8 +3,8 @@
  * Each worker thread runs one libevent loop that owns everything its
  * requests touch: its own libmicrohttpd daemon (driven from the loop, all
  * workers listening on the same port with SO_REUSEPORT, so the kernel
- * spreads connections evenly), its own Redis connection and its own libcurl
- * multi handle. A request that needs Redis or the upstream suspends its
+ * spreads connections evenly), its own Redis connection, its own deferred
+ * index writer (index_writer.h) and its own libcurl multi handle. A request that needs Redis or the upstream suspends its
  * connection and queues the work on its own thread's clients; when the
  * answer comes back, the same thread resumes it. No request ever crosses a
  * thread, and the Redis commands of all requests a worker handles in one
@@ -19,6 +19,7 @@
 struct config;
 struct event_base;
 struct http_server;
+struct index_writer;
 struct store;
 struct upstream;
 
@@ -43,6 +44,10 @@ void ioloop_call(struct ioloop *loop, struct io_job *job);
  * resumed with the failure). */
 void ioloop_abort(struct ioloop *loop);
 
+/* Thread-safe: the loop's deferred index writer flushes what it holds
+ * (index_writer_drain; index_writer_draining tells when all are done). */
+void ioloop_drain_index(struct ioloop *loop);
+
 /* Stops the thread (after running `last` on it, if not NULL), joins it and
  * frees the loop. */
 void ioloop_stop(struct ioloop *loop, struct io_job *last);
@@ -56,6 +61,7 @@ struct http_server *ioloop_http(struct ioloop *loop);
 /* On a loop's thread: that loop and its clients. */
 struct ioloop *ioloop_current(void);
 struct store *ioloop_store(struct ioloop *loop);
+struct index_writer *ioloop_index(struct ioloop *loop);
 struct upstream *ioloop_upstream(struct ioloop *loop);
 
 #endif

@@ -101,6 +101,10 @@ void metrics_pixel_forbidden(void);
  * UTF-8 ...). */
 void metrics_injection(bool injected);
 
+/* Updates of the derived indexes (index_writer.h) dropped because their
+ * buffer was full: top-list totals and session ids. */
+void metrics_index_dropped(size_t top, size_t sessions);
+
 /* Appends every metric in the Prometheus text format. */
 void metrics_render(struct buf *out, const struct metrics_gauges *g);
 

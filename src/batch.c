@@ -82,12 +82,14 @@ struct store_cmd *store_cmd_add(struct store_batch *b) {
         spill.batch = b;
         spill.first = SIZE_MAX;
         spill.argc = 0;
+        spill.tag = 0;
         return &spill;
     }
     struct store_cmd *c = &b->cmds[b->n_cmds++];
     c->batch = b;
     c->first = b->n_args;
     c->argc = 0;
+    c->tag = 0;
     return c;
 }
 

@@ -3,6 +3,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,16 @@ char *buf_steal(struct buf *b) {
     }
     buf_init(b);
     return out;
+}
+
+bool buf_grow_array(void **p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return true;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    if (n > SIZE_MAX / size) return false;
+    void *q = realloc(*p, n * size);
+    if (q == NULL) return false;
+    *p = q;
+    *cap = n;
+    return true;
 }

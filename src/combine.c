@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 enum kind { K_OTHER, K_HINCRBY, K_ZINCRBY, K_PFADD };
 
 struct work {                 /* one slot while planning */
@@ -43,8 +45,9 @@ struct combiner {
     struct work *work;          /* per slot */
     size_t *dep_slot;           /* per original command: its slot */
     struct store_batch **dep_batch; /* ...and its batch */
+    size_t *dep_index;          /* ...and its reply index (COMBINE_NO_REPLY) */
     struct ele *eles;           /* PFADD elements */
-    size_t work_cap, dep_slot_cap, dep_batch_cap, eles_cap;
+    size_t work_cap, dep_slot_cap, dep_batch_cap, dep_index_cap, eles_cap;
     size_t n_slots, n_eles;
     struct entry *table;
     size_t table_cap;
@@ -62,6 +65,7 @@ void combiner_free(struct combiner *c) {
     free(c->work);
     free(c->dep_slot);
     free(c->dep_batch);
+    free(c->dep_index);
     free(c->eles);
     free(c->table);
     free(c);
@@ -69,24 +73,14 @@ void combiner_free(struct combiner *c) {
 
 /* ---- capacity ---------------------------------------------------------- */
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap) return true;
-    size_t n = *cap ? *cap : 64;
-    while (n < need) n *= 2;
-    void *q = realloc(*p, n * size);
-    if (q == NULL) return false;
-    *p = q;
-    *cap = n;
-    return true;
-}
-
 /* Work arrays for `cmds` original commands with `args` arguments in all:
  * merging never makes more slots than commands, nor more arguments. */
 static bool reserve(struct combiner *c, size_t cmds, size_t args) {
-    if (!grow((void **)&c->work, &c->work_cap, cmds, sizeof(*c->work))
-        || !grow((void **)&c->dep_slot, &c->dep_slot_cap, cmds, sizeof(*c->dep_slot))
-        || !grow((void **)&c->dep_batch, &c->dep_batch_cap, cmds, sizeof(*c->dep_batch))
-        || !grow((void **)&c->eles, &c->eles_cap, args, sizeof(*c->eles)))
+    if (!buf_grow_array((void **)&c->work, &c->work_cap, cmds, sizeof(*c->work))
+        || !buf_grow_array((void **)&c->dep_slot, &c->dep_slot_cap, cmds, sizeof(*c->dep_slot))
+        || !buf_grow_array((void **)&c->dep_batch, &c->dep_batch_cap, cmds, sizeof(*c->dep_batch))
+        || !buf_grow_array((void **)&c->dep_index, &c->dep_index_cap, cmds, sizeof(*c->dep_index))
+        || !buf_grow_array((void **)&c->eles, &c->eles_cap, args, sizeof(*c->eles)))
         return false;
     if (2 * cmds > c->table_cap) {
         size_t n = c->table_cap ? c->table_cap : 256;
@@ -283,7 +277,7 @@ static void lay_out(const struct combiner *c, const struct work *w, struct combi
 static struct combine_plan *build_plan(struct combiner *c, size_t n_deps, size_t n_args) {
     size_t head = sizeof(struct combine_plan);
     size_t slots = c->n_slots * sizeof(struct combine_slot);
-    size_t deps = n_deps * sizeof(struct store_batch *);
+    size_t deps = n_deps * (sizeof(struct store_batch *) + sizeof(size_t));
     size_t argv = n_args * sizeof(const char *);
     struct combine_plan *p = malloc(head + slots + deps + argv + n_args * sizeof(size_t));
     if (p == NULL) return NULL;
@@ -292,6 +286,7 @@ static struct combine_plan *build_plan(struct combiner *c, size_t n_deps, size_t
     p->sent_ms = 0;
     p->slots = (struct combine_slot *)((char *)p + head);
     p->deps = (struct store_batch **)((char *)p + head + slots);
+    p->dep_index = (size_t *)(p->deps + n_deps);
     struct layout l = {(const char **)((char *)p + head + slots + deps),
                        (size_t *)((char *)p + head + slots + deps + argv), 0};
     size_t first = 0;
@@ -302,8 +297,11 @@ static struct combine_plan *build_plan(struct combiner *c, size_t n_deps, size_t
         c->work[s].cursor = first;
         first += c->work[s].n_deps;
     }
-    for (size_t d = 0; d < n_deps; d++)
-        p->deps[c->work[c->dep_slot[d]].cursor++] = c->dep_batch[d];
+    for (size_t d = 0; d < n_deps; d++) {
+        size_t at = c->work[c->dep_slot[d]].cursor++;
+        p->deps[at] = c->dep_batch[d];
+        p->dep_index[at] = c->dep_index[d];
+    }
     for (size_t s = 0; s < c->n_slots; s++) lay_out(c, &c->work[s], &p->slots[s], &l);
     return p;
 }
@@ -327,6 +325,7 @@ struct combine_plan *combine_plan(struct combiner *c, struct store_batch *const 
             c->work[slot].n_deps++;
             c->dep_slot[d] = slot;
             c->dep_batch[d] = b;
+            c->dep_index[d] = cmd->tag != 0 ? k : COMBINE_NO_REPLY;
             d++;
         }
     }

@@ -99,6 +99,12 @@ static const struct setting settings[] = {
     STR_SETTING("sessions-dimensions", "SESSIONS_DIMENSIONS", DIMENSION_SESSIONS_DEFAULT,
                 T_DIMENSIONS, sessions_dimensions,
                 "dimensions that count unique sessions (HyperLogLogs)"),
+    INT_SETTING("index-flush-ms", "INDEX_FLUSH_MS", "100", index_flush_ms, 0, 60000,
+                "top lists and unique sessions are written this often (0: every loop turn)"),
+    /* Below the largest limit of /statistics/top (100: TOP_MAX,
+     * endpoints/top.c), that endpoint lists at most this many: for tests. */
+    INT_SETTING("top-size", "TOP_SIZE", "1000", top_size, 1, 1000000,
+                "members each top list is kept at (100+: /statistics/top's largest limit)"),
     STR_SETTING("admin-token", "ADMIN_TOKEN", "", T_SECRET, admin_token,
                 "bearer token of admin requests, empty: 403"),
     STR_SETTING("tracking-url", "TRACKING_URL", "", T_BASE_URL, tracking_url,

@@ -1,19 +1,44 @@
-/* count.c -- the one or two round trips of counting an event; see count.h. */
+/* count.c -- the one or two round trips of counting an event; see count.h.
+ *
+ * The count batch's on_reply passes the ranked totals its HINCRBYs replied
+ * to the worker's deferred index writer, and once the event is counted its
+ * session id follows (events.h): the top lists and the HyperLogLogs are
+ * written later, off the acknowledged path (index_writer.h). */
 #include "count.h"
 
 #include <microhttpd.h>
 
 #include "clock.h"
+#include "index_writer.h"
+#include "ioloop.h"
 #include "tracking.h"
+
+static struct index_writer *writer(void) {
+    return ioloop_index(ioloop_current());
+}
+
+/* A tagged reply of the count batch: a ranked metric's new total. */
+static void on_count_reply(struct store_batch *b, size_t index, const redisReply *reply) {
+    struct request *req = request_of_batch(b);
+    event_index_reply(writer(), b, index, reply, count_state(req)->counted, &req->params);
+}
+
+/* The event is counted: its session id goes to the HyperLogLogs. */
+static void counted(struct request *req) {
+    struct count_state *st = count_state(req);
+    if (req->store_status == STORE_OK)
+        event_index_sessions(writer(), st->counted, &req->params, st->counted_ms);
+    st->then(req);
+}
 
 static void send_count(struct request *req) {
     struct count_state *st = count_state(req);
-    store_batch_init(&req->batch, NULL, NULL);
+    store_batch_init(&req->batch, on_count_reply, NULL);
     store_batch_combinable(&req->batch);
     st->counted_ms = clock_now_ms();
     event_add_commands_as(&req->batch, st->type, st->counted, &req->params, st->counted_ms);
-    if (st->chained) request_await_store_chained(req, st->then);
-    else request_await_store(req, st->then);
+    if (st->chained) request_await_store_chained(req, counted);
+    else request_await_store(req, counted);
 }
 
 /* SET ... NX answers OK when the id was free, nil when it was taken. */

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "day.h"
 #include "expiry_cache.h"
+#include "index_writer.h"
 #include "keys.h"
 
 /* Settings, fixed at start-up (events_configure) and read-only after. */
@@ -47,26 +48,15 @@ static bool counts_sessions(enum metric m) {
     return m == METRIC_IMPRESSIONS || m == METRIC_AD_REQUESTS;
 }
 
-struct key_ref {
-    const char *data;
-    size_t len;
-};
-
-/* Adds `cmd <key>` as a new command. The key is built into the batch's
- * arena, where later commands can reference it through `ref`. */
+/* Adds `cmd <key>` as a new command, the key built into the batch's arena. */
 static struct store_cmd *add_keyed(struct store_batch *b, const char *cmd, enum dimension dim,
                                    enum key_scope scope, const char *date,
-                                   const struct param_value *v, struct key_ref *ref) {
+                                   const struct param_value *v) {
     char key[KEY_MAX];
     size_t len = key_format(key, sizeof(key), dim, scope, date, v->data, v->len);
     struct store_cmd *c = store_cmd_add(b);
     store_arg_static(c, cmd);
-    const char *copy = len <= sizeof(key) ? store_arg_copy(b, c, key, len) : NULL;
-    if (copy == NULL) b->overflow = true;
-    if (ref != NULL) {
-        ref->data = copy;
-        ref->len = len;
-    }
+    if (len > sizeof(key) || store_arg_copy(b, c, key, len) == NULL) b->overflow = true;
     return c;
 }
 
@@ -97,12 +87,15 @@ static void add_expire_at(struct store_batch *b, const char *key, size_t len,
 }
 
 /* +1 to the value's all-time counter `field` and to its day-bucket field
- * `<letter>:<value>`. */
+ * `<letter>:<value>`. The all-time HINCRBY carries `tag` (0: none), so that
+ * its reply, the new total, reaches the batch's on_reply. */
 static void add_counters(struct store_batch *b, enum dimension dim, const char *field,
-                         char letter, const struct param_value *v, const struct event_day *d) {
-    struct store_cmd *c = add_keyed(b, "HINCRBY", dim, SCOPE_TOTAL, d->date, v, NULL);
+                         char letter, const struct param_value *v, const struct event_day *d,
+                         unsigned char tag) {
+    struct store_cmd *c = add_keyed(b, "HINCRBY", dim, SCOPE_TOTAL, d->date, v);
     store_arg_static(c, field);
     store_arg_static(c, "1");
+    c->tag = tag;
 
     char bucket[DAY_BUCKET_KEY_LEN], day_field[KEY_MAX];
     key_day_bucket_format(bucket, dim, d->date, v->data, v->len);
@@ -119,30 +112,49 @@ static const struct param_value *dimension_value(const struct params *p, enum di
     return &p->v[dimension_spec(dim)->event_param];
 }
 
+/* The tag of a ranked metric's all-time HINCRBY: its dimension, plus 1. */
+static unsigned char total_tag(enum dimension dim, enum metric m) {
+    return m < METRIC_RANKED__COUNT ? (unsigned char)(1 + dim) : 0;
+}
+
 static void add_dimension(struct store_batch *b, enum dimension dim, enum metric m,
                           const struct params *p, const struct event_day *d) {
+    add_counters(b, dim, metric_field(m), metric_letter(m), dimension_value(p, dim), d,
+                 total_tag(dim, m));
+}
+
+/* ---- the derived indexes (index_writer.h) ------------------------------ */
+
+void event_index_reply(struct index_writer *w, const struct store_batch *b, size_t index,
+                       const redisReply *reply, enum event_type counted,
+                       const struct params *p) {
+    unsigned tag = index < b->n_cmds ? b->cmds[index].tag : 0;
+    if (tag == 0 || tag > DIM__COUNT || reply->type != REDIS_REPLY_INTEGER) return;
+    enum dimension dim = (enum dimension)(tag - 1);
     const struct param_value *v = dimension_value(p, dim);
+    index_writer_total(w, dim, (enum metric)counted, v->data, v->len, reply->integer);
+}
+
+/* The all-time and the day HyperLogLog of each dimension that keeps
+ * sessions (the day's with its EXPIREAT instant). */
+void event_index_sessions(struct index_writer *w, enum event_type counted,
+                          const struct params *p, long long now_ms) {
+    if (!counts_sessions((enum metric)counted)) return;
     const struct param_value *session = &p->v[PARAM_SESSION_ID];
-    struct store_cmd *c;
-
-    add_counters(b, dim, metric_field(m), metric_letter(m), v, d);
-
-    if (counts_sessions(m) && dimension_has_sessions(dim)) {
-        struct key_ref day_sessions;
-        c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS, d->date, v, NULL);
-        store_arg_ref(c, session->data, session->len);
-
-        c = add_keyed(b, "PFADD", dim, SCOPE_SESSIONS_DAY, d->date, v, &day_sessions);
-        store_arg_ref(c, session->data, session->len);
-        add_expire_at(b, day_sessions.data, day_sessions.len, d);
+    struct event_day d;
+    event_day_init(&d, now_ms);
+    for (int i = 0; i < DIM__COUNT; i++) {
+        enum dimension dim = (enum dimension)i;
+        if (!dimension_has_sessions(dim)) continue;
+        const struct param_value *v = dimension_value(p, dim);
+        char key[KEY_MAX];
+        size_t len = key_format(key, sizeof(key), dim, SCOPE_SESSIONS, d.date, v->data, v->len);
+        if (len <= sizeof(key))
+            index_writer_session(w, key, len, 0, session->data, session->len);
+        len = key_format(key, sizeof(key), dim, SCOPE_SESSIONS_DAY, d.date, v->data, v->len);
+        if (len <= sizeof(key))
+            index_writer_session(w, key, len, d.expire_at_s, session->data, session->len);
     }
-
-    if (m >= METRIC_RANKED__COUNT) return;
-    c = store_cmd_add(b);
-    store_arg_static(c, "ZINCRBY");
-    store_arg_static(c, key_top(dim, m));
-    store_arg_static(c, "1");
-    store_arg_ref(c, v->data, v->len);
 }
 
 static void add_stream_entry(struct store_batch *b, enum metric m, const struct params *p,
@@ -208,7 +220,7 @@ void event_add_no_fill(struct store_batch *b, const struct params *p, long long 
     event_day_init(&d, counted_ms);
     for (int dim = 0; dim < DIM__COUNT; dim++)
         add_counters(b, (enum dimension)dim, FIELD_NO_FILLS, FIELD_LETTER_NO_FILLS,
-                     dimension_value(p, (enum dimension)dim), &d);
+                     dimension_value(p, (enum dimension)dim), &d, 0);
 }
 
 void event_add_claim(struct store_batch *b, enum event_type type, const struct params *p) {
@@ -275,8 +287,8 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
                       long today) {
     struct param_value v = {(char *)value, len, 0};
     struct forget_fields fields = {.copied = false};
-    add_keyed(b, "DEL", dim, SCOPE_TOTAL, NULL, &v, NULL);
-    add_keyed(b, "DEL", dim, SCOPE_SESSIONS, NULL, &v, NULL);
+    add_keyed(b, "DEL", dim, SCOPE_TOTAL, NULL, &v);
+    add_keyed(b, "DEL", dim, SCOPE_SESSIONS, NULL, &v);
     for (int m = 0; m < METRIC_RANKED__COUNT; m++) {
         struct store_cmd *c = store_cmd_add(b);
         store_arg_static(c, "ZREM");
@@ -288,7 +300,7 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
         char date[DAY_COMPACT_LEN + 1];
         day_format_compact(day, date);
         add_forget_day_fields(b, dim, date, &v, &fields);
-        add_keyed(b, "DEL", dim, SCOPE_DAY, date, &v, NULL);
-        add_keyed(b, "DEL", dim, SCOPE_SESSIONS_DAY, date, &v, NULL);
+        add_keyed(b, "DEL", dim, SCOPE_DAY, date, &v);
+        add_keyed(b, "DEL", dim, SCOPE_SESSIONS_DAY, date, &v);
     }
 }

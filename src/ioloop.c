@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "index_writer.h"
 #include "log.h"
 #include "store.h"
 #include "upstream.h"
@@ -32,9 +33,11 @@ struct ioloop {
     struct io_job *head, *tail;
 
     struct store *store;
+    struct index_writer *index;
     struct upstream *upstream;
     struct http_server *http;
     struct io_job abort_job;
+    struct io_job drain_job;
     struct io_job stop_job;
     struct io_job *last_job;
 };
@@ -101,6 +104,16 @@ static void stop(struct io_job *job) {
     event_base_loopbreak(loop->base);
 }
 
+static void drain_index(struct io_job *job) {
+    index_writer_drain(LOOP_OF(job, drain_job)->index);
+}
+
+void ioloop_drain_index(struct ioloop *loop) {
+    index_writer_drain_announce();
+    loop->drain_job.run = drain_index;
+    ioloop_call(loop, &loop->drain_job);
+}
+
 void ioloop_abort(struct ioloop *loop) {
     loop->abort_job.run = abort_all;
     ioloop_call(loop, &loop->abort_job);
@@ -108,6 +121,8 @@ void ioloop_abort(struct ioloop *loop) {
 
 static void ioloop_free(struct ioloop *loop) {
     if (loop->upstream) upstream_free(loop->upstream);
+    if (loop->store) store_disconnect(loop->store); /* fails the writer's flush in flight */
+    index_writer_free(loop->index);
     if (loop->store) store_free(loop->store);
     if (loop->wakeup) event_free(loop->wakeup);
     if (loop->wakeup_fd >= 0) close(loop->wakeup_fd);
@@ -130,6 +145,8 @@ struct ioloop *ioloop_new(const struct config *cfg) {
     if (loop->wakeup == NULL || event_add(loop->wakeup, NULL) != 0) goto fail;
     loop->store = store_new(loop->base, cfg);
     if (loop->store == NULL) goto fail;
+    loop->index = index_writer_new(loop->base, loop->store, cfg);
+    if (loop->index == NULL) goto fail;
     loop->upstream = upstream_new(loop->base, cfg);
     if (loop->upstream == NULL) goto fail;
     return loop;
@@ -179,6 +196,10 @@ struct ioloop *ioloop_current(void) {
 
 struct store *ioloop_store(struct ioloop *loop) {
     return loop->store;
+}
+
+struct index_writer *ioloop_index(struct ioloop *loop) {
+    return loop->index;
 }
 
 struct upstream *ioloop_upstream(struct ioloop *loop) {

@@ -4,8 +4,9 @@
  * with sigwait, so no handler ever runs inside a worker. The main thread
  * starts one worker per core (ioloop.h) and then only waits: on SIGTERM or
  * SIGINT adstats stops accepting, lets requests in flight finish (for at
- * most --drain-ms), fails whatever still waits on Redis or the upstream,
- * and exits 0. /readyz answers 503 from the signal on, so load balancers
+ * most --drain-ms), has every worker's deferred index writer write what
+ * it holds (index_writer.h), fails whatever still waits on Redis or the
+ * upstream, and exits 0. /readyz answers 503 from the signal on, so load balancers
  * stop sending traffic while the drain runs. Redis being unreachable at
  * start-up is not fatal: the store keeps retrying (and /readyz says so).
  *
@@ -28,6 +29,7 @@
 #include "cors.h"
 #include "events.h"
 #include "import_flask.h"
+#include "index_writer.h"
 #include "ioloop.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -114,7 +116,7 @@ fail:
 
 /* Stop accepting, let requests in flight finish for up to drain_ms, then
  * fail what still waits on Redis or the upstream, and stop. */
-static void shut_down(struct worker *workers, unsigned n, int drain_ms) {
+static void shut_down(struct worker *workers, unsigned n, int drain_ms, int redis_timeout_ms) {
     for (unsigned i = 0; i < n; i++) {
         workers[i].quiesce.run = quiesce_http;
         ioloop_call(workers[i].loop, &workers[i].quiesce);
@@ -123,6 +125,10 @@ static void shut_down(struct worker *workers, unsigned n, int drain_ms) {
         log_warn("shutdown: %d requests still in flight after %d ms",
                  accounting_requests_in_flight(), drain_ms);
     request_pipeline_drain();
+    /* The top lists and sessions buffered: one last flush (index_writer.h). */
+    for (unsigned i = 0; i < n; i++) ioloop_drain_index(workers[i].loop);
+    if (!wait_for_zero(index_writer_draining, 2L * redis_timeout_ms + 500))
+        log_warn("shutdown: top-list and session updates not all written");
     for (unsigned i = 0; i < n; i++) ioloop_abort(workers[i].loop);
     wait_for_zero(request_pipeline_awaiting, 10000);
     stop_workers(workers, n);
@@ -207,7 +213,7 @@ int main(int argc, char **argv) {
     int sig = wait_for_signal(&stop);
     lifecycle_set(LIFECYCLE_STOPPING);
     log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    shut_down(workers, n_workers, cfg.drain_ms);
+    shut_down(workers, n_workers, cfg.drain_ms, cfg.redis_timeout_ms);
     request_pipeline_free();
     backend_log_close();
     access_log_close();

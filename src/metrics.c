@@ -56,6 +56,7 @@ struct shard {
     counter pixels[2][METRICS_MAX_EVENT_TYPES]; /* counted, duplicate */
     counter pixels_forbidden;
     counter injections[2]; /* passed through, injected */
+    counter index_dropped[2]; /* top lists, sessions */
     struct shard *next;
 };
 
@@ -155,6 +156,12 @@ void metrics_pixel(unsigned type, enum metrics_pixel_outcome outcome) {
 
 void metrics_pixel_forbidden(void) {
     bump(&shard()->pixels_forbidden, 1);
+}
+
+void metrics_index_dropped(size_t top, size_t sessions) {
+    struct shard *s = shard();
+    bump(&s->index_dropped[0], top);
+    bump(&s->index_dropped[1], sessions);
 }
 
 void metrics_injection(bool injected) {
@@ -376,6 +383,14 @@ static void render_tracking(struct buf *out) {
                 total(offsetof(struct shard, injections) + sizeof(counter)));
     prom_sample(out, "adstats_vast_injections_total", "outcome=\"passed_through\"",
                 total(offsetof(struct shard, injections)));
+    prom_family(out, "adstats_index_dropped_total", "counter",
+                "Updates of the top lists and unique-session counts dropped because the "
+                "deferred writer's buffer was full (Redis slow or down): the counters are exact, "
+                "these indexes trail.");
+    prom_sample(out, "adstats_index_dropped_total", "index=\"top\"",
+                total(offsetof(struct shard, index_dropped)));
+    prom_sample(out, "adstats_index_dropped_total", "index=\"sessions\"",
+                total(offsetof(struct shard, index_dropped) + sizeof(counter)));
 }
 
 static void render_process(struct buf *out, const struct metrics_gauges *g) {

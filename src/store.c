@@ -61,7 +61,7 @@
 #define MAX_RESENDS 5
 #define REFRESH_MIN_MS 100
 #define MAX_NODES 64
-#define NO_INDEX SIZE_MAX
+#define NO_INDEX COMBINE_NO_REPLY /* no reply to show on_reply */
 #define SEND_STACK_BYTES 2048 /* a command this long is written on the stack */
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
@@ -550,23 +550,24 @@ static void note_error_reply(const redisReply *reply) {
     log_repeated(LOG_ERROR, kind, "redis: command failed: %s", reply->str);
 }
 
+/* A combinable batch shows on_reply only its tagged commands (batch.h). */
 static void settle_cmd(struct store_cmd *c, const redisReply *reply) {
     struct store_batch *b = c->batch;
-    account(b, (size_t)(c - b->cmds), reply);
+    account(b, !b->combinable || c->tag != 0 ? (size_t)(c - b->cmds) : NO_INDEX, reply);
 }
 
 /* A merged command's reply counts once for every original command in it. */
 static void settle_slot(struct combine_slot *slot, const redisReply *reply) {
     struct combine_plan *plan = slot->plan;
     for (size_t i = 0; i < slot->n_deps; i++)
-        account(plan->deps[slot->first_dep + i], NO_INDEX, reply);
+        account(plan->deps[slot->first_dep + i], plan->dep_index[slot->first_dep + i], reply);
     if (--plan->pending == 0) free(plan);
 }
 
 /* ---- durable acknowledgements (WAIT) ------------------------------------ */
 
 static bool wants_wait(const struct store *s, const struct store_batch *b) {
-    return s->wait_replicas > 0 && b->combinable && b->on_reply == NULL;
+    return s->wait_replicas > 0 && b->combinable;
 }
 
 /* A send round: the commands of some batches; `cap` bounds the batches
@@ -909,7 +910,7 @@ void store_send(struct store *s, struct store_batch *b) {
         b->on_done(b, STORE_UNAVAILABLE);
         return;
     }
-    if (b->combinable && b->on_reply == NULL && queue_pending(s, b)) return;
+    if (b->combinable && queue_pending(s, b)) return;
     send_now(s, b);
 }
 

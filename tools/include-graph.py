@@ -29,7 +29,7 @@ LAYERS = [
                   "server", "acceptor", "headcheck", "connections", "ioloop", "admin", "access_log"]),
     ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
-                "ivt", "tracking"]),
+                "ivt", "tracking", "index_writer", "index_buffer"]),
     ("store", ["store", "combine", "batch", "reply_reuse", "redis_sync"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",

@@ -45,7 +45,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import REPO, HTTPClient, RedisClient, event_params
+from harness import REPO, HTTPClient, RedisClient, event_params, eventually
 from harness.concurrency import CLIENTS, DEADLINE_S, merge, per_subject, run_clients
 from harness.concurrency import statistics_counts as counts
 from harness.keys import day_counts
@@ -338,12 +338,15 @@ class ClusterTests(unittest.TestCase):
         self.assertEqual(headers.get("Adstats-Duplicate"), "true")
         self.assertEqual(counts(self.client, "platform", platform), (6, 1))
         today = time.strftime("%Y-%m-%d", time.gmtime())
+        # sessions and top lists trail the counters (each node's index writer)
         for query in ([("platform", platform), ("unique_sessions", "1")],
                       [("platform", platform), ("unique_sessions", "1"), ("from", today),
                        ("interval", "day")]):
-            status, _, body = self.client.get("/statistics", query)
-            self.assertEqual(status, 200, body)
-            self.assertEqual(json.loads(body)[platform]["unique_sessions"], 3, query)
+            def sessions(query=query):
+                status, _, body = self.client.get("/statistics", query)
+                self.assertEqual(status, 200, body)
+                self.assertEqual(json.loads(body)[platform]["unique_sessions"], 3, query)
+            eventually(sessions)
         # users keep no session HyperLogLogs by default (--sessions-dimensions)
         status, _, body = self.client.get("/statistics", [("username", user),
                                                           ("unique_sessions", "1")])
@@ -351,12 +354,14 @@ class ClusterTests(unittest.TestCase):
         status, _, body = self.client.get("/statistics", [("username", user), ("from", today)])
         self.assertEqual(status, 200, body)
         self.assertEqual(json.loads(body)[user]["impressions"], 6)
-        status, _, body = self.client.get("/statistics/top", [("dimension", "platform"),
-                                                              ("limit", "100")])
-        self.assertEqual(status, 200, body)
-        mine = [e for e in json.loads(body)["top"] if e["value"] == platform]
-        self.assertEqual(mine, [{"value": platform, "impressions": 6, "ad_requests": 1,
-                                 "fill_rate": 6.0, "unique_sessions": 3}])
+        def top_list():
+            status, _, body = self.client.get("/statistics/top", [("dimension", "platform"),
+                                                                  ("limit", "100")])
+            self.assertEqual(status, 200, body)
+            mine = [e for e in json.loads(body)["top"] if e["value"] == platform]
+            self.assertEqual(mine, [{"value": platform, "impressions": 6, "ad_requests": 1,
+                                     "fill_rate": 6.0, "unique_sessions": 3}])
+        eventually(top_list)
 
         def user_keys():
             return sorted(k for p in SHARDS for k in shard_keys(p, "as:*:" + user))
@@ -369,6 +374,15 @@ class ClusterTests(unittest.TestCase):
             return got
         self.assertEqual(user_keys(), ["as:u:t:" + user])
         self.assertEqual(user_day(), {"imp": 6, "req": 1})
+
+        def user_ranked():  # in both user top lists, on whichever shard holds them
+            scores = []
+            for port in SHARDS:
+                with RedisClient(port) as r:
+                    scores += [r.command("ZSCORE", key, user)
+                               for key in ("as:u:top:imp", "as:u:top:req")]
+            self.assertEqual(sorted(s for s in scores if s is not None), [b"1", b"6"])
+        eventually(user_ranked)
         status, _, body = self.client.request(
             "DELETE", "/statistics", [("username", user)],
             headers={"Authorization": "Bearer " + STATE["ADMIN_TOKEN"]})

@@ -13,7 +13,7 @@ Modules (everything public is also importable from `harness` itself):
   ports        free_port: the one port policy (below the ephemeral range,
                reserved across processes, bind-checked), port_open
   procs        Proc, scratch directories, clean-up, bin_dir/binary,
-               wait_until, run_processes (a bounded pool of forked workers)
+               wait_until, eventually, run_processes (a bounded pool of forked workers)
   redis        RedisServer, RedisClient (the one RESP client), RedisError
   vastmock     VastMock
   adstats      Adstats, sanitizer_report, clean_env
@@ -47,7 +47,7 @@ from .http import (HTTPClient, RawReply, Response, encode_query, event_params, e
                    form_request, metric_value, parse_responses, raw_exchange, request)
 from .ports import LOOPBACK, free_port, port_open
 from .procs import (REPO, START_TIMEOUT_S, STOP_GRACE_S, Proc, StartError, bin_dir, binary,
-                    make_tmpdir, raise_fd_limit, read_text, remove_tmpdir, run_processes,
+                    eventually, make_tmpdir, raise_fd_limit, read_text, remove_tmpdir, run_processes,
                     wait_until)
 from .redis import RedisClient, RedisError, RedisServer, redis_ping
 from .redis_cluster import RedisCluster
@@ -55,7 +55,7 @@ from .stack import Stack, StackTestCase, unique, unique_version
 from .vastmock import VastMock
 
 __all__ = [
-    "Adstats", "HTTPClient", "LOOPBACK", "NO_UPSTREAM", "Proc", "REPO", "RawReply",
+    "Adstats", "eventually", "HTTPClient", "LOOPBACK", "NO_UPSTREAM", "Proc", "REPO", "RawReply",
     "RedisClient", "RedisCluster", "RedisError", "RedisServer", "Response", "SANITIZER_MARKERS",
     "START_TIMEOUT_S",
     "STOP_GRACE_S", "Stack", "StackTestCase", "StartError", "VastMock", "bin_dir", "binary",

@@ -87,9 +87,14 @@ class Adstats:
         program = self.program or binary("adstats")
         if self.args is not None:
             return [program] + list(self.args)
+        # The top lists and unique sessions are written by a deferred
+        # writer (docs/ARCHITECTURE.md): at the end of every loop turn here,
+        # so that a test reading them on the connection it counted on sees
+        # them at once; across connections or processes, tests poll
+        # (procs.eventually). A later --index-flush-ms in extra_args wins.
         return [program, "--port", str(port), "--bind", LOOPBACK,
                 "--redis-url", self.redis_url, "--vast-url", self.vast_url,
-                "--error-log", self.error_log] + self.extra_args
+                "--error-log", self.error_log, "--index-flush-ms", "0"] + self.extra_args
 
     def start(self, wait=True):
         for _ in range(3):

@@ -67,6 +67,21 @@ def wait_until(predicate, timeout, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
+def eventually(check, timeout=5.0, interval=0.02):
+    """Runs `check` (a function making assertions) until it passes, at most
+    `timeout` seconds, and returns its value; the last AssertionError is
+    raised then. For what adstats writes after answering: the top lists
+    and unique sessions trail the counters by up to --index-flush-ms."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(interval)
+
+
 def raise_fd_limit():
     """Raises this process' open-file limit to its hard limit (slow-client
     tests hold a thousand sockets); returns the limit."""

@@ -19,7 +19,7 @@ import threading
 import time
 import unittest
 
-from harness import (HTTPClient, StackTestCase, event_params, request, unique,
+from harness import (HTTPClient, StackTestCase, event_params, eventually, request, unique,
                      unique_version)
 from harness.keys import day_bucket_key, day_counts
 
@@ -114,10 +114,13 @@ class DimensionTests(AnalyticsCase):
         # keep no session HyperLogLogs (--sessions-dimensions default), so
         # the all-time hash is the one key of its own a user has
         self.assertEqual(self.redis.keys("as:*:%s" % user), [("as:u:t:" + user).encode()])
-        for dim, value in (("s", sdk), ("p", platform)):
-            self.assertEqual(self.redis.keys("as:%s:h*:%s" % (dim, value)),
-                             sorted(k.encode() for k in ("as:%s:h:%s" % (dim, value),
-                                                         "as:%s:h%s:%s" % (dim, d, value))))
+
+        def sessions():  # written by the index writer, after the answers
+            for dim, value in (("s", sdk), ("p", platform)):
+                self.assertEqual(self.redis.keys("as:%s:h*:%s" % (dim, value)),
+                                 sorted(k.encode() for k in ("as:%s:h:%s" % (dim, value),
+                                                             "as:%s:h%s:%s" % (dim, d, value))))
+        eventually(sessions)
 
     def test_flask_answer_and_message_are_byte_identical(self):
         user, sdk = unique(), unique_version()
@@ -156,6 +159,9 @@ class DimensionTests(AnalyticsCase):
         # a day key expires at a fixed instant, the end of its day plus the
         # retention (EXPIREAT): D0 is frozen at midnight, so a full day more
         end_of_day = RETENTION_S + DAY
+        eventually(lambda: self.assertEqual(  # the index writer's last key
+            self.redis.command("ZSCORE", "as:p:top:imp", platform), b"1"))
+        eventually(lambda: self.assertEqual(self.redis.command("PFCOUNT", "as:p:h:" + platform), 1))
         for dim, value in (("u", user), ("s", sdk), ("c", "TO"), ("p", platform)):
             day_keys = [day_bucket_key(dim, d, value)]
             if dim != "u":  # users keep no session HyperLogLogs by default
@@ -465,7 +471,8 @@ class EventIdTests(AnalyticsCase):
             self.assertEqual(self.stats_doc({param: value}), {"success": True, value: want})
         self.assertEqual(self.counts_of({"country": "VU"})["impressions"],
                          country_before["impressions"] + 1)
-        self.assertEqual(self.redis.command("ZSCORE", "as:p:top:imp", platform), b"1")
+        eventually(lambda: self.assertEqual(
+            self.redis.command("ZSCORE", "as:p:top:imp", platform), b"1"))
         ids = [e for _, flat in self.redis.command("XRANGE", STREAM, "-", "+")
                for e in [dict(zip(flat[::2], flat[1::2]))] if e.get(b"event_id") == eid.encode()]
         self.assertEqual(len(ids), 1)
@@ -623,9 +630,16 @@ class ResetTests(AnalyticsCase):
         self.seed(other, sdk, platform, [self.app, old])
         self.redis.command("HSET", "as:u:%s:%s" % (compact(-5), user), "imp", 4)
         days = [compact(o) for o in (0, -399, -1)]
-        self.assertEqual(self.redis.keys("as:*:%s" % user), sorted(k.encode() for k in (
-            "as:u:t:" + user, "as:u:h:" + user, "as:u:h%s:%s" % (days[1], user),
-            "as:u:%s:%s" % (compact(-5), user))))
+
+        def written():  # every app's index writer is done with both users
+            self.assertEqual(self.redis.keys("as:*:%s" % user), sorted(k.encode() for k in (
+                "as:u:t:" + user, "as:u:h:" + user, "as:u:h%s:%s" % (days[1], user),
+                "as:u:%s:%s" % (compact(-5), user))))
+            for field in ("imp", "req"):
+                for who in (user, other):
+                    self.assertEqual(self.redis.command("ZSCORE", "as:u:top:" + field, who),
+                                     b"3" if who == user else b"2")
+        eventually(written)
         for d in days:
             self.assertEqual(day_counts(self.redis, "u", d, user), {"imp": 1, "req": 1}, d)
         doc = self.assertJSON(self.admin("DELETE", "/statistics", {"username": user}), 200)

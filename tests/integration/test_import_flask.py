@@ -17,7 +17,7 @@ REDIS_URL and .env as for the server; Redis errors exit 1, usage errors 2.
 import os
 import unittest
 
-from harness import (Proc, RedisServer, StackTestCase, binary, clean_env,
+from harness import (Proc, RedisServer, StackTestCase, binary, clean_env, eventually,
                      event_params, free_port, make_tmpdir, remove_tmpdir)
 
 # What the Flask service saw: (username, sdk_version) of each request.
@@ -114,6 +114,11 @@ class ImportFlaskTest(StackTestCase):
         for cmd in DECOYS:
             self.redis.command(*cmd)
         self.impression("carol", "3.0")
+
+        def indexed():  # its top-list entry and sessions follow the answer
+            self.assertEqual(self.redis.command("ZSCORE", "as:u:top:imp", "carol"), b"1")
+            self.assertEqual(self.redis.command("PFCOUNT", "as:s:h:3.0"), 1)
+        eventually(indexed)
 
     # -- the import --
     def test_import_shows_in_statistics_and_top_lists(self):

@@ -80,6 +80,30 @@ static void test_increments_sum(void **state) {
     free(p);
 }
 
+/* A tagged command's dependency carries its index, for its reply. */
+static void test_tagged_commands_keep_their_index(void **state) {
+    struct fixture *f = *state;
+    add(&f->b[0], "HINCRBY as:s:d20250101:b0001 i:1.0 1");
+    add(&f->b[0], "HINCRBY as:s:t:1.0 imp 1");
+    f->b[0].cmds[1].tag = 2;
+    add(&f->b[1], "HINCRBY as:s:t:1.0 imp 1");
+    add(&f->b[2], "HINCRBY as:s:t:1.0 imp 1");
+    f->b[2].cmds[0].tag = 2;
+    struct combine_plan *p = combine_plan(f->c, f->list, 3);
+    assert_non_null(p);
+    assert_int_equal(p->n_slots, 2);
+    assert_string_equal(merged(p, 1), "HINCRBY as:s:t:1.0 imp 3");
+    const struct combine_slot *s = &p->slots[1];
+    assert_int_equal(s->n_deps, 3);
+    assert_ptr_equal(p->deps[s->first_dep], &f->b[0]);
+    assert_int_equal(p->dep_index[s->first_dep], 1);
+    assert_int_equal(p->dep_index[s->first_dep + 1], COMBINE_NO_REPLY);
+    assert_ptr_equal(p->deps[s->first_dep + 2], &f->b[2]);
+    assert_int_equal(p->dep_index[s->first_dep + 2], 0);
+    assert_int_equal(p->dep_index[p->slots[0].first_dep], COMBINE_NO_REPLY);
+    free(p);
+}
+
 static void test_different_identities_stay_apart(void **state) {
     struct fixture *f = *state;
     add(&f->b[0], "HINCRBY as:s:t:1.0 imp 1");
@@ -205,6 +229,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_other_commands_pass_through_in_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_every_command_is_one_dependency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tagged_commands_keep_their_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum_overflow_is_not_merged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_plans_reuse_the_combiner, setup, teardown),
     };

@@ -1,6 +1,6 @@
 /* test_events.c -- unit tests for events.c and the batch building of
  * store.c: the exact commands that count one event (per dimension, all-time
- * and daily, HyperLogLogs, top lists), the stream entry and the event-id
+ * and daily; the totals of ranked metrics tagged for the index writer), the stream entry and the event-id
  * commands, the commands of a no-fill (counters only, in the day given), that the largest possible event fits the inline batch, the
  * commands that forget a value, and the batch rules (arguments only on the
  * last command, overflow, heap storage). */
@@ -65,28 +65,15 @@ static const char *const impression_commands[] = {
     "HINCRBY as:u:t:alice imp 1",
     "HINCRBY as:u:d20250102:b0999 i:alice 1",
     "EXPIREAT as:u:d20250102:b0999 1770422400",
-    "ZINCRBY as:u:top:imp 1 alice",
     "HINCRBY as:s:t:1.0 imp 1",
     "HINCRBY as:s:d20250102:b1010 i:1.0 1",
     "EXPIREAT as:s:d20250102:b1010 1770422400",
-    "PFADD as:s:h:1.0 s1",
-    "PFADD as:s:h20250102:1.0 s1",
-    "EXPIREAT as:s:h20250102:1.0 1770422400",
-    "ZINCRBY as:s:top:imp 1 1.0",
     "HINCRBY as:c:t:US imp 1",
     "HINCRBY as:c:d20250102:b0089 i:US 1",
     "EXPIREAT as:c:d20250102:b0089 1770422400",
-    "PFADD as:c:h:US s1",
-    "PFADD as:c:h20250102:US s1",
-    "EXPIREAT as:c:h20250102:US 1770422400",
-    "ZINCRBY as:c:top:imp 1 US",
     "HINCRBY as:p:t:ios imp 1",
     "HINCRBY as:p:d20250102:b0998 i:ios 1",
     "EXPIREAT as:p:d20250102:b0998 1770422400",
-    "PFADD as:p:h:ios s1",
-    "PFADD as:p:h20250102:ios s1",
-    "EXPIREAT as:p:h20250102:ios 1770422400",
-    "ZINCRBY as:p:top:imp 1 ios",
 };
 
 /* alice's impression (impression_commands) built into `b` at `ms`. */
@@ -97,38 +84,47 @@ static void alice_impression(struct parsed *r, struct store_batch *b, long long 
 }
 
 /* Once this worker has set a day key's expiry, the next event leaves it
- * out: counters, session ids and top lists only. */
+ * out: counters only. */
 static void test_expireat_once_per_worker(void **state) {
     (void)state;
     configure(400, "");
     struct parsed r;
     struct store_batch b;
     alice_impression(&r, &b, NOW_MS);
-    assert_int_equal(b.n_cmds, 25);
+    assert_int_equal(b.n_cmds, 12);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + 1000);
-    assert_int_equal(b.n_cmds, 18);
+    assert_int_equal(b.n_cmds, 8);
     for (size_t i = 0; i < b.n_cmds; i++) assert_null(strstr(command(&b, i), "EXPIREAT"));
     /* ...until EXPIRY_CACHE_RESEND_MS later: once more, in case one was lost */
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + EXPIRY_CACHE_RESEND_MS + 1);
-    assert_int_equal(b.n_cmds, 25);
+    assert_int_equal(b.n_cmds, 12);
 }
 
-/* With user sessions kept (--sessions-dimensions username,...), the user
- * gets its two PFADDs back. */
-static void test_user_sessions_setting(void **state) {
+/* The all-time HINCRBY of a ranked metric carries 1 + its dimension, for
+ * its reply (the new total) to reach the deferred index writer; nothing
+ * else is tagged, however many sessions are kept: the HyperLogLogs are the
+ * writer's (index_writer.h). */
+static void test_ranked_totals_are_tagged(void **state) {
     (void)state;
     configure(400, "");
-    dimension_keep_sessions(1u << DIM_USER);
+    dimension_keep_sessions((1u << DIM__COUNT) - 1);
     struct parsed r;
     struct store_batch b;
     alice_impression(&r, &b, NOW_MS);
-    assert_string_equal(command(&b, 3), "PFADD as:u:h:alice s1");
-    assert_string_equal(command(&b, 4), "PFADD as:u:h20250102:alice s1");
-    assert_string_equal(command(&b, 5), "EXPIREAT as:u:h20250102:alice 1770422400");
-    assert_string_equal(command(&b, 6), "ZINCRBY as:u:top:imp 1 alice");
-    assert_string_equal(command(&b, 10), "ZINCRBY as:s:top:imp 1 1.0");
+    assert_int_equal(b.n_cmds, 12);
+    for (size_t i = 0; i < b.n_cmds; i++) {
+        bool total = i % 3 == 0;
+        assert_int_equal(b.cmds[i].tag, total ? 1 + i / 3 : 0);
+        assert_null(strstr(command(&b, i), "PFADD"));
+    }
+    store_batch_init(&b, NULL, NULL);
+    event_add_commands(&b, EVENT_START, &r.p, NOW_MS); /* not ranked */
+    for (size_t i = 0; i < b.n_cmds; i++) assert_int_equal(b.cmds[i].tag, 0);
+    store_batch_init(&b, NULL, NULL);
+    event_add_no_fill(&b, &r.p, NOW_MS);
+    for (size_t i = 0; i < b.n_cmds; i++) assert_int_equal(b.cmds[i].tag, 0);
     configure(400, "");
 }
 
@@ -152,13 +148,13 @@ static void test_ad_request_counts_req(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
-    assert_int_equal(b.n_cmds, 25);
+    assert_int_equal(b.n_cmds, 12);
     assert_string_equal(command(&b, 0), "HINCRBY as:u:t:bob req 1");
     assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0212 r:bob 1");
     /* end of 2025-01-02 plus 30 days */
     assert_string_equal(command(&b, 2), "EXPIREAT as:u:d20250102:b0212 1738454400");
-    assert_string_equal(command(&b, 3), "ZINCRBY as:u:top:req 1 bob");
-    assert_string_equal(command(&b, 24), "ZINCRBY as:p:top:req 1 android");
+    assert_string_equal(command(&b, 3), "HINCRBY as:s:t:2.1 req 1");
+    assert_string_equal(command(&b, 11), "EXPIREAT as:p:d20250102:b0812 1738454400");
 }
 
 static void test_day_follows_the_clock(void **state) {
@@ -209,12 +205,12 @@ static void test_stream_and_event_id(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
-    assert_int_equal(b.n_cmds, 27);
-    assert_string_equal(command(&b, 25),
+    assert_int_equal(b.n_cmds, 14);
+    assert_string_equal(command(&b, 12),
                         "XADD adstats:events MAXLEN ~ 1000 * type impression time 1735776000123 "
                         "sdk_version 1.0 session_id s1 platform ios username alice "
                         "country_code US event_id ev-1");
-    assert_string_equal(command(&b, 26), "SET as:e:i:ev-1 1 EX 86400");
+    assert_string_equal(command(&b, 13), "SET as:e:i:ev-1 1 EX 86400");
 
     store_batch_init(&b, NULL, NULL);
     event_add_claim(&b, EVENT_AD_REQUEST, &r.p);
@@ -242,11 +238,11 @@ static void test_largest_event_fits_inline(void **state) {
     struct parsed r;
     parse(&r, q);
     struct store_batch b;
-    dimension_keep_sessions((1u << DIM__COUNT) - 1); /* the most commands: every HyperLogLog */
+    dimension_keep_sessions((1u << DIM__COUNT) - 1); /* no command more: the writer's */
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
     assert_false(b.overflow);
-    assert_int_equal(b.n_cmds, 30);
+    assert_int_equal(b.n_cmds, 14);
     assert_null(b.heap);
     configure(400, "");
 }
@@ -276,8 +272,8 @@ static void test_forget(void **state) {
     assert_null(b.heap);
 }
 
-/* A video event counts its own field, no sessions; a complete has a top
- * list, a start none; its event id (the pixel's) is in as:e:t:. */
+/* A video event counts its own field, no sessions; a complete feeds a top
+ * list (its total is tagged), a start none; its event id (the pixel's) is in as:e:t:. */
 static void test_video_events(void **state) {
     (void)state;
     configure(400, "");
@@ -294,9 +290,10 @@ static void test_video_events(void **state) {
     assert_string_equal(command(&b, 12), "SET as:e:t:0123:start 1 EX " EVENT_ID_TTL_S_TEXT);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_COMPLETE, &r.p, NOW_MS + 2000);
-    assert_int_equal(b.n_cmds, 13); /* 8 HINCRBYs, 4 ZINCRBYs, the SET */
+    assert_int_equal(b.n_cmds, 9); /* 8 HINCRBYs (the all-time ones tagged), the SET */
     assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 c:alice 1");
-    assert_string_equal(command(&b, 2), "ZINCRBY as:u:top:cmp 1 alice");
+    assert_string_equal(command(&b, 2), "HINCRBY as:s:t:1.0 cmp 1");
+    assert_int_equal(b.cmds[2].tag, 1 + DIM_SDK);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_INVALID, &r.p, NOW_MS + 2000);
     assert_string_equal(command(&b, 0), "HINCRBY as:u:t:alice inv 1");
@@ -377,7 +374,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_impression_commands),
         cmocka_unit_test(test_expireat_once_per_worker),
-        cmocka_unit_test(test_user_sessions_setting),
+        cmocka_unit_test(test_ranked_totals_are_tagged),
         cmocka_unit_test(test_ad_request_counts_req),
         cmocka_unit_test(test_day_follows_the_clock),
         cmocka_unit_test(test_no_fill_commands),
