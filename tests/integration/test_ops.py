@@ -195,6 +195,9 @@ class HealthTest(OpsCase):
         redis = self.start_redis()
         a = self.start_adstats(redis=redis)
         self.assertEqual(a.get("/healthz").json(), {"success": True, "status": "alive"})
+        # The workers answer a moment before start-up is over ("not ready:
+        # starting up"): readiness comes within the start-up, not at once.
+        wait_until(lambda: a.get("/readyz").status == 200, 5, what="/readyz after start-up")
         self.assertEqual(a.get("/readyz").json(), {"success": True, "status": "ready"})
         self.assertEqual(a.request("HEAD", "/readyz").status, 200)
 
