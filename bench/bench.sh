@@ -69,7 +69,7 @@ PRELOAD_MAX_S=${BENCH_PRELOAD_MAX_S:-240}
 D0=$(date -u -d "+1 day" +%F) D1=$(date -u -d "+2 day" +%F) D2=$(date -u -d "+3 day" +%F)
 CSV=bench/results/bench.csv
 mkdir -p bench/results
-echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,ratio_bare,lost,extra,cmds_per_event,redis_cpu_us_per_event,redis_bytes_per_user,commands" >"$CSV"
+echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,ratio_bare,lost,extra,cmds_per_event,redis_cpu_us_per_event,redis_bytes_per_user,commands,adstats_cpu_us_per_event" >"$CSV"
 EVENTS=bench/wrk/events.lua
 
 redis_port=$(free_port); start_redis "$redis_port"
@@ -104,7 +104,7 @@ median3() { sort -t, -k1 -n | sed -n 2p; }
 ratio_to() { [ "$2" != 0 ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo 1.00; }
 # record NAME THREADS STATS PID [COUNTER_VALUE [REDIS_FIGURES]]
 record() {
-  local name=$1 threads=$2 stats=$3 pid=$4 counter=${5:-} redis=${6:-,,,}
+  local name=$1 threads=$2 stats=$3 pid=$4 counter=${5:-} redis=${6:-,,,,}
   local rate rss lost="" extra=""
   rate=${stats%%,*}
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
@@ -116,12 +116,13 @@ record() {
     extra=$(( counter > ok ? counter - ok : 0 ))
   fi
   echo "$name,$threads,$stats,$rss,$(ratio_to "$rate" "$CEILING"),$(ratio_to "$rate" "$CEILING_BARE"),$lost,$extra,$redis" >>"$CSV"
-  local cmds cpu mem
-  IFS=, read -r cmds cpu mem _ <<<"$redis"
-  printf '%-34s %3s thr %7s req/s  ratio %5s  p50 %6s ms  p99 %6s ms  rss %6s KB%s%s%s%s\n' \
+  local cmds cpu mem own
+  IFS=, read -r cmds cpu mem _ own <<<"$redis"
+  printf '%-34s %3s thr %7s req/s  ratio %5s  p50 %6s ms  p99 %6s ms  rss %6s KB%s%s%s%s%s\n' \
     "$name" "$threads" "$rate" "$(ratio_to "$rate" "$CEILING")" "$(echo "$stats" | cut -d, -f2)" \
     "$(echo "$stats" | cut -d, -f3)" "$rss" "${counter:+  lost $lost extra $extra}" \
-    "${cmds:+  $cmds cmd/ev}" "${cpu:+  $cpu us cpu/ev}" "${mem:+  $mem B/user}"
+    "${cmds:+  $cmds cmd/ev}" "${cpu:+  $cpu us cpu/ev}" "${mem:+  $mem B/user}" \
+    "${own:+  adstats $own us cpu/ev}"
   if [ -n "$counter" ] && { [ "$lost" -ne 0 ] || [ "$extra" -gt "$CONNS" ]; }; then
     echo "bench: COUNTER MISMATCH for $name (counter $counter)" >&2; MISMATCH=1
   fi
@@ -138,7 +139,9 @@ stop_pid() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true;
 # EVENTS_COUNT it gets a warm-up first (distinct: from users of its own).
 # Sets RUN_STATS (wrkstat's fields), RUN_COUNTED (impressions counted) and
 # RUN_REDIS (redisstat's fields; with MEMORY=users, used_memory per
-# acknowledged event, each a new user or a user's new day) and RUN_OK.
+# acknowledged event, each a new user or a user's new day, then adstats'
+# own CPU per acknowledged event: its process's user + system time over the
+# run, from /proc) and RUN_OK.
 events_run() {
   local port=$1 rport=$2 secs=$3 memory=$4; shift 4
   local url="http://127.0.0.1:$port/" dir before after
@@ -150,6 +153,8 @@ events_run() {
   fi
   before=$(counted "$port")
   python3 bench/redisstat.py snap "$rport" >"$dir/before.json"
+  local pid cpu_before
+  pid=$(listener_pid "$port"); cpu_before=$(cpu_ticks "$pid")
   env "$@" wrk -t1 -c"$CONNS" -d"${secs}s" --timeout 10s --latency -s "$EVENTS" "$url" >"$dir/wrk.out"
   sleep 0.5
   python3 bench/redisstat.py snap "$rport" >"$dir/after.json"
@@ -159,6 +164,18 @@ events_run() {
   RUN_COUNTED=$((after - before))
   RUN_REDIS=$(python3 bench/redisstat.py diff "$dir/before.json" "$dir/after.json" "$RUN_OK" \
               "$([ "$memory" = users ] && echo "$RUN_OK")")
+  RUN_REDIS+=,$(awk -v t=$(( $(cpu_ticks "$pid") - cpu_before )) -v hz="$(getconf CLK_TCK)" \
+                    -v n="$RUN_OK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n }')
+}
+
+# listener_pid PORT: the process listening on the loopback PORT.
+listener_pid() {
+  ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+
+# cpu_ticks PID: the process' user + system time, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
 # adstats_at PORT REDIS_PORT DAY: (re)starts adstats with its clock frozen
@@ -240,7 +257,7 @@ hincr=$(redis-benchmark -p "$redis_port" -c "$CONNS" -n 2000000 -P 32 -q \
           HINCRBY bench-storage imp 1 | tr '\r' '\n' \
         | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
 events=$(awk -v h="$hincr" -v n="$cmds" 'BEGIN {printf "%.0f", h / n}')
-echo "storage-ceiling,1,$events,,,,,,,$(ratio_to "$events" "$CEILING"),$(ratio_to "$events" "$CEILING_BARE"),,,$cmds,,," >>"$CSV"
+echo "storage-ceiling,1,$events,,,,,,,$(ratio_to "$events" "$CEILING"),$(ratio_to "$events" "$CEILING_BARE"),,,$cmds,,,," >>"$CSV"
 printf '%-34s %9s HINCRBY/s pipelined = %s events/s at %s commands per event\n' \
   "storage-ceiling" "$hincr" "$events" "$cmds"
 

@@ -25,14 +25,15 @@ def fmt(v, digits=0):
 def table(rows):
     out = ["| run | threads | req/s | ratio to HTTP ceiling | ratio to bare libmicrohttpd "
            "| p50 ms | p99 ms | Redis commands / event | Redis CPU µs / event "
-           "| Redis bytes / user | lost | extra | peak RSS MB |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| Redis bytes / user | adstats CPU µs / event | lost | extra | peak RSS MB |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         rss = num(r["peak_rss_kb"])
-        out.append("| %s |" % r["name"] + " %s |" * 12 % (
+        out.append("| %s |" % r["name"] + " %s |" * 13 % (
             r["threads"], fmt(num(r["req_per_s"])), r["ratio"], r["ratio_bare"],
             fmt(num(r["p50_ms"]), 2), fmt(num(r["p99_ms"]), 2), r["cmds_per_event"],
-            r["redis_cpu_us_per_event"], r["redis_bytes_per_user"], r["lost"], r["extra"],
+            r["redis_cpu_us_per_event"], r["redis_bytes_per_user"],
+            r.get("adstats_cpu_us_per_event") or "", r["lost"], r["extra"],
             fmt(rss / 1024 if rss else None, 1)))
     return out
 
@@ -68,7 +69,7 @@ def verdicts(rows):
 
     def field(prefix, name):
         r = find(rows, prefix, cores)
-        return num(r[name]) if r else None
+        return num(r.get(name)) if r else None
 
     def check(label, value, ok, detail):
         if value is None:
@@ -89,9 +90,10 @@ def verdicts(rows):
     check("Redis memory per new user ≤ 350 B", field("distinct users", "redis_bytes_per_user"),
           lambda v: v <= 350, "%.0f B")
     out.append("- ℹ️ Redis memory per further active day of a user: %s B; Redis CPU per "
-               "distinct-user event: %s µs" % (
+               "distinct-user event: %s µs; adstats' own CPU per distinct-user event: %s µs" % (
                    fmt(field("same users next day", "redis_bytes_per_user")) or "?",
-                   fmt(field("distinct users", "redis_cpu_us_per_event"), 2) or "?"))
+                   fmt(field("distinct users", "redis_cpu_us_per_event"), 2) or "?",
+                   fmt(field("distinct users", "adstats_cpu_us_per_event"), 1) or "?"))
     check("/statistics ≥ 70% of the HTTP ceiling", field("statistics", "ratio"),
           lambda v: v >= 0.70, "%.2f")
     check("/ad (zero-delay upstream) ≥ 35% of the HTTP ceiling",

@@ -10,7 +10,7 @@ build=(make gcc pkg-config libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
        libxml2-dev libevent-dev libjansson-dev redis-server xxd)
 test_extra=(libcmocka-dev python3 curl clang libclang-rt-14-dev valgrind groff-base chromium
             libxml2-utils)
-bench_extra=(wrk gnuplot-nox valgrind redis-tools)
+bench_extra=(wrk gnuplot-nox valgrind redis-tools iproute2)
 cluster_extra=(nutcracker nginx redis-tools python3 curl)
 
 want=("${build[@]}")
