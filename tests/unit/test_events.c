@@ -1,9 +1,10 @@
 /* test_events.c -- unit tests for events.c and the batch building of
  * store.c: the exact commands that count one event (per dimension, all-time
- * and daily; the totals of ranked metrics tagged for the index writer), the stream entry and the event-id
- * commands, the commands of a no-fill (counters only, in the day given), that the largest possible event fits the inline batch, the
- * commands that forget a value, and the batch rules (arguments only on the
- * last command, overflow, heap storage). */
+ * and daily; the totals of ranked metrics tagged for the index writer), the
+ * stream entry and the event-id commands, the commands of a no-fill
+ * (counters only, in the day given), that the largest possible event fits
+ * the inline batch, the commands that forget a value, and the batch rules
+ * (arguments only on the last command, overflow, heap storage). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "day.h"
 #include "events.h"
 #include "expiry_cache.h"
+#include "batch_text.h"
 
 #define NOW_MS 1735776000123LL /* 2025-01-02T00:00:00.123Z */
 
@@ -33,16 +35,6 @@ static void configure(int retention_days, const char *stream) {
     expiry_cache_clear();
 }
 
-/* Command i of `b` as space-separated words. */
-static const char *command(const struct store_batch *b, size_t i) {
-    static char out[2048];
-    const struct store_cmd *c = &b->cmds[i];
-    size_t at = 0;
-    for (int a = 0; a < c->argc; a++)
-        at += (size_t)snprintf(out + at, sizeof(out) - at, "%s%.*s", a ? " " : "",
-                               (int)b->argvlen[c->first + a], b->argv[c->first + a]);
-    return out;
-}
 
 struct parsed {
     char query[1024];
@@ -95,7 +87,8 @@ static void test_expireat_once_per_worker(void **state) {
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + 1000);
     assert_int_equal(b.n_cmds, 8);
-    for (size_t i = 0; i < b.n_cmds; i++) assert_null(strstr(command(&b, i), "EXPIREAT"));
+    for (size_t i = 0; i < b.n_cmds; i++)
+        assert_null(strstr(batch_command_text(&b, i), "EXPIREAT"));
     /* ...until EXPIRY_CACHE_RESEND_MS later: once more, in case one was lost */
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS + EXPIRY_CACHE_RESEND_MS + 1);
@@ -117,7 +110,7 @@ static void test_ranked_totals_are_tagged(void **state) {
     for (size_t i = 0; i < b.n_cmds; i++) {
         bool total = i % 3 == 0;
         assert_int_equal(b.cmds[i].tag, total ? 1 + i / 3 : 0);
-        assert_null(strstr(command(&b, i), "PFADD"));
+        assert_null(strstr(batch_command_text(&b, i), "PFADD"));
     }
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_START, &r.p, NOW_MS); /* not ranked */
@@ -137,7 +130,8 @@ static void test_impression_commands(void **state) {
     assert_false(b.overflow);
     size_t n = sizeof(impression_commands) / sizeof(impression_commands[0]);
     assert_int_equal(b.n_cmds, n);
-    for (size_t i = 0; i < n; i++) assert_string_equal(command(&b, i), impression_commands[i]);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(batch_command_text(&b, i), impression_commands[i]);
 }
 
 static void test_ad_request_counts_req(void **state) {
@@ -149,12 +143,12 @@ static void test_ad_request_counts_req(void **state) {
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
     assert_int_equal(b.n_cmds, 12);
-    assert_string_equal(command(&b, 0), "HINCRBY as:u:t:bob req 1");
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0212 r:bob 1");
+    assert_string_equal(batch_command_text(&b, 0), "HINCRBY as:u:t:bob req 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0212 r:bob 1");
     /* end of 2025-01-02 plus 30 days */
-    assert_string_equal(command(&b, 2), "EXPIREAT as:u:d20250102:b0212 1738454400");
-    assert_string_equal(command(&b, 3), "HINCRBY as:s:t:2.1 req 1");
-    assert_string_equal(command(&b, 11), "EXPIREAT as:p:d20250102:b0812 1738454400");
+    assert_string_equal(batch_command_text(&b, 2), "EXPIREAT as:u:d20250102:b0212 1738454400");
+    assert_string_equal(batch_command_text(&b, 3), "HINCRBY as:s:t:2.1 req 1");
+    assert_string_equal(batch_command_text(&b, 11), "EXPIREAT as:p:d20250102:b0812 1738454400");
 }
 
 static void test_day_follows_the_clock(void **state) {
@@ -165,10 +159,10 @@ static void test_day_follows_the_clock(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999 */
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20241231:b0016 i:u 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20241231:b0016 i:u 1");
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689600000LL);
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250101:b0016 i:u 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250101:b0016 i:u 1");
 }
 
 static void test_no_fill_commands(void **state) {
@@ -193,7 +187,7 @@ static void test_no_fill_commands(void **state) {
     };
     size_t n = sizeof(expected) / sizeof(expected[0]);
     assert_int_equal(b.n_cmds, n);
-    for (size_t i = 0; i < n; i++) assert_string_equal(command(&b, i), expected[i]);
+    for (size_t i = 0; i < n; i++) assert_string_equal(batch_command_text(&b, i), expected[i]);
 }
 
 static void test_stream_and_event_id(void **state) {
@@ -206,16 +200,16 @@ static void test_stream_and_event_id(void **state) {
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, NOW_MS);
     assert_int_equal(b.n_cmds, 14);
-    assert_string_equal(command(&b, 12),
+    assert_string_equal(batch_command_text(&b, 12),
                         "XADD adstats:events MAXLEN ~ 1000 * type impression time 1735776000123 "
                         "sdk_version 1.0 session_id s1 platform ios username alice "
                         "country_code US event_id ev-1");
-    assert_string_equal(command(&b, 13), "SET as:e:i:ev-1 1 EX 86400");
+    assert_string_equal(batch_command_text(&b, 13), "SET as:e:i:ev-1 1 EX 86400");
 
     store_batch_init(&b, NULL, NULL);
     event_add_claim(&b, EVENT_AD_REQUEST, &r.p);
     assert_int_equal(b.n_cmds, 1);
-    assert_string_equal(command(&b, 0), "SET as:e:r:ev-1 1 NX PX 1000");
+    assert_string_equal(batch_command_text(&b, 0), "SET as:e:r:ev-1 1 NX PX 1000");
 }
 
 static void test_largest_event_fits_inline(void **state) {
@@ -267,7 +261,7 @@ static void test_forget(void **state) {
     };
 #undef FIELDS
     assert_int_equal(b.n_cmds, 21);
-    for (size_t i = 0; i < 21; i++) assert_string_equal(command(&b, i), want[i]);
+    for (size_t i = 0; i < 21; i++) assert_string_equal(batch_command_text(&b, i), want[i]);
     store_batch_release(&b);
     assert_null(b.heap);
 }
@@ -284,20 +278,21 @@ static void test_video_events(void **state) {
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_START, &r.p, NOW_MS + 2000);
     assert_int_equal(b.n_cmds, 13); /* 8 HINCRBYs, 4 EXPIREATs (a new worker), the SET */
-    assert_string_equal(command(&b, 0), "HINCRBY as:u:t:alice sta 1");
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 s:alice 1");
-    assert_string_equal(command(&b, 3), "HINCRBY as:s:t:1.0 sta 1");
-    assert_string_equal(command(&b, 12), "SET as:e:t:0123:start 1 EX " EVENT_ID_TTL_S_TEXT);
+    assert_string_equal(batch_command_text(&b, 0), "HINCRBY as:u:t:alice sta 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0999 s:alice 1");
+    assert_string_equal(batch_command_text(&b, 3), "HINCRBY as:s:t:1.0 sta 1");
+    assert_string_equal(batch_command_text(&b, 12),
+                        "SET as:e:t:0123:start 1 EX " EVENT_ID_TTL_S_TEXT);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_COMPLETE, &r.p, NOW_MS + 2000);
     assert_int_equal(b.n_cmds, 9); /* 8 HINCRBYs (the all-time ones tagged), the SET */
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 c:alice 1");
-    assert_string_equal(command(&b, 2), "HINCRBY as:s:t:1.0 cmp 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0999 c:alice 1");
+    assert_string_equal(batch_command_text(&b, 2), "HINCRBY as:s:t:1.0 cmp 1");
     assert_int_equal(b.cmds[2].tag, 1 + DIM_SDK);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_INVALID, &r.p, NOW_MS + 2000);
-    assert_string_equal(command(&b, 0), "HINCRBY as:u:t:alice inv 1");
-    assert_string_equal(command(&b, 1), "HINCRBY as:u:d20250102:b0999 v:alice 1");
+    assert_string_equal(batch_command_text(&b, 0), "HINCRBY as:u:t:alice inv 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0999 v:alice 1");
     assert_string_equal(event_type_name(EVENT_FIRST_QUARTILE), "first_quartile");
 }
 
@@ -328,8 +323,8 @@ static void test_batch_copy_ref_and_numbers(void **state) {
     store_arg_ref(d, k, 3);
     store_arg_ll(d, 10);
     assert_false(b.overflow);
-    assert_string_equal(command(&b, 0), "SET key -42");
-    assert_string_equal(command(&b, 1), "EXPIRE key 10");
+    assert_string_equal(batch_command_text(&b, 0), "SET key -42");
+    assert_string_equal(batch_command_text(&b, 1), "EXPIRE key 10");
     assert_ptr_equal(b.argv[d->first + 1], k);
 }
 
@@ -361,7 +356,7 @@ static void test_batch_heap_storage(void **state) {
         store_arg_ll(c, i);
     }
     assert_false(b.overflow);
-    assert_string_equal(command(&b, 999), "GET 999");
+    assert_string_equal(batch_command_text(&b, 999), "GET 999");
     store_batch_release(&b);
     assert_null(b.heap);
     assert_int_equal(b.n_cmds, 0);

@@ -17,19 +17,16 @@
 
 #include "expiry_cache.h"
 #include "index_buffer.h"
+#include "batch_text.h"
 
 static const struct index_caps small = {
     .top_entries = 4, .session_keys = 2, .session_elements = 3, .session_bytes = 64};
 
-/* Command i of batch b as space-separated words. */
-static const char *words(const struct store_batch *b, size_t i) {
-    static char out[2048];
-    const struct store_cmd *c = &b->cmds[i];
-    size_t at = 0;
-    for (int a = 0; a < c->argc; a++)
-        at += (size_t)snprintf(out + at, sizeof(out) - at, "%s%.*s", a ? " " : "",
-                               (int)b->argvlen[c->first + a], b->argv[c->first + a]);
-    return out;
+
+/* A buffer with `caps` and lists of top size 3, as every test starts. */
+static void start(struct index_buffer *b, struct index_lists *l, const struct index_caps *caps) {
+    assert_true(index_buffer_init(b, caps));
+    index_lists_init(l, 3);
 }
 
 static unsigned user_imp(void) {
@@ -40,8 +37,7 @@ static void test_totals_merge_by_max(void **state) {
     (void)state;
     struct index_buffer b;
     struct index_lists l;
-    assert_true(index_buffer_init(&b, &index_caps_default));
-    index_lists_init(&l, 3);
+    start(&b, &l, &index_caps_default);
     assert_int_equal(index_top_offer(&b, &l, user_imp(), "alice", 5, 4), INDEX_PUT_NEW);
     assert_int_equal(index_top_offer(&b, &l, user_imp(), "alice", 5, 2), INDEX_PUT_MERGED);
     assert_int_equal(index_top_offer(&b, &l, user_imp(), "alice", 5, 7), INDEX_PUT_MERGED);
@@ -59,8 +55,7 @@ static void test_threshold_admits_only_higher_totals(void **state) {
     (void)state;
     struct index_buffer b;
     struct index_lists l;
-    assert_true(index_buffer_init(&b, &index_caps_default));
-    index_lists_init(&l, 3);
+    start(&b, &l, &index_caps_default);
     l.threshold[user_imp()] = 5;
     assert_int_equal(index_top_offer(&b, &l, user_imp(), "a", 1, 5), INDEX_PUT_BELOW);
     assert_int_equal(index_top_offer(&b, &l, user_imp(), "a", 1, 1), INDEX_PUT_BELOW);
@@ -74,8 +69,7 @@ static void test_caps_bound_the_buffer(void **state) {
     (void)state;
     struct index_buffer b;
     struct index_lists l;
-    assert_true(index_buffer_init(&b, &small));
-    index_lists_init(&l, 3);
+    start(&b, &l, &small);
     char v[2] = "a";
     for (int i = 0; i < 4; i++, v[0]++)
         assert_int_equal(index_top_offer(&b, &l, user_imp(), v, 1, 1), INDEX_PUT_NEW);
@@ -104,8 +98,7 @@ static void test_flush_commands(void **state) {
     struct index_flush f;
     struct store_batch out;
     expiry_cache_clear();
-    assert_true(index_buffer_init(&b, &index_caps_default));
-    index_lists_init(&l, 3);
+    start(&b, &l, &index_caps_default);
     index_flush_init(&f, 3);
     index_session_add(&b, "as:s:h:1.0", 10, 0, "s1", 2);
     index_session_add(&b, "as:s:h20250101:1.0", 18, 1767225600, "s1", 2);
@@ -116,13 +109,13 @@ static void test_flush_commands(void **state) {
     l.trim_more[sdk] = true; /* nothing new, still too long */
     assert_true(index_flush_build(&f, &b, &l, 1000, &out, NULL, NULL));
     assert_int_equal(out.n_cmds, 7);
-    assert_string_equal(words(&out, 0), "PFADD as:s:h:1.0 s1 s2");
-    assert_string_equal(words(&out, 1), "PFADD as:s:h20250101:1.0 s1");
-    assert_string_equal(words(&out, 2), "EXPIREAT as:s:h20250101:1.0 1767225600");
-    assert_string_equal(words(&out, 3), "ZADD as:u:top:imp GT 4 alice 2 bob");
-    assert_string_equal(words(&out, 4), "ZREMRANGEBYRANK as:u:top:imp -10003 -4");
-    assert_string_equal(words(&out, 5), "ZRANGE as:u:top:imp -3 -3 WITHSCORES");
-    assert_string_equal(words(&out, 6), "ZREMRANGEBYRANK as:s:top:imp -10003 -4");
+    assert_string_equal(batch_command_text(&out, 0), "PFADD as:s:h:1.0 s1 s2");
+    assert_string_equal(batch_command_text(&out, 1), "PFADD as:s:h20250101:1.0 s1");
+    assert_string_equal(batch_command_text(&out, 2), "EXPIREAT as:s:h20250101:1.0 1767225600");
+    assert_string_equal(batch_command_text(&out, 3), "ZADD as:u:top:imp GT 4 alice 2 bob");
+    assert_string_equal(batch_command_text(&out, 4), "ZREMRANGEBYRANK as:u:top:imp -10003 -4");
+    assert_string_equal(batch_command_text(&out, 5), "ZRANGE as:u:top:imp -3 -3 WITHSCORES");
+    assert_string_equal(batch_command_text(&out, 6), "ZREMRANGEBYRANK as:s:top:imp -10003 -4");
     store_batch_release(&out);
 
     /* the EXPIREAT went once: the next flush of that key has none */
@@ -228,8 +221,7 @@ static void test_forget_drops_a_value(void **state) {
     (void)state;
     struct index_buffer b;
     struct index_lists l;
-    assert_true(index_buffer_init(&b, &small));
-    index_lists_init(&l, 3);
+    start(&b, &l, &small);
     unsigned req = index_list_of(DIM_USER, METRIC_AD_REQUESTS);
     index_top_offer(&b, &l, user_imp(), "a", 1, 1);
     index_top_offer(&b, &l, user_imp(), "b", 1, 1);
