@@ -145,9 +145,8 @@ static void test_replies_set_thresholds_and_trims(void **state) {
     struct index_lists l;
     struct index_flush f;
     struct store_batch out;
-    assert_true(index_buffer_init(&b, &index_caps_default));
+    start(&b, &l, &index_caps_default);
     assert_true(index_buffer_init(&into, &index_caps_default));
-    index_lists_init(&l, 3);
     index_flush_init(&f, 3);
     index_top_offer(&b, &l, user_imp(), "alice", 5, 4);
     assert_true(index_flush_build(&f, &b, &l, 1000, &out, NULL, NULL));
@@ -189,9 +188,8 @@ static void test_failed_flush_goes_back(void **state) {
     struct index_lists l;
     struct index_flush f;
     struct store_batch out;
-    assert_true(index_buffer_init(&b, &index_caps_default));
+    start(&b, &l, &index_caps_default);
     assert_true(index_buffer_init(&into, &small));
-    index_lists_init(&l, 3);
     index_flush_init(&f, 3);
     index_session_add(&b, "k1", 2, 0, "s1", 2);
     index_session_add(&b, "k1", 2, 0, "s2", 2);
