@@ -113,6 +113,8 @@ launch_node() { # I
 # twemproxy: one pool, ketama over the shards by name (shard1..3), so a
 # key's shard does not depend on addresses. No ejection: a dead shard's keys
 # fail (503) rather than move to another shard and split their counters.
+# Its stats (server_timedout etc. per shard, on PROXY_STATS_PORT) are
+# published every second (-i 1000) rather than every 30 s, for the tests.
 launch_proxy() {
   local conf=$CLUSTER_DIR/nutcracker.yml i
   {
@@ -122,7 +124,7 @@ launch_proxy() {
     for i in $(seq "$SHARDS"); do echo "    - 127.0.0.1:$(shard_port "$i"):1 shard$i"; done
   } >"$conf"
   nutcracker -t -c "$conf" >/dev/null 2>&1 || die "twemproxy rejects $conf: $(nutcracker -t -c "$conf" 2>&1)"
-  nutcracker -c "$conf" -s "$PROXY_STATS_PORT" -a 127.0.0.1 -o "$CLUSTER_DIR/nutcracker.log" \
+  nutcracker -c "$conf" -s "$PROXY_STATS_PORT" -a 127.0.0.1 -i 1000 -o "$CLUSTER_DIR/nutcracker.log" \
     -p "$CLUSTER_DIR/nutcracker.pid" >/dev/null 2>&1 </dev/null &
   STACK_PIDS+=($!)
   record proxy

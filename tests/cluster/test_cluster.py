@@ -9,8 +9,14 @@ happens here. Everything goes through nginx, as a client's requests would.
     once, and every shard holds a share of the keys (printed per shard).
  2. Exact: the concurrency test's 8 clients (tests/integration/
     test_concurrency.py), 40,000 mixed /ad and /impression requests over 4
-    users and 3 SDK versions: every request 200, /statistics equal to the
-    tallies exactly, and both nodes served.
+    users and 3 SDK versions: /statistics equal to the tallies exactly, and
+    both nodes served. Every request gets a 200, unless twemproxy reports a
+    shard timing out in that time (a shard with appendfsync always stalls
+    while a slow disk syncs; past twemproxy's 400 ms it answers ERR): then
+    the few requests it failed (at most 0.5 %) must be adstats' JSON 503,
+    and each subject's count may exceed its acknowledged events by at most
+    its failed ones (a shard may apply a command it answered too late),
+    never fall short.
  3. Faults, under the same kind of load (24,000 requests): at 20 % node 1 is
     SIGKILLed (nginx must route around it: no request may go unanswered),
     at 40 % it is started again (it must serve again); at 55 % the shard
@@ -38,6 +44,7 @@ import collections
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -75,7 +82,9 @@ STATE = read_state()
 NGINX = int(STATE["NGINX_PORT"])
 SHARDS = [int(p) for p in STATE["SHARD_PORTS"].split()]
 NODES = [int(p) for p in STATE["NODE_PORTS"].split()]
+PROXY_STATS = int(STATE["PROXY_STATS_PORT"])
 ACCESS_LOG = os.path.join(STATE["CLUSTER_DIR"], "nginx", "access.log")
+SHARD_FAULTS = ("server_timedout", "server_err", "server_eof")
 
 
 def cluster(*args):
@@ -108,6 +117,66 @@ def log_lines(start):
                         "upstream": m.group(3), "method": m.group(4), "uri": m.group(5),
                         "username": m.group(6), "sdk": m.group(7)})
     return out
+
+
+def proxy_shard_faults():
+    """twemproxy's own fault counters per shard (its stats port answers one
+    JSON document and closes): {"shard1": {"server_timedout": n, ...}}."""
+    with socket.create_connection(("127.0.0.1", PROXY_STATS), timeout=5) as s:
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    pool = json.loads(b"".join(chunks))["adstats"]
+    return {name: {k: v[k] for k in SHARD_FAULTS}
+            for name, v in pool.items() if isinstance(v, dict)}
+
+
+def faults_since(before):
+    """The shard faults twemproxy counted since `before` (proxy_shard_faults),
+    only the non-zero ones."""
+    now = proxy_shard_faults()
+    return {"%s %s" % (shard, k): n - before[shard][k]
+            for shard, faults in now.items() for k, n in faults.items()
+            if n - before[shard][k]}
+
+
+def subject_problems(t, users, sdks, retried, client):
+    """For every user and SDK version of a load run's tallies `t`: counted
+    >= acknowledged (no 2xx lost), and the surplus at most the requests that
+    failed for it plus those nginx passed to a second node (`retried`, per
+    (user, sdk)). Returns (problems, report per subject); with nothing failed
+    and nothing passed on, that is counted == acknowledged exactly."""
+    problems, report = [], {}
+    for param, values, idx in (("username", users, 1), ("sdk", sdks, 2)):
+        for i, v in enumerate(values):
+            acked = (per_subject(t["ok"], "imp", idx, i), per_subject(t["ok"], "ad", idx, i))
+            failed = (per_subject(t["sent"], "imp", idx, i) - acked[0],
+                      per_subject(t["sent"], "ad", idx, i) - acked[1])
+            again = sum(n for (u, s), n in retried.items() if (u if idx == 1 else s) == v)
+            got = counts(client, param, v)
+            report[v] = {"counted": got, "acknowledged": acked, "failed": failed,
+                         "second_node": again}
+            for kind in (0, 1):
+                if got[kind] < acked[kind]:
+                    problems.append("%s %s: %d counted < %d acknowledged (lost)"
+                                    % (param, v, got[kind], acked[kind]))
+                if got[kind] - acked[kind] > failed[kind] + again:
+                    problems.append("%s %s: surplus %d > %d failed + %d passed on"
+                                    % (param, v, got[kind] - acked[kind], failed[kind], again))
+    return problems, report
+
+
+def passed_on(entries):
+    """(user, sdk) -> requests of nginx log `entries` that a second node
+    answered after a first had them."""
+    retried = collections.Counter()
+    for e in entries:
+        if "," in e["upstream_status"] and e["uri"] in ("/ad", "/impression"):
+            retried[e["username"], e["sdk"]] += 1
+    return retried
 
 
 def shard_keys(port, pattern):
@@ -161,25 +230,40 @@ class ClusterTests(unittest.TestCase):
         users = ["exact-user%d" % i for i in range(4)]
         sdks = ["3.0.%d" % i for i in range(3)]
         start = log_size()
+        faults_before = proxy_shard_faults()
         began = time.monotonic()
         t = merge(run_clients(load_jobs(users, sdks, EXACT_REQUESTS, 1000), DEADLINE_S + 20))
         elapsed = time.monotonic() - began
         sent = sum(t["sent"].values())
-        served = collections.Counter(e["upstream"] for e in log_lines(start))
+        failed = sent - t["statuses"].get(200, 0)
+        shard_faults = faults_since(faults_before)
+        if failed and not shard_faults:
+            # twemproxy publishes its counters every second (-i 1000).
+            def counted_faults():
+                faults = faults_since(faults_before)
+                self.assertTrue(faults)
+                return faults
+            try:
+                shard_faults = eventually(counted_faults, timeout=3.0, interval=0.2)
+            except AssertionError:
+                pass
+        entries = log_lines(start)
+        served = collections.Counter(e["upstream"] for e in entries)
         sys.stderr.write("\n  exact: %d requests through nginx in %.1f s (%.0f/s), statuses %s, "
-                         "served by %s\n" % (sent, elapsed, sent / elapsed, dict(t["statuses"]),
-                                             dict(served)))
+                         "served by %s, shard faults (twemproxy) %s\n"
+                         % (sent, elapsed, sent / elapsed, dict(t["statuses"]), dict(served),
+                            shard_faults or "none"))
         self.assertEqual(sent, EXACT_REQUESTS, t["errors"][:5])
-        self.assertEqual(t["errors"], [])
-        self.assertEqual(sum(t["ok"].values()), EXACT_REQUESTS)
-        mismatches = []
-        for param, values, idx in (("username", users, 1), ("sdk", sdks, 2)):
-            for i, v in enumerate(values):
-                expected = (per_subject(t["ok"], "imp", idx, i), per_subject(t["ok"], "ad", idx, i))
-                got = counts(self.client, param, v)
-                if got != expected:
-                    mismatches.append("%s %s: counted %r, acknowledged %r" % (param, v, got, expected))
-        self.assertEqual(mismatches, [])
+        if failed:
+            # Only a shard twemproxy saw fail may fail requests, and only
+            # with adstats' own answer to a refused command.
+            self.assertTrue(shard_faults, "requests failed with no shard fault: %s" % t["errors"][:5])
+            self.assertEqual(set(t["statuses"]), {200, 503}, t["errors"][:5])
+            self.assertLessEqual(failed, EXACT_REQUESTS // 200, t["errors"][:5])
+            odd = [e for e in t["errors"] if "statistics store" not in e]
+            self.assertEqual(odd, [])
+        problems, report = subject_problems(t, users, sdks, passed_on(entries), self.client)
+        self.assertEqual(problems, [], json.dumps(report))
         for port in NODES:
             self.assertGreater(served["127.0.0.1:%d" % port], EXACT_REQUESTS // (4 * len(NODES)),
                                "node on port %d served little: %r" % (port, served))
@@ -260,35 +344,15 @@ class ClusterTests(unittest.TestCase):
             raise fault_error[0]
 
         entries = log_lines(start)
-        retried = collections.Counter()  # (user, sdk) of requests a second node answered
-        for e in entries:
-            if "," in e["upstream_status"] and e["uri"] in ("/ad", "/impression"):
-                retried[e["username"], e["sdk"]] += 1
+        retried = passed_on(entries)
         after_restart = [e for e in entries[figures["node1_restarted_at"]:]
                          if e["upstream"].endswith(":%d" % NODES[0])]
         sent = sum(t["sent"].values())
         answered = sum(t["statuses"].values())
+        problems, subjects = subject_problems(t, users, sdks, retried, self.client)
         report = dict(figures, requests=sent, statuses=dict(t["statuses"]),
                       unanswered=sent - answered, passed_to_a_second_node=sum(retried.values()),
-                      node1_requests_after_restart=len(after_restart), subjects={})
-
-        problems = []
-        for param, values, idx in (("username", users, 1), ("sdk", sdks, 2)):
-            for i, v in enumerate(values):
-                acked = (per_subject(t["ok"], "imp", idx, i), per_subject(t["ok"], "ad", idx, i))
-                failed = (per_subject(t["sent"], "imp", idx, i) - acked[0],
-                          per_subject(t["sent"], "ad", idx, i) - acked[1])
-                again = sum(n for (u, s), n in retried.items() if (u if idx == 1 else s) == v)
-                got = counts(self.client, param, v)
-                report["subjects"][v] = {"counted": got, "acknowledged": acked, "failed": failed,
-                                         "second_node": again}
-                for kind in (0, 1):
-                    if got[kind] < acked[kind]:
-                        problems.append("%s %s: %d counted < %d acknowledged (lost)"
-                                        % (param, v, got[kind], acked[kind]))
-                    if got[kind] - acked[kind] > failed[kind] + again:
-                        problems.append("%s %s: surplus %d > %d failed + %d passed on"
-                                        % (param, v, got[kind] - acked[kind], failed[kind], again))
+                      node1_requests_after_restart=len(after_restart), subjects=subjects)
         sys.stderr.write("\n  fault run: " + json.dumps(report, indent=1) + "\n")
 
         self.assertEqual(problems, [])
