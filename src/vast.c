@@ -35,6 +35,9 @@
  * what it saw with a context of its own; a context whose dictionary has
  * grown past a few hundred names is freed instead of kept.
  *
+ * Well-formed means namespace-well-formed as well: a prefix must be
+ * declared, as it must for a browser's XML parser.
+ *
  * Roots: <VAST> (VAST 2.0 to 4.x) and <VideoAdServingTemplate> (VAST 1.0),
  * whose ads are <Ad> children of the root too. Names are compared without
  * their namespace prefix, as VAST 4 documents declare a default namespace. */
@@ -222,7 +225,10 @@ bool vast_sax_parse(const char *body, size_t len, const xmlSAXHandler *callbacks
     ctxt->_private = state;
 
     int failed = xmlParseDocument(ctxt);
-    bool well_formed = failed == 0 && ctxt->wellFormed;
+    /* Namespace well-formedness too: an undeclared prefix (<x:Ad/>) is
+     * only a warning to libxml2, but a browser's DOMParser refuses the
+     * document, so a player would, and a tree would not call it "Ad". */
+    bool well_formed = failed == 0 && ctxt->wellFormed && ctxt->nsWellFormed;
     ctxt->sax = own_sax; /* kept with the context, ours is on the stack */
     ctxt->_private = NULL;
     give_back(ctxt);

@@ -126,6 +126,19 @@ static void test_ad_in_a_malformed_document_is_malformed(void **state) {
     assert_int_equal(CHECK("<!DOCTYPE VAST><VAST><Ad/></VAST>"), VAST_MALFORMED);
 }
 
+/* An undeclared prefix: well-formed XML, not namespace-well-formed
+ * (libxml2 only warns; a browser's DOMParser refuses it). Found by
+ * fuzz_vast: the check counted <wo:Ad/> as an ad where a tree does not.
+ * The thread's reused parser context then checks a good document as new. */
+static void test_undeclared_prefix_is_malformed(void **state) {
+    (void)state;
+    assert_int_equal(CHECK("<VAST version=\"2.0\"><wo:Ad/></VAST>"), VAST_MALFORMED);
+    assert_int_equal(CHECK("<x:VAST><Ad/></x:VAST>"), VAST_MALFORMED);
+    assert_int_equal(CHECK("<VAST><Ad x:id=\"1\"/></VAST>"), VAST_MALFORMED);
+    assert_int_equal(CHECK("<VAST xmlns:wo=\"urn:x\"><wo:Ad/></VAST>"), VAST_OK);
+    assert_int_equal(CHECK("<VAST><Ad/></VAST>"), VAST_OK);
+}
+
 /* ---- empty --------------------------------------------------------------- */
 
 static void test_null_body_is_empty(void **state) {
@@ -333,6 +346,7 @@ int main(void) {
         cmocka_unit_test(test_valid_vast3_document_is_ok),
         cmocka_unit_test(test_minimal_vast_with_an_ad_is_ok),
         cmocka_unit_test(test_vast1_document_is_ok),
+        cmocka_unit_test(test_undeclared_prefix_is_malformed),
         cmocka_unit_test(test_vast_without_ad_is_no_ad),
         cmocka_unit_test(test_only_an_ad_child_of_the_root_counts),
         cmocka_unit_test(test_only_len_bytes_are_checked),
