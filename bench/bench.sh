@@ -272,7 +272,7 @@ record "ad (upstream delay 0)" "$cores" "$(cat "$(stack_dir)/stats")" "$pid" "$C
 stop_pid "$pid"
 
 # ---- tracking --------------------------------------------------------------
-# /ad with trackers (one SAX pass that injects, seven HMACs) against /ad
+# /ad with trackers (one SAX pass that injects, two HMACs for seven tags) against /ad
 # without, alternating; then /t against /impression+event_id on distinct
 # users, each path sent once (bench/wrk/paths.lua).
 secret=bench-tracking-secret-0123456789

@@ -1,4 +1,6 @@
-/* track_token.c -- signed tracking-pixel tokens; see track_token.h.
+/* track_token.c -- signed tracking-pixel tokens; see track_token.h for the
+ * format (version 2: an 8-byte slice of an HMAC per event, four events to
+ * an HMAC; version 1's full MAC per event still verifies).
  *
  * The MAC is OpenSSL's libcrypto: HMAC-SHA256 (HMAC(), or a thread's
  * EVP_MAC context copied once from a prepared key's) and the constant-time
@@ -226,56 +228,101 @@ static EVP_MAC_CTX *thread_ctx(const struct track_key *key) {
     return tk->ctx[slot];
 }
 
-/* HMAC-SHA256(key, label || body) from the thread's copy of the prepared
+/* HMAC-SHA256(key, msg[0..len)) from the thread's copy of the prepared
  * state, or from a copy of its own when the thread has none. */
-static bool prepared_mac(const struct track_key *key, const unsigned char *body, size_t len,
+static bool prepared_mac(const struct track_key *key, const unsigned char *msg, size_t len,
                          unsigned char mac[TRACK_MAC_LEN]) {
     EVP_MAC_CTX *ctx = thread_ctx(key);
     EVP_MAC_CTX *own = ctx == NULL ? EVP_MAC_CTX_dup(key->prepared) : NULL;
     if (ctx == NULL) ctx = own;
     size_t mac_len = 0;
-    bool ok = ctx != NULL
-           && EVP_MAC_update(ctx, (const unsigned char *)TRACK_MAC_LABEL, LABEL_LEN) == 1
-           && EVP_MAC_update(ctx, body, len) == 1
+    bool ok = ctx != NULL && EVP_MAC_update(ctx, msg, len) == 1
            && EVP_MAC_final(ctx, mac, &mac_len, TRACK_MAC_LEN) == 1 && mac_len == TRACK_MAC_LEN;
     EVP_MAC_CTX_free(own);
     return ok;
 }
 
+/* HMAC-SHA256(key, label || body[0] || second || body[2..len)): the MAC
+ * of a body whose second byte, the event, is `second` instead (version 1
+ * passes the event itself, version 2 its group). len >= 2. */
 static bool compute_mac(const struct track_key *key, const unsigned char *body, size_t len,
-                        unsigned char mac[TRACK_MAC_LEN]) {
-    if (key->data == NULL || key->len > KEY_MAX_LEN || len > TRACK_RAW_MAX) return false;
-    if (key->prepared != NULL) return prepared_mac(key, body, len, mac);
-    unsigned char msg[LABEL_LEN + TRACK_RAW_MAX];
+                        unsigned char second, unsigned char mac[TRACK_MAC_LEN]) {
+    if (key->data == NULL || key->len > KEY_MAX_LEN || len < 2 || len > TRACK_BODY_MAX)
+        return false;
+    unsigned char msg[LABEL_LEN + TRACK_BODY_MAX];
     memcpy(msg, TRACK_MAC_LABEL, LABEL_LEN);
     memcpy(msg + LABEL_LEN, body, len);
+    msg[LABEL_LEN + 1] = second;
+    if (key->prepared != NULL) return prepared_mac(key, msg, LABEL_LEN + len, mac);
     unsigned int mac_len = 0;
     if (HMAC(EVP_sha256(), key->data, (int)key->len, msg, LABEL_LEN + len, mac, &mac_len) == NULL)
         return false;
     return mac_len == TRACK_MAC_LEN;
 }
 
-static bool mac_matches(const struct track_key *key, const unsigned char *body, size_t len,
-                        const unsigned char *mac) {
+/* ---- version 2's tags ---------------------------------------------------- */
+
+/* One HMAC holds the tags of TAGS_PER_MAC events: event e's tag is slice
+ * e % TAGS_PER_MAC of the MAC of its group, e / TAGS_PER_MAC. */
+#define TAGS_PER_MAC (TRACK_MAC_LEN / TRACK_TAG_LEN)
+#define TAG_GROUPS ((TRACK_EVENT__COUNT + TAGS_PER_MAC - 1) / TAGS_PER_MAC)
+
+static unsigned char group_of(unsigned char event) { return event / TAGS_PER_MAC; }
+static size_t slice_of(unsigned char event) { return (size_t)(event % TAGS_PER_MAC) * TRACK_TAG_LEN; }
+
+/* The signature's length in a token of `version`; 0 for a version this
+ * build does not know. */
+static size_t signature_len(unsigned char version) {
+    return version == TRACK_TOKEN_V1 ? TRACK_MAC_LEN : version == TRACK_TOKEN_V2 ? TRACK_TAG_LEN : 0;
+}
+
+/* Writes the signature of body[0..len) to `sig` and returns its length:
+ * version 2's tag when body[0] says version 2, else version 1's MAC. 0 if
+ * no MAC could be made. */
+static size_t sign_body(const struct track_key *key, const unsigned char *body, size_t len,
+                        unsigned char sig[TRACK_MAC_LEN]) {
+    if (len < 2) return 0;
+    if (body[0] != TRACK_TOKEN_V2) return compute_mac(key, body, len, body[1], sig) ? TRACK_MAC_LEN : 0;
+    unsigned char mac[TRACK_MAC_LEN];
+    if (!compute_mac(key, body, len, group_of(body[1]), mac)) return 0;
+    memcpy(sig, mac + slice_of(body[1]), TRACK_TAG_LEN);
+    return TRACK_TAG_LEN;
+}
+
+/* True if raw[body_len..) is the signature of raw[0..body_len) under
+ * `key`, compared in constant time. */
+static bool signed_with(const struct track_key *key, const unsigned char *raw, size_t body_len) {
     unsigned char want[TRACK_MAC_LEN];
-    if (!compute_mac(key, body, len, want)) return false;
-    return CRYPTO_memcmp(want, mac, TRACK_MAC_LEN) == 0;
+    size_t n = sign_body(key, raw, body_len, want);
+    return n > 0 && CRYPTO_memcmp(want, raw + body_len, n) == 0;
+}
+
+/* Appends body[0..len) || sig[0..sig_len), base64url-encoded, to `out`. */
+static bool append_token(const unsigned char *body, size_t len, const unsigned char *sig,
+                         size_t sig_len, struct buf *out) {
+    unsigned char raw[TRACK_RAW_MAX];
+    char tok[TRACK_TOKEN_MAX_LEN];
+    memcpy(raw, body, len);
+    memcpy(raw + len, sig, sig_len);
+    buf_append(out, tok, base64url_encode(raw, len + sig_len, tok));
+    return !out->failed;
 }
 
 size_t track_token_seal(const unsigned char *body, size_t len, const struct track_key *key,
                         char *out) {
     unsigned char raw[TRACK_RAW_MAX];
-    if (len > TRACK_RAW_MAX - TRACK_MAC_LEN) return 0;
+    if (len < 2 || len > TRACK_BODY_MAX) return 0;
     memcpy(raw, body, len);
-    if (!compute_mac(key, body, len, raw + len)) return 0;
-    return base64url_encode(raw, len + TRACK_MAC_LEN, out);
+    size_t sig_len = sign_body(key, body, len, raw + len);
+    if (sig_len == 0) return 0;
+    return base64url_encode(raw, len + sig_len, out);
 }
 
 /* ---- encoding ---------------------------------------------------------- */
 
-static size_t write_body(const struct track_claims *c, unsigned char *b) {
+static size_t write_body(const struct track_claims *c, unsigned char version, unsigned char *b) {
     size_t n = 0;
-    b[n++] = TRACK_TOKEN_VERSION;
+    b[n++] = version;
     b[n++] = (unsigned char)c->event;
     for (int shift = 56; shift >= 0; shift -= 8)
         b[n++] = (unsigned char)((uint64_t)c->served_at >> shift);
@@ -294,37 +341,37 @@ static bool claims_encodable(const struct track_claims *c) {
     return fields_canonical(c);
 }
 
-/* Appends the token of body[0..len) signed with k->current. */
-static bool append_token(const unsigned char *body, size_t len, const struct track_keys *k,
-                         struct buf *out) {
-    char tok[TRACK_TOKEN_MAX_LEN];
-    size_t tok_len = track_token_seal(body, len, &k->current, tok);
-    if (tok_len == 0) return false;
-    buf_append(out, tok, tok_len);
-    return !out->failed;
+bool track_token_encode_as(const struct track_claims *c, const struct track_keys *k,
+                           unsigned char version, struct buf *out) {
+    if ((unsigned)c->event >= TRACK_EVENT__COUNT || signature_len(version) == 0
+        || !claims_encodable(c))
+        return false;
+    unsigned char body[TRACK_BODY_MAX], sig[TRACK_MAC_LEN];
+    size_t len = write_body(c, version, body), out_len = out->len;
+    size_t sig_len = sign_body(&k->current, body, len, sig);
+    bool ok = sig_len > 0 && append_token(body, len, sig, sig_len, out);
+    if (!ok) out->len = out_len;
+    return ok;
 }
 
 bool track_token_encode(const struct track_claims *c, const struct track_keys *k, struct buf *out) {
-    if ((unsigned)c->event >= TRACK_EVENT__COUNT || !claims_encodable(c)) return false;
-    unsigned char body[TRACK_RAW_MAX];
-    size_t out_len = out->len;
-    bool ok = append_token(body, write_body(c, body), k, out);
-    if (!ok) out->len = out_len;
-    return ok;
+    return track_token_encode_as(c, k, TRACK_TOKEN_VERSION, out);
 }
 
 bool track_token_encode_events(const struct track_claims *c, const struct track_keys *k,
                                const char *prefix, size_t prefix_len, struct buf *out,
                                size_t start[TRACK_EVENT__COUNT + 1]) {
     if (!claims_encodable(c)) return false;
-    unsigned char body[TRACK_RAW_MAX];
-    size_t len = write_body(c, body), out_len = out->len;
+    unsigned char body[TRACK_BODY_MAX], mac[TAG_GROUPS][TRACK_MAC_LEN];
+    size_t len = write_body(c, TRACK_TOKEN_V2, body), out_len = out->len;
     bool ok = true;
+    for (unsigned char g = 0; ok && g < TAG_GROUPS; g++)
+        ok = compute_mac(&k->current, body, len, g, mac[g]);
     for (int e = 0; ok && e < TRACK_EVENT__COUNT; e++) {
         start[e] = out->len;
         body[1] = (unsigned char)e; /* write_body's event byte */
         buf_append(out, prefix, prefix_len);
-        ok = append_token(body, len, k, out);
+        ok = append_token(body, len, mac[group_of(body[1])] + slice_of(body[1]), TRACK_TAG_LEN, out);
     }
     start[TRACK_EVENT__COUNT] = out->len;
     if (!ok) out->len = out_len;
@@ -365,16 +412,17 @@ enum track_token_status track_token_decode(const char *tok, size_t len, const st
     size_t n;
     if (len < BASE64URL_LEN(TRACK_RAW_MIN) || len > TRACK_TOKEN_MAX_LEN) return TRACK_MALFORMED;
     if (!base64url_decode(tok, len, raw, &n) || n < TRACK_RAW_MIN) return TRACK_MALFORMED;
-    if (raw[0] != TRACK_TOKEN_VERSION) return TRACK_UNKNOWN_VERSION;
+    size_t sig_len = signature_len(raw[0]);
+    if (sig_len == 0) return TRACK_UNKNOWN_VERSION;
+    if (n < TRACK_HEADER_LEN + TRACK_FIELDS + sig_len) return TRACK_MALFORMED;
 
-    size_t body_len = n - TRACK_MAC_LEN;
-    const unsigned char *mac = raw + body_len;
-    bool signed_ok = mac_matches(&k->current, raw, body_len, mac);
-    if (!signed_ok && k->previous.data != NULL)
-        signed_ok = mac_matches(&k->previous, raw, body_len, mac);
+    size_t body_len = n - sig_len;
+    bool signed_ok = signed_with(&k->current, raw, body_len);
+    if (!signed_ok && k->previous.data != NULL) signed_ok = signed_with(&k->previous, raw, body_len);
     if (!signed_ok) return TRACK_BAD_SIGNATURE;
 
     if (!parse_body(raw, body_len, out)) return TRACK_MALFORMED;
+    out->version = raw[0];
     if (out->served_at > now_s && out->served_at - now_s > TRACK_CLOCK_SKEW_S) return TRACK_FUTURE;
     if (now_s > out->served_at && now_s - out->served_at > ttl_s) return TRACK_EXPIRED;
     return TRACK_OK;

@@ -224,13 +224,15 @@ class TrackingTest(StackTestCase):
         user_at = raw.index(user.encode())
         forged = {
             "username": altered(user_at, 0x01),
-            "event": altered(1, 0x04),
+            "event": altered(1, 0x04),               # start -> complete: another HMAC
+            "event, same HMAC": altered(1, 0x02),    # start -> thirdQuartile: another tag of it
             "timestamp": altered(9, 0x01),
             "signature": altered(len(raw) - 1, 0x80),
             "other secret": seal(good_body, "some-other-secret-123456"),
             "expired": seal(token_body("start", fields_of(user), served_at=now - 3700), SECRET),
             "future": seal(token_body("start", fields_of(user), served_at=now + 4000), SECRET),
-            "version 2": seal(token_body("start", fields_of(user), version=2), SECRET),
+            "version 3": seal(token_body("start", fields_of(user), version=3), SECRET),
+            "version 1 label on a version 2 token": b64(bytes([1]) + raw[1:]),
             "cut short": good[:-5],
             "cut to nothing much": good[:10],
             "resigned username": seal(token_body("start", fields_of(user + "x")),
@@ -268,6 +270,24 @@ class TrackingTest(StackTestCase):
             else:
                 out[key] = self.redis.command("DUMP", key)
         return out
+
+    def test_version_1_tokens_of_an_earlier_release_still_count(self):
+        """Ads served before an upgrade carry version 1 tokens (a full
+        HMAC-SHA256 each); fired after it, they count, once per event, and
+        the same pixel as a version 2 token is a duplicate of it."""
+        user = unique("v1")
+        ad = os.urandom(16)
+        v1 = seal(token_body("start", fields_of(user), ad_id=ad, version=1), SECRET)
+        self.assertEqual(len(unb64(v1)), len(unb64(seal(token_body("start", fields_of(user)),
+                                                            SECRET))) + 24)
+        self.assertEqual(self.app.get("/t", [("k", v1)])[0], 200)
+        v2 = seal(token_body("start", fields_of(user), ad_id=ad), SECRET)
+        self.assertEqual(self.app.get("/t", [("k", v2)])[0], 200)
+        self.assertEqual(self.app.get("/t", [("k", v1)])[0], 200)
+        previous = seal(token_body("complete", fields_of(user), ad_id=ad, version=1), PREVIOUS)
+        self.assertEqual(self.app.get("/t", [("k", previous)])[0], 200)
+        video = self.video(user)
+        self.assertEqual((video["starts"], video["completes"]), (1, 1))
 
     def test_rotation(self):
         user = unique("rot")

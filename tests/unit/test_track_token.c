@@ -6,8 +6,9 @@
  * every length; 1,000 random tokens (seeded); the longest fields and the
  * TRACK_TOKEN_MAX_LEN bound; well-signed bodies that are still malformed
  * (bad length prefixes, trailing bytes, fields that fail params.c's rules);
- * the encoder's refusals; base64url edge cases; key, event and ad id
- * helpers. */
+ * the encoder's refusals; version 1 tokens (earlier releases') still
+ * verified, version 2's tags bound to their events, every other version
+ * refused; base64url edge cases; key, event and ad id helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,11 +99,45 @@ static size_t seal(const unsigned char *body, size_t len, char *out) {
     return n;
 }
 
-/* The body (MAC stripped) of a token, for tests that alter it and reseal. */
+/* The signature's length in a decoded token (version 1: a MAC, 2: a tag). */
+static size_t sig_len_of(const unsigned char *raw) {
+    return raw[0] == TRACK_TOKEN_V1 ? TRACK_MAC_LEN : TRACK_TAG_LEN;
+}
+
+/* The body (signature stripped) of a token, for tests that alter it and reseal. */
 static size_t body_of(const char *tok, size_t len, unsigned char *body) {
     size_t n;
     assert_true(base64url_decode(tok, len, body, &n));
-    return n - TRACK_MAC_LEN;
+    return n - sig_len_of(body);
+}
+
+/* The token of `c` in format `version`, NUL-terminated, in `out`. */
+static size_t encode_as(const struct track_claims *c, const struct track_keys *k,
+                        unsigned char version, char *out) {
+    struct buf b;
+    buf_init(&b);
+    assert_true(track_token_encode_as(c, k, version, &b));
+    memcpy(out, b.data, b.len + 1);
+    size_t len = b.len;
+    buf_free(&b);
+    return len;
+}
+
+/* The decoded bytes of the token of `c` in format `version`: raw[0..return). */
+static size_t raw_token(const struct track_claims *c, const struct track_keys *k,
+                        unsigned char version, unsigned char raw[TRACK_RAW_MAX]) {
+    char tok[TRACK_TOKEN_MAX_LEN + 1];
+    size_t n, len = encode_as(c, k, version, tok);
+    assert_true(base64url_decode(tok, len, raw, &n));
+    return n;
+}
+
+/* Decodes the token whose bytes are raw[0..n) (made or altered by a test). */
+static enum track_token_status decode_raw(const unsigned char *raw, size_t n,
+                                          const struct track_keys *k) {
+    char tok[TRACK_TOKEN_MAX_LEN + 1];
+    tok[base64url_encode(raw, n, tok)] = '\0';
+    return decode(tok, k);
 }
 
 /* ---- round trip and alterations ----------------------------------------- */
@@ -178,7 +213,8 @@ static void test_named_forgeries_are_refused(void **state) {
         unsigned char r[TRACK_RAW_MAX];
         size_t rn;
         assert_true(base64url_decode(t, tl, r, &rn));
-        memcpy(r + rn - TRACK_MAC_LEN, raw + n - TRACK_MAC_LEN, TRACK_MAC_LEN);
+        size_t sig = sig_len_of(raw);
+        memcpy(r + rn - sig, raw + n - sig, sig);
         forged[base64url_encode(r, rn, forged)] = '\0';
         assert_int_equal(decode(forged, &k), TRACK_BAD_SIGNATURE);
         assert_int_equal(decode(t, &k), TRACK_BAD_SIGNATURE); /* signed by another secret */
@@ -283,6 +319,12 @@ static void test_longest_fields(void **state) {
     }
     char tok[TRACK_TOKEN_MAX_LEN + 1];
     size_t len = encode(&c, &k, tok);
+    assert_int_equal(len, BASE64URL_LEN(TRACK_BODY_MAX + TRACK_TAG_LEN));
+    assert_int_equal(len, 396);
+    assert_int_equal(decode_at(tok, len, &k, NOW, &out), TRACK_OK);
+    assert_claims_equal(&c, &out);
+    /* Version 1's is the longest a decoder takes. */
+    len = encode_as(&c, &k, TRACK_TOKEN_V1, tok);
     assert_int_equal(len, TRACK_TOKEN_MAX_LEN);
     assert_int_equal(TRACK_TOKEN_MAX_LEN, 428);
     assert_int_equal(decode_at(tok, len, &k, NOW, &out), TRACK_OK);
@@ -371,9 +413,74 @@ static void test_unknown_version(void **state) {
     size_t len = encode(&c, &k, tok);
     unsigned char b[TRACK_RAW_MAX];
     size_t n = body_of(tok, len, b);
-    b[0] = 2;
-    seal(b, n, t);
-    assert_int_equal(decode(t, &k), TRACK_UNKNOWN_VERSION);
+    for (int v = 0; v < 256; v++) {
+        if (v == TRACK_TOKEN_V1 || v == TRACK_TOKEN_V2) continue;
+        b[0] = (unsigned char)v;
+        seal(b, n, t);
+        assert_int_equal(decode(t, &k), TRACK_UNKNOWN_VERSION);
+    }
+}
+
+/* Tokens of version 1, made by releases before version 2, verify as they
+ * did: every event, under the current and the previous key, altered bytes
+ * refused; and neither version's signature passes for the other's. */
+static void test_version_1_still_verifies(void **state) {
+    (void)state;
+    struct track_keys k = keys_current();
+    struct track_keys rotated = {.current = key_of(other_secret), .previous = key_of(current_secret)};
+    for (int e = 0; e < TRACK_EVENT__COUNT; e++) {
+        struct track_claims c = sample(), out;
+        c.event = (enum track_event)e;
+        char tok[TRACK_TOKEN_MAX_LEN + 1];
+        size_t len = encode_as(&c, &k, TRACK_TOKEN_V1, tok);
+        assert_int_equal(decode_at(tok, len, &k, NOW, &out), TRACK_OK);
+        assert_claims_equal(&c, &out);
+        assert_int_equal(out.version, TRACK_TOKEN_V1);
+        assert_int_equal(decode_at(tok, len, &rotated, NOW, &out), TRACK_OK);
+
+        unsigned char raw[TRACK_RAW_MAX];
+        size_t n = raw_token(&c, &k, TRACK_TOKEN_V1, raw);
+        assert_int_equal(sig_len_of(raw), TRACK_MAC_LEN);
+        raw[1] ^= 1;                                   /* another event, same MAC */
+        assert_int_equal(decode_raw(raw, n, &k), TRACK_BAD_SIGNATURE);
+        raw[1] ^= 1;
+        raw[0] = TRACK_TOKEN_V2;                       /* relabelled: MAC read as body and tag */
+        assert_int_equal(decode_raw(raw, n, &k), TRACK_BAD_SIGNATURE);
+    }
+    /* A version 2 token relabelled as version 1: its tag is no MAC. */
+    struct track_claims c = sample();
+    unsigned char raw[TRACK_RAW_MAX];
+    size_t n = raw_token(&c, &k, TRACK_TOKEN_V2, raw);
+    raw[0] = TRACK_TOKEN_V1;
+    assert_int_equal(decode_raw(raw, n, &k), TRACK_BAD_SIGNATURE);
+}
+
+/* Version 2: one HMAC signs four events, each event's tag its own slice;
+ * a tag moved to another event of the same group, or of the other group,
+ * is refused. */
+static void test_version_2_tags_are_per_event(void **state) {
+    (void)state;
+    struct track_keys k = keys_current();
+    unsigned char raw[TRACK_EVENT__COUNT][TRACK_RAW_MAX];
+    size_t n[TRACK_EVENT__COUNT];
+    for (int e = 0; e < TRACK_EVENT__COUNT; e++) {
+        struct track_claims c = sample();
+        c.event = (enum track_event)e;
+        n[e] = raw_token(&c, &k, TRACK_TOKEN_VERSION, raw[e]);
+        assert_int_equal(raw[e][0], TRACK_TOKEN_V2);
+    }
+    for (int e = 0; e < TRACK_EVENT__COUNT; e++) {
+        for (int other = 0; other < TRACK_EVENT__COUNT; other++) {
+            if (other == e) continue;
+            /* The tags of two events differ, and e's body with other's tag fails. */
+            const unsigned char *tag = raw[other] + n[other] - TRACK_TAG_LEN;
+            assert_memory_not_equal(raw[e] + n[e] - TRACK_TAG_LEN, tag, TRACK_TAG_LEN);
+            unsigned char r[TRACK_RAW_MAX];
+            memcpy(r, raw[e], n[e]);
+            memcpy(r + n[e] - TRACK_TAG_LEN, tag, TRACK_TAG_LEN);
+            assert_int_equal(decode_raw(r, n[e], &k), TRACK_BAD_SIGNATURE);
+        }
+    }
 }
 
 static void test_encoder_refusals(void **state) {
@@ -630,6 +737,8 @@ int main(void) {
         cmocka_unit_test(test_prepared_key),
         cmocka_unit_test(test_prepared_keys_reused),
         cmocka_unit_test(test_encode_events),
+        cmocka_unit_test(test_version_1_still_verifies),
+        cmocka_unit_test(test_version_2_tags_are_per_event),
         cmocka_unit_test(test_every_byte_altered_is_refused),
         cmocka_unit_test(test_named_forgeries_are_refused),
         cmocka_unit_test(test_rotation),
