@@ -139,6 +139,9 @@ static bool tag_open(const struct inject *in, size_t from, size_t *open) {
 
 /* ---- output ------------------------------------------------------------- */
 
+/* Appends a string literal, its length known at compile time. */
+#define PUT_LITERAL(in, lit) buf_append((in)->out, lit, sizeof(lit) - 1)
+
 static void copy_to(struct inject *in, xmlParserCtxtPtr ctxt, size_t off) {
     if (in->failed) return;
     if (off < in->copied || off > in->len) {
@@ -164,9 +167,18 @@ static void put_open(struct inject *in, const xmlChar *prefix, const char *name)
 }
 
 static void put_close(struct inject *in, const xmlChar *prefix, const char *name) {
-    buf_append_str(in->out, "</");
+    PUT_LITERAL(in, "</");
     put_name(in, prefix, name);
     buf_append_char(in->out, '>');
+}
+
+/* True if s[0..n) holds "]]>", which would end the URL's CDATA section.
+ * memchr first: a URL rarely has a ']' at all (a tracker URL never does). */
+static bool ends_cdata(const char *s, size_t n) {
+    for (const char *p = memchr(s, ']', n); p != NULL; p = memchr(p + 1, ']', n - (size_t)(p + 1 - s))) {
+        if (n - (size_t)(p - s) >= 3 && p[1] == ']' && p[2] == '>') return true;
+    }
+    return false;
 }
 
 static void put_url(struct inject *in, xmlParserCtxtPtr ctxt, enum vast_event event) {
@@ -177,8 +189,7 @@ static void put_url(struct inject *in, xmlParserCtxtPtr ctxt, enum vast_event ev
     }
     if (in->out->failed) return;
     size_t n = in->out->len - from;
-    if (n == 0 || memmem(in->out->data + from, n, "]]>", 3) != NULL)
-        fail(in, ctxt, VAST_INJECT_URL_FAILED);
+    if (n == 0 || ends_cdata(in->out->data + from, n)) fail(in, ctxt, VAST_INJECT_URL_FAILED);
 }
 
 /* <P:name attr><![CDATA[url]]></P:name> */
@@ -188,13 +199,13 @@ static void put_tracker(struct inject *in, xmlParserCtxtPtr ctxt, const xmlChar 
     buf_append_char(in->out, '<');
     put_name(in, prefix, name);
     if (with_event) {
-        buf_append_str(in->out, " event=\"");
+        PUT_LITERAL(in, " event=\"");
         buf_append_str(in->out, vast_event_name(event));
         buf_append_char(in->out, '"');
     }
-    buf_append_str(in->out, "><![CDATA[");
+    PUT_LITERAL(in, "><![CDATA[");
     put_url(in, ctxt, event);
-    buf_append_str(in->out, "]]>");
+    PUT_LITERAL(in, "]]>");
     put_close(in, prefix, name);
     in->stats.inserted++;
 }

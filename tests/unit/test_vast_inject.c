@@ -220,13 +220,22 @@ static void test_refusals_leave_out_alone(void **state) {
 static void test_bad_urls_are_refused(void **state) {
     (void)state;
     const char *doc = "<VAST><Ad><Wrapper><Impression/></Wrapper></Ad></VAST>";
-    const char *bad[] = {"fail", "", "a]]>b"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *bad[] = {"fail", "", "a]]>b", "]]>", "x]]]>", "a]b]]>"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct vast_inject_urls u = {short_url, (void *)bad[i]};
         struct buf out;
         buf_init(&out);
         assert_int_equal(vast_inject(doc, strlen(doc), &u, &out, NULL), VAST_INJECT_URL_FAILED);
         assert_int_equal(out.len, 0);
+        buf_free(&out);
+    }
+    /* A ']' that does not end the section is only a character. */
+    const char *fine[] = {"a]b", "a]]", "x]>y", "]", "]]"};
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        struct vast_inject_urls u = {short_url, (void *)fine[i]};
+        struct buf out;
+        buf_init(&out);
+        assert_int_equal(vast_inject(doc, strlen(doc), &u, &out, NULL), VAST_INJECT_OK);
         buf_free(&out);
     }
 }
