@@ -23,12 +23,13 @@
 #                    the Redis commands per distinct-user event measured above
 #   adstats          /statistics, /ad (vastmock, no delay), hot user
 #   tracking         /ad with --tracking-url against /ad without (goal >= 0.90),
-#                    alternating runs on one Redis and upstream, median of 3;
+#                    on one Redis and upstream, in TRACKING_ROUNDS (5) rounds of
+#                    a run of each back to back, the median of the rounds' ratios;
 #                    GET /t (impression pixels of distinct served ads,
 #                    bench/pixels.py) against /impression with the ad's id as
 #                    event_id -- the same users and the same claim round trip,
 #                    the rule README.md gives SDKs that report views too
-#                    (goal >= 0.95)
+#                    (goal >= 0.95), in rounds the same way
 #   cores            ceiling and hot /impression with 1 and 2 HTTP threads
 #   growth           distinct and zipf with 1,000 and BENCH_GROWTH_USERS
 #                    (the zipf preload) users already in Redis; zipf at N
@@ -68,6 +69,7 @@ REPLAY_MAX=${BENCH_REPLAY_MAX:-200000}
 PRELOAD_MAX_S=${BENCH_PRELOAD_MAX_S:-240}
 D0=$(date -u -d "+1 day" +%F) D1=$(date -u -d "+2 day" +%F) D2=$(date -u -d "+3 day" +%F)
 CSV=bench/results/bench.csv
+PAIRED=bench/results/paired.csv  # the tracking ratios of paired rounds
 mkdir -p bench/results
 echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,ratio_bare,lost,extra,cmds_per_event,redis_cpu_us_per_event,redis_bytes_per_user,commands,adstats_cpu_us_per_event" >"$CSV"
 EVENTS=bench/wrk/events.lua
@@ -100,7 +102,15 @@ wrk_run() {
 }
 
 CEILING=0 CEILING_BARE=0
-median3() { sort -t, -k1 -n | sed -n 2p; }
+# median: of wrkstat lines (one a run), the one of median req/s
+median() { sort -t, -k1 -n | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'; }
+# paired_ratio ON OFF: the median over rounds of on/off req/s, the two files'
+# lines being the rounds' runs: each round's pair ran back to back, so a
+# drift of the machine between rounds cancels out of its ratio.
+paired_ratio() {
+  paste -d, <(cut -d, -f1 "$1") <(cut -d, -f1 "$2") | awk -F, '$2 > 0 {print $1 / $2}' | sort -n \
+    | awk '{r[NR] = $1} END {printf "%.2f", NR ? r[int((NR + 1) / 2)] : 1}'
+}
 ratio_to() { [ "$2" != 0 ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo 1.00; }
 # record NAME THREADS STATS PID [COUNTER_VALUE [REDIS_FIGURES]]
 record() {
@@ -197,13 +207,20 @@ ceiling_run() { # PORT -> prints wrkstat's fields
   EVENTS_MODE=distinct wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s "$EVENTS" "$url" \
     | python3 bench/wrkstat.py
 }
-port=$(free_port); start_ceiling "$port" 0; pid_ceiling=$CEILING_PID
-ceiling=$(ceiling_run "$port")
-port=$(free_port); start_ceiling "$port" 0 bin/bench-bare; pid_bare=$CEILING_PID
-bare=$(ceiling_run "$port")
+# Every ratio of the run is to these two, so each is the median of three
+# runs, the two alternating: one run moved by up to a fifth between
+# measurements of one bench run.
+port_ceiling=$(free_port); start_ceiling "$port_ceiling" 0; pid_ceiling=$CEILING_PID
+port_bare=$(free_port); start_ceiling "$port_bare" 0 bin/bench-bare; pid_bare=$CEILING_PID
+: >"$(stack_dir)/ceiling-runs"; : >"$(stack_dir)/bare-runs"
+for round in 1 2 3; do
+  ceiling_run "$port_ceiling" >>"$(stack_dir)/ceiling-runs"
+  ceiling_run "$port_bare" >>"$(stack_dir)/bare-runs"
+done
+ceiling=$(median <"$(stack_dir)/ceiling-runs"); bare=$(median <"$(stack_dir)/bare-runs")
 CEILING=${ceiling%%,*} CEILING_BARE=${bare%%,*}
-record "http-ceiling" "$cores" "$ceiling" "$pid_ceiling"
-record "http-ceiling (bare libmicrohttpd)" "$cores" "$bare" "$pid_bare"
+record "http-ceiling (median of 3)" "$cores" "$ceiling" "$pid_ceiling"
+record "http-ceiling (bare libmicrohttpd; median of 3)" "$cores" "$bare" "$pid_bare"
 stop_pid "$pid_ceiling"; stop_pid "$pid_bare"
 
 # ---- realistic: distinct users, then the same users a day later ----------
@@ -273,42 +290,58 @@ stop_pid "$pid"
 
 # ---- tracking --------------------------------------------------------------
 # /ad with trackers (one SAX pass that injects, two HMACs for seven tags) against /ad
-# without, alternating; then /t against /impression+event_id on distinct
-# users, each path sent once (bench/wrk/paths.lua).
+# without, then /t against /impression+event_id on distinct users, each path
+# sent once (bench/wrk/paths.lua). TRACKING_ROUNDS rounds each, the two runs of
+# a round back to back, in alternating order; the ratio is the median of the
+# rounds' ratios (paired_ratio), the rows the median runs.
 secret=bench-tracking-secret-0123456789
+rounds=${TRACKING_ROUNDS:-5}
 port_plain=$(free_port); start_adstats "$port_plain" "$redis_port" "$vast_port"
 pid_plain=${STACK_PIDS[-1]}
 port_track=$(free_port)
 start_adstats "$port_track" "$redis_port" "$vast_port" --tracking-url "http://127.0.0.1:$port_track" \
   --tracking-secret "$secret"
 pid_track=${STACK_PIDS[-1]}
+# in_turn ROUND OFF_CMD ON_CMD: runs both, off first in odd rounds, on first in even ones
+in_turn() { if (( $1 % 2 )); then eval "$2"; eval "$3"; else eval "$3"; eval "$2"; fi; }
 : >"$(stack_dir)/ad-plain"; : >"$(stack_dir)/ad-track"
-for round in 1 2 3; do
-  wrk_run "http://127.0.0.1:$port_plain/ad?$(event_query bench-ad-plain 7.4)" >>"$(stack_dir)/ad-plain"
-  wrk_run "http://127.0.0.1:$port_track/ad?$(event_query bench-ad-track 7.4)" >>"$(stack_dir)/ad-track"
+for round in $(seq "$rounds"); do
+  in_turn "$round" \
+    'wrk_run "http://127.0.0.1:$port_plain/ad?$(event_query bench-ad-plain 7.4)" >>"$(stack_dir)/ad-plain"' \
+    'wrk_run "http://127.0.0.1:$port_track/ad?$(event_query bench-ad-track 7.4)" >>"$(stack_dir)/ad-track"'
 done
-ad_plain=$(median3 <"$(stack_dir)/ad-plain"); ad_track=$(median3 <"$(stack_dir)/ad-track")
-record "ad tracking off (median of 3)" "$cores" "$ad_plain" "$pid_plain"
-record "ad tracking on (median of 3)" "$cores" "$ad_track" "$pid_track"
-AD_TRACKING_RATIO=$(ratio_to "${ad_track%%,*}" "${ad_plain%%,*}")
-# Enough distinct paths for the run at well over the machine's rate.
+record "ad tracking off (median of $rounds)" "$cores" "$(median <"$(stack_dir)/ad-plain")" "$pid_plain"
+record "ad tracking on (median of $rounds)" "$cores" "$(median <"$(stack_dir)/ad-track")" "$pid_track"
+AD_TRACKING_RATIO=$(paired_ratio "$(stack_dir)/ad-track" "$(stack_dir)/ad-plain")
+# Enough distinct paths for a run at well over the machine's rate, new ones each round.
 pixels=$(( (SECONDS_RUN + WARMUP) * ${BENCH_PIXEL_RATE:-60000} ))
-python3 bench/pixels.py "$pixels" "$secret" pixels px "$(stack_dir)/pixels"
-python3 bench/pixels.py "$pixels" "$secret" impressions pi "$(stack_dir)/impressions"
 paths_run() { # PORT FILE -> wrkstat's fields; the warm-up takes the file's last 1/4
   PATHS_FILE=$2 PATHS_FIRST=$(( pixels * 3 / 4 )) wrk -t1 -c"$CONNS" -d"${WARMUP}s" \
     -s bench/wrk/paths.lua "http://127.0.0.1:$1/" >/dev/null 2>&1 || true
   PATHS_FILE=$2 wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s bench/wrk/paths.lua \
     "http://127.0.0.1:$1/" | python3 bench/wrkstat.py
 }
-imp=$(paths_run "$port_plain" "$(stack_dir)/impressions")
-record "impression + event_id (distinct)" "$cores" "$imp" "$pid_plain"
-px=$(paths_run "$port_track" "$(stack_dir)/pixels")
-record "t: impression pixel (distinct)" "$cores" "$px" "$pid_track"
-PIXEL_RATIO=$(ratio_to "${px%%,*}" "${imp%%,*}")
+: >"$(stack_dir)/imp-runs"; : >"$(stack_dir)/px-runs"
+for round in $(seq "$rounds"); do
+  python3 bench/pixels.py "$pixels" "$secret" pixels "px$round-" "$(stack_dir)/pixels"
+  python3 bench/pixels.py "$pixels" "$secret" impressions "pi$round-" "$(stack_dir)/impressions"
+  in_turn "$round" \
+    'paths_run "$port_plain" "$(stack_dir)/impressions" >>"$(stack_dir)/imp-runs"' \
+    'paths_run "$port_track" "$(stack_dir)/pixels" >>"$(stack_dir)/px-runs"'
+done
+record "impression + event_id (distinct; median of $rounds)" "$cores" \
+  "$(median <"$(stack_dir)/imp-runs")" "$pid_plain"
+record "t: impression pixel (distinct; median of $rounds)" "$cores" \
+  "$(median <"$(stack_dir)/px-runs")" "$pid_track"
+PIXEL_RATIO=$(paired_ratio "$(stack_dir)/px-runs" "$(stack_dir)/imp-runs")
 stop_pid "$pid_plain"; stop_pid "$pid_track"
+{
+  echo "pair,ratio,rounds"
+  echo "ad tracking on / off,$AD_TRACKING_RATIO,$rounds"
+  echo "t: impression pixel / impression + event_id,$PIXEL_RATIO,$rounds"
+} >"$PAIRED"
 echo "tracking: /ad with/without tracking $AD_TRACKING_RATIO (goal >= 0.90);" \
-     "/t / /impression+event_id $PIXEL_RATIO (goal >= 0.95)"
+     "/t / /impression+event_id $PIXEL_RATIO (goal >= 0.95); medians of $rounds paired rounds"
 
 # ---- cores ---------------------------------------------------------------
 for threads in 1 2; do
@@ -350,10 +383,10 @@ for what in distinct zipf; do
     done
   done
   for users in 1000 "$GROWTH_USERS"; do
-    IFS='|' read -r stats counted redis < <(median3 <"$(stack_dir)/grow-$what-$users")
+    IFS='|' read -r stats counted redis < <(median <"$(stack_dir)/grow-$what-$users")
     record "$what @${users} users" "$cores" "$stats" "${grow_pid[$users]}" "$counted" "$redis"
   done
 done
 
-python3 bench/report.py "$CSV" BENCHMARKS.md
+python3 bench/report.py "$CSV" BENCHMARKS.md "$PAIRED"
 [ "$MISMATCH" -eq 0 ] || { echo "bench: counters did not match" >&2; exit 1; }
