@@ -313,8 +313,11 @@ done
 record "ad tracking off (median of $rounds)" "$cores" "$(median <"$(stack_dir)/ad-plain")" "$pid_plain"
 record "ad tracking on (median of $rounds)" "$cores" "$(median <"$(stack_dir)/ad-track")" "$pid_track"
 AD_TRACKING_RATIO=$(paired_ratio "$(stack_dir)/ad-track" "$(stack_dir)/ad-plain")
-# Enough distinct paths for a run at well over the machine's rate, new ones each round.
-pixels=$(( (SECONDS_RUN + WARMUP) * ${BENCH_PIXEL_RATE:-60000} ))
+# Enough distinct paths for a run at over the machine's rate (up to 36,000/s:
+# the warm-up takes the last quarter), new ones each round, and no more: with
+# 720,000 paths held, wrk's own Lua state stalled it for 100-300 ms at a time
+# (a p99 of 118-290 ms that the server never saw; 480,000 gave 5-8 ms).
+pixels=$(( (SECONDS_RUN + WARMUP) * ${BENCH_PIXEL_RATE:-40000} ))
 paths_run() { # PORT FILE -> wrkstat's fields; the warm-up takes the file's last 1/4
   PATHS_FILE=$2 PATHS_FIRST=$(( pixels * 3 / 4 )) wrk -t1 -c"$CONNS" -d"${WARMUP}s" \
     -s bench/wrk/paths.lua "http://127.0.0.1:$1/" >/dev/null 2>&1 || true
