@@ -9,6 +9,7 @@ port the first start() got.
 
 import signal
 import socket
+import time
 
 from .ports import LOOPBACK, free_port
 from .procs import START_TIMEOUT_S, Proc, StartError, make_tmpdir, remove_tmpdir, wait_until
@@ -80,8 +81,26 @@ class RedisClient:
     def ping(self):
         return self.command("PING") == "PONG"
 
+    def settle(self, quiet_s=0.06, timeout=3.0):
+        """Waits until DBSIZE has stayed the same for `quiet_s` (bounded by
+        `timeout`) and returns it. adstats writes the top lists and session
+        HyperLogLogs after answering (the deferred index writer), so keys an
+        earlier request made may still be arriving; a test that compares
+        key counts around a refused request starts from a settled one."""
+        deadline = time.monotonic() + timeout
+        size, since = self.command("DBSIZE"), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s / 3)
+            now = self.command("DBSIZE")
+            if now != size:
+                size, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                break
+        return size
+
     def dbsize(self):
-        return self.command("DBSIZE")
+        """The number of keys, once they have settled (settle())."""
+        return self.settle()
 
     def keys(self, pattern="*"):
         return sorted(self.command("KEYS", pattern))

@@ -258,6 +258,7 @@ class TrackingTest(StackTestCase):
         self.assertRegex(metrics, r'adstats_pixels_total\{outcome="forbidden"\} (\d{4,})')
 
     def redis_dump(self):
+        self.redis.settle()  # earlier pixels' index writes may still be arriving
         out = {}
         for key in sorted(self.redis.keys("*")):
             kind = self.redis.command("TYPE", key)
