@@ -358,6 +358,9 @@ bool track_token_encode(const struct track_claims *c, const struct track_keys *k
     return track_token_encode_as(c, k, TRACK_TOKEN_VERSION, out);
 }
 
+/* The seven pixels share their groups' MACs, which is version 2's layout. */
+_Static_assert(TRACK_TOKEN_VERSION == TRACK_TOKEN_V2, "track_token_encode_events writes version 2");
+
 bool track_token_encode_events(const struct track_claims *c, const struct track_keys *k,
                                const char *prefix, size_t prefix_len, struct buf *out,
                                size_t start[TRACK_EVENT__COUNT + 1]) {
