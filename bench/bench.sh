@@ -30,7 +30,8 @@
 #                    event_id -- the same users and the same claim round trip,
 #                    the rule README.md gives SDKs that report views too
 #                    (goal >= 0.95), in rounds the same way
-#   cores            ceiling and hot /impression with 1 and 2 HTTP threads
+#   cores            ceiling, hot /impression (one fixed URL) and distinct users
+#                    with 1 and 2 HTTP threads (the distinct rows: "workers: ...")
 #   growth           distinct and zipf with 1,000 and BENCH_GROWTH_USERS
 #                    (the zipf preload) users already in Redis; zipf at N
 #                    users draws over those N (alternating runs, median of 3)
@@ -357,6 +358,13 @@ for threads in 1 2; do
   wrk_run "http://127.0.0.1:$port/impression?$(event_query $user 7.3)" "$port" "$user" impressions \
     >"$(stack_dir)/stats"
   record "hot user (fixed URL)" "$threads" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
+  stop_pid "$pid"
+  # Distinct users by worker count: a worker merges what its loop turn holds,
+  # so fewer workers on these shared cores mean larger turns and fewer commands.
+  port=$(free_port); start_adstats "$port" "$rp_distinct" "$vast_port" --now "$D1" --threads "$threads"
+  pid=${STACK_PIDS[-1]}
+  events_run "$port" "$rp_distinct" "$SECONDS_RUN" - EVENTS_MODE=distinct EVENTS_PREFIX="thr$threads-"
+  record "workers: distinct users" "$threads" "$RUN_STATS" "$pid" "$RUN_COUNTED" "$RUN_REDIS"
   stop_pid "$pid"
 done
 
