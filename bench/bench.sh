@@ -189,10 +189,10 @@ cpu_ticks() {
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
-# adstats_at PORT REDIS_PORT DAY: (re)starts adstats with its clock frozen
+# adstats_at PORT REDIS_PORT DAY [FLAGS...]: (re)starts adstats with its clock frozen
 # at the start of DAY; sets ADSTATS_PID.
 adstats_at() {
-  start_adstats "$1" "$2" "$vast_port" --now "$3"; ADSTATS_PID=${STACK_PIDS[-1]}
+  start_adstats "$1" "$2" "$vast_port" --now "$3" "${@:4}"; ADSTATS_PID=${STACK_PIDS[-1]}
 }
 
 cores=$(nproc)
@@ -361,11 +361,10 @@ for threads in 1 2; do
   stop_pid "$pid"
   # Distinct users by worker count: a worker merges what its loop turn holds,
   # so fewer workers on these shared cores mean larger turns and fewer commands.
-  port=$(free_port); start_adstats "$port" "$rp_distinct" "$vast_port" --now "$D1" --threads "$threads"
-  pid=${STACK_PIDS[-1]}
+  port=$(free_port); adstats_at "$port" "$rp_distinct" "$D1" --threads "$threads"
   events_run "$port" "$rp_distinct" "$SECONDS_RUN" - EVENTS_MODE=distinct EVENTS_PREFIX="thr$threads-"
-  record "workers: distinct users" "$threads" "$RUN_STATS" "$pid" "$RUN_COUNTED" "$RUN_REDIS"
-  stop_pid "$pid"
+  record "workers: distinct users" "$threads" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+  stop_pid "$ADSTATS_PID"
 done
 
 # ---- growth --------------------------------------------------------------
