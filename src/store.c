@@ -15,6 +15,10 @@
  *    resends it once, after ASKING, to the node named; TRYAGAIN and
  *    CLUSTERDOWN resend it after a short backoff while the batch's time
  *    budget (the timeout) lasts. At most MAX_RESENDS per command.
+ *  - Group commit. Write-only batches wait for the end of the loop's turn,
+ *    and while any node still owes replies, for those replies: the send
+ *    then merges (combine.h) all that came in meanwhile. PENDING_MAX
+ *    bounds the wait; the watchdog bounds a silent node's.
  *  - Completion. A batch counts the replies it still awaits (its commands,
  *    plus one per WAIT it depends on, plus a hold while it is being sent)
  *    and finishes exactly once, when that count reaches zero.
@@ -61,6 +65,7 @@
 #define MAX_RESENDS 5
 #define REFRESH_MIN_MS 100
 #define MAX_NODES 64
+#define PENDING_MAX 1024 /* batches held back while Redis is busy */
 #define NO_INDEX COMBINE_NO_REPLY /* no reply to show on_reply */
 #define SEND_STACK_BYTES 2048 /* a command this long is written on the stack */
 
@@ -127,7 +132,8 @@ struct store {
     struct resend *waiting;
     struct event *watchdog;
 
-    /* write-only batches waiting for the end of the loop's turn */
+    /* write-only batches waiting for the end of the loop's turn, or for
+     * the replies Redis still owes (group commit) */
     struct store_batch **pending, **spare;
     size_t n_pending, pending_cap, spare_cap;
     struct event *flush;
@@ -157,11 +163,13 @@ static bool ring_push(struct node *n, long long t) {
     return true;
 }
 
+static void flush_if_idle(struct store *s);
+
 static void node_replied(const redisAsyncContext *ac) {
     struct node *n = ac->data;
     if (n->sent_n == 0) return;
     n->sent_head = (n->sent_head + 1) % n->sent_cap;
-    n->sent_n--;
+    if (--n->sent_n == 0) flush_if_idle(n->store);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -171,6 +179,7 @@ static void schedule_reconnect(struct node *n) {
     n->ac = NULL;
     n->state = CONN_DOWN;
     n->sent_n = 0;
+    flush_if_idle(n->store);
     if (n->store->closing) return;
     struct timeval tv = ms_tv(n->backoff_ms);
     evtimer_add(n->retry_timer, &tv);
@@ -857,7 +866,8 @@ static bool surely_down(const struct store *s) {
     return !s->cluster && s->nodes[0]->ac == NULL;
 }
 
-/* End of the loop's turn: send every write-only batch that came in. The
+/* End of the loop's turn, or the last owed reply: send every write-only
+ * batch that came in. The
  * list is swapped out first, so that batches queued by callbacks while
  * sending wait for the next turn. */
 static void on_flush(evutil_socket_t fd, short what, void *arg) {
@@ -884,6 +894,18 @@ static void on_flush(evutil_socket_t fd, short what, void *arg) {
     }
 }
 
+/* Group commit (see the top): a node owes replies while its ring of send
+ * times is not empty. */
+static bool busy(const struct store *s) {
+    for (size_t i = 0; i < s->n_nodes; i++)
+        if (s->nodes[i]->sent_n > 0) return true;
+    return false;
+}
+
+static void flush_if_idle(struct store *s) {
+    if (s->n_pending > 0 && !busy(s)) event_active(s->flush, EV_TIMEOUT, 0);
+}
+
 static bool queue_pending(struct store *s, struct store_batch *b) {
     if (s->n_pending == s->pending_cap) {
         size_t cap = s->pending_cap ? s->pending_cap * 2 : 64;
@@ -892,8 +914,9 @@ static bool queue_pending(struct store *s, struct store_batch *b) {
         s->pending = p;
         s->pending_cap = cap;
     }
-    if (s->n_pending == 0) event_active(s->flush, EV_TIMEOUT, 0);
     s->pending[s->n_pending++] = b;
+    if (s->n_pending == 1 && !busy(s)) event_active(s->flush, EV_TIMEOUT, 0);
+    else if (s->n_pending >= PENDING_MAX) event_active(s->flush, EV_TIMEOUT, 0);
     return true;
 }
 
