@@ -13,8 +13,8 @@
  * Write-only batches (store_batch_combinable) are not sent at once but at
  * the end of the loop's turn, all together, merged by combine.h: counting
  * 64 concurrent events then costs Redis a few dozen commands, not 64
- * times 8 to 17 (events.h). While Redis still owes replies to earlier
- * commands, they wait for those replies (group commit), so that a send
+ * times 8 to 17 (events.h). While Redis still owes replies to the previous
+ * such send, they wait for those replies (group commit), so that a send
  * under load merges a whole round trip's worth of events. Such a batch may still read the replies of the
  * commands it tags (batch.h): each gets its merged command's reply, once,
  * also after a cluster redirection.

@@ -16,8 +16,10 @@
  *    CLUSTERDOWN resend it after a short backoff while the batch's time
  *    budget (the timeout) lasts. At most MAX_RESENDS per command.
  *  - Group commit. Write-only batches wait for the end of the loop's turn,
- *    and while any node still owes replies, for those replies: the send
- *    then merges (combine.h) all that came in meanwhile. PENDING_MAX
+ *    and while a node still owes replies to the previous such send, for
+ *    those replies: the next send then merges (combine.h) all that came in
+ *    meanwhile. Reads sent later do not hold writes back (Redis answers in
+ *    order, so a node's owed writes are a count of replies). PENDING_MAX
  *    bounds the wait; the watchdog bounds a silent node's.
  *  - Completion. A batch counts the replies it still awaits (its commands,
  *    plus one per WAIT it depends on, plus a hold while it is being sent)
@@ -87,6 +89,7 @@ struct node {
     struct event *retry_timer;
     long long *sent;     /* ring: send times of unanswered commands */
     size_t sent_head, sent_n, sent_cap;
+    size_t writes_owed;  /* of those, up to the last one the last flush sent */
     struct wait_group *wait; /* of the current send round */
 };
 
@@ -169,7 +172,8 @@ static void node_replied(const redisAsyncContext *ac) {
     struct node *n = ac->data;
     if (n->sent_n == 0) return;
     n->sent_head = (n->sent_head + 1) % n->sent_cap;
-    if (--n->sent_n == 0) flush_if_idle(n->store);
+    n->sent_n--;
+    if (n->writes_owed > 0 && --n->writes_owed == 0) flush_if_idle(n->store);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -179,6 +183,7 @@ static void schedule_reconnect(struct node *n) {
     n->ac = NULL;
     n->state = CONN_DOWN;
     n->sent_n = 0;
+    n->writes_owed = 0;
     flush_if_idle(n->store);
     if (n->store->closing) return;
     struct timeval tv = ms_tv(n->backoff_ms);
@@ -866,10 +871,26 @@ static bool surely_down(const struct store *s) {
     return !s->cluster && s->nodes[0]->ac == NULL;
 }
 
-/* End of the loop's turn, or the last owed reply: send every write-only
- * batch that came in. The
- * list is swapped out first, so that batches queued by callbacks while
- * sending wait for the next turn. */
+/* Group commit (see the top). */
+static bool busy(const struct store *s) {
+    for (size_t i = 0; i < s->n_nodes; i++)
+        if (s->nodes[i]->writes_owed > 0) return true;
+    return false;
+}
+
+/* After a flush: every command a node owes a reply to now was sent by it
+ * or before it. */
+static void mark_writes_owed(struct store *s) {
+    for (size_t i = 0; i < s->n_nodes; i++) s->nodes[i]->writes_owed = s->nodes[i]->sent_n;
+}
+
+static void flush_if_idle(struct store *s) {
+    if (s->n_pending > 0 && !busy(s)) event_active(s->flush, EV_TIMEOUT, 0);
+}
+
+/* End of the loop's turn, or the last reply owed to the previous flush:
+ * send every write-only batch that came in. The list is swapped out first,
+ * so that batches queued by callbacks while sending wait for the next. */
 static void on_flush(evutil_socket_t fd, short what, void *arg) {
     struct store *s = arg;
     (void)fd;
@@ -886,24 +907,13 @@ static void on_flush(evutil_socket_t fd, short what, void *arg) {
     if (!surely_down(s) && n > 1) plan = combine_plan(s->combiner, list, n);
     if (plan != NULL) {
         send_plan(s, plan, list, n);
-        return;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (!surely_down(s)) send_now(s, list[i]);
+            else fail_batch(list[i]);
+        }
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!surely_down(s)) send_now(s, list[i]);
-        else fail_batch(list[i]);
-    }
-}
-
-/* Group commit (see the top): a node owes replies while its ring of send
- * times is not empty. */
-static bool busy(const struct store *s) {
-    for (size_t i = 0; i < s->n_nodes; i++)
-        if (s->nodes[i]->sent_n > 0) return true;
-    return false;
-}
-
-static void flush_if_idle(struct store *s) {
-    if (s->n_pending > 0 && !busy(s)) event_active(s->flush, EV_TIMEOUT, 0);
+    mark_writes_owed(s);
 }
 
 static bool queue_pending(struct store *s, struct store_batch *b) {
