@@ -15,9 +15,9 @@
  * 64 concurrent events then costs Redis a few dozen commands, not 64
  * times 8 to 17 (events.h). While Redis still owes replies to the previous
  * such send, they wait for those replies (group commit), so that a send
- * under load merges a whole round trip's worth of events. Such a batch may still read the replies of the
- * commands it tags (batch.h): each gets its merged command's reply, once,
- * also after a cluster redirection.
+ * under load merges a whole round trip's worth of events. Such a batch may
+ * still read the replies of the commands it tags (batch.h): each gets its
+ * merged command's reply, once, also after a cluster redirection.
  *
  * With --redis-cluster, the store speaks the Redis Cluster protocol: it
  * reads the slot map, sends each command to the master of its key's slot,

@@ -136,7 +136,7 @@ struct store {
     struct event *watchdog;
 
     /* write-only batches waiting for the end of the loop's turn, or for
-     * the replies Redis still owes (group commit) */
+     * the replies owed to the previous flush (group commit) */
     struct store_batch **pending, **spare;
     size_t n_pending, pending_cap, spare_cap;
     struct event *flush;
@@ -925,8 +925,8 @@ static bool queue_pending(struct store *s, struct store_batch *b) {
         s->pending_cap = cap;
     }
     s->pending[s->n_pending++] = b;
-    if (s->n_pending == 1 && !busy(s)) event_active(s->flush, EV_TIMEOUT, 0);
-    else if (s->n_pending >= PENDING_MAX) event_active(s->flush, EV_TIMEOUT, 0);
+    if ((s->n_pending == 1 && !busy(s)) || s->n_pending >= PENDING_MAX)
+        event_active(s->flush, EV_TIMEOUT, 0);
     return true;
 }
 
