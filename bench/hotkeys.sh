@@ -35,7 +35,7 @@ rps -n "$members" -r "$members" zadd as:u:top:imp __rand_int__ m__rand_int__ >/d
 size=$(redis-cli -p "$port" zcard as:u:top:imp)
 top=$(rps -n "$n" -r "$members" zincrby as:u:top:imp 1 m__rand_int__)
 counter=$(rps -n "$n" hincrby as:s:t:4.12.3 imp 1)
-bucket=$(rps -n "$n" -r 5000 hincrby as:u:d20261201:b0001 i:u__rand_int__ 1)
+bucket=$(rps -n "$n" -r 5000 hincrby as:u:e20261201:b0001 i:u__rand_int__ 1)
 sessions=$(rps -n "$n" -r 100000000 pfadd as:s:h:4.12.3 s__rand_int__)
 
 echo "commands per second on one key, one Redis core (redis-benchmark -P 64):"

@@ -69,11 +69,8 @@ void statistics_delete(struct request *req) {
     }
     enum dimension dim;
     const struct param_value *who = dimension_filter(&req->params, &dim);
-    /* A day's HDEL names a field per metric and the no-fills' (12
-     * arguments), its two DELs 2 each: per command, at most 6 arguments. */
-    size_t cmds = event_forget_cmds();
-    if (!store_batch_init_large(&req->batch, cmds, cmds * 6, event_forget_arena(), count_deleted,
-                                NULL)) {
+    if (!store_batch_init_large(&req->batch, event_forget_cmds(), event_forget_args(),
+                                event_forget_arena(), count_deleted, NULL)) {
         request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }

@@ -1,4 +1,4 @@
-/* events.h -- what counting one event writes to Redis (layout 2, keys.h).
+/* events.h -- what counting one event writes to Redis (layout 3, keys.h).
  *
  * An event (an ad request or an impression) is counted in each of its
  * dimensions (dimension.h): its user, SDK version, country and platform.
@@ -51,8 +51,9 @@
  *
  * Forgetting a value (DELETE /statistics, event_add_forget): DEL of its
  * all-time hash and HyperLogLog, ZREM from the four top lists, and per day of
- * the retention window an HDEL of its bucket fields, a DEL of layout 1's
- * day hash and a DEL of the day HyperLogLog. */
+ * the retention window an HDEL of its bucket fields (layout 3's and layout
+ * 2's bucket), a DEL of layout 1's day hash and a DEL of the day
+ * HyperLogLog. */
 #ifndef ADSTATS_EVENTS_H
 #define ADSTATS_EVENTS_H
 
@@ -138,6 +139,7 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
  * since a sharding proxy can route neither KEYS nor SCAN. Every reply is
  * an integer: how many keys or members went. */
 size_t event_forget_cmds(void);
+size_t event_forget_args(void);  /* arguments of those commands, in all */
 size_t event_forget_arena(void); /* bytes of copied arguments they need */
 void event_add_forget(struct store_batch *b, enum dimension dim, const char *value, size_t len,
                       long today);

@@ -14,7 +14,7 @@
  * The cache is per thread (each worker builds its own events: no locks),
  * bounded (EXPIRY_CACHE_SLOTS entries; a key is kept in one of
  * EXPIRY_CACHE_PROBES neighbouring slots chosen by a hash of its name, so a
- * day's 4096 bucket keys all fit; when a key finds no room, the entry sent
+ * day's 16,384 bucket keys all fit; when a key finds no room, the entry sent
  * longest ago goes, which only costs a repeated, harmless EXPIREAT) and
  * static: it allocates nothing. */
 #ifndef ADSTATS_EXPIRY_CACHE_H
@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define EXPIRY_CACHE_SLOTS 8192 /* 4 dimensions x DAY_BUCKETS, twice over */
+#define EXPIRY_CACHE_SLOTS 32768 /* 4 dimensions x DAY_BUCKETS, twice over */
 #define EXPIRY_CACHE_PROBES 64  /* slots a key may take, from its hash's on */
 #define EXPIRY_CACHE_RESEND_MS (10 * 60 * 1000LL)
 

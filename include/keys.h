@@ -1,4 +1,5 @@
-/* keys.h -- how adstats names its Redis keys (layout 2, issue 15).
+/* keys.h -- how adstats names its Redis keys (layout 3; layout 2 came
+ * with issue 15).
  *
  * Every command adstats sends is a single-key command with its key at
  * argv[1]: no scripts, no MULTI, no multi-key command on the event or the
@@ -20,7 +21,7 @@
  *
  * A day's counters live in day buckets, DAY_BUCKETS hashes per dimension
  * and UTC day, shared by the values that hash to them:
- *   as:<dim>:d<YYYYMMDD>:b<NNNN>   e.g. as:u:d20250310:b0417
+ *   as:<dim>:e<YYYYMMDD>:b<NNNN>   e.g. as:u:e20250310:b0999
  *   fields <m>:<value>  m = i (impressions), r (ad requests), n (no-fills),
  *                       and the tracking letters below; the value last, so
  *                       no value can forge another field
@@ -30,6 +31,15 @@
  * a fixed instant, sent once per worker: expiry_cache.h). Bucketing is
  * what makes a new user-day cheap: a field in a hash that exists anyway,
  * not a key of its own with its own TTL (docs/ANALYTICS.md measures it).
+ *
+ * Layout 2 (issue 15) had 1024 buckets a day, `as:<dim>:d<YYYYMMDD>:b<NNNN>`
+ * (NNNN mod 1024, the same fields). Layout 3 has 4096 because Redis keeps
+ * a hash of up to 512 fields as a listpack, whose HINCRBY searches it
+ * field by field: 1024 buckets reached that size at about 500,000 active
+ * values a day, where a bucket's HINCRBY costs Redis far more than at 70
+ * fields (docs/ANALYTICS.md, "Memory"). The scope letter differs (e, not
+ * d), so no layout-3 key is a layout-2 key. Layout 2's buckets are read
+ * and deleted, never written (read-both, layout.h).
  *
  * Layout 1 (before issue 15) kept a day's counters in a hash per value,
  * `as:<dim>:<YYYYMMDD>:<value>` {imp, req, nof}, with an EXPIRE per event.
@@ -91,12 +101,14 @@
 #define KEY_MAX 96
 
 /* Day buckets per dimension and day: part of the layout, never change it
- * (a value would move to another bucket). 1024 keeps a bucket's hash
- * small (fields = active values x metrics / 1024: 20 for 10,000 daily
- * users) while a day of all four dimensions is only 4096 keys, and every
- * read touches one bucket per day whatever the count: docs/ANALYTICS.md. */
-#define DAY_BUCKETS 1024
-#define DAY_BUCKET_KEY_LEN 20 /* as:u:dYYYYMMDD:bNNNN */
+ * without a new layout (a value would move to another bucket). 4096 keeps
+ * a bucket a short listpack (fields = active values x metrics / 4096: 73
+ * for 300,000 daily users) up to about 2 million active values a day,
+ * while a day of all four dimensions is only 16,384 keys, and every read
+ * touches one bucket per day whatever the count: docs/ANALYTICS.md. */
+#define DAY_BUCKETS 4096
+#define DAY_BUCKETS_V2 1024   /* layout 2's: read and deleted, never written */
+#define DAY_BUCKET_KEY_LEN 20 /* as:u:eYYYYMMDD:bNNNN (layout 2: as:u:dYYYYMMDD:bNNNN) */
 
 /* The metric letters of day-bucket fields. */
 #define FIELD_LETTER_IMPRESSIONS 'i'
@@ -119,12 +131,16 @@ uint64_t key_hash64(const char *s, size_t len);
 
 /* The day bucket of a value (DAY_BUCKET_KEY_LEN bytes, no NUL) and its
  * field `<letter>:<value>` (returns the length; writes it if it fits in
- * `cap`). `date` is YYYYMMDD. */
+ * `cap`). `date` is YYYYMMDD. The _v2 forms name layout 2's bucket of the
+ * value, whose fields are the same. */
 void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
                            const char *value, size_t len);
+void key_day_bucket_v2_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
+                              const char *value, size_t len);
 size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len);
-/* key_day_bucket_format's key of day `day`, appended to `b`. */
+/* Those keys of day `day`, appended to `b`. */
 void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
+void key_day_bucket_v2(struct buf *b, enum dimension dim, long day, const char *value, size_t len);
 
 /* Returns the length of a value key, and writes it to `out` (no NUL) if
  * it fits in `cap`, like snprintf. `date` is the day as YYYYMMDD

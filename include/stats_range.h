@@ -3,15 +3,16 @@
  * sessions of the range.
  *
  * One batch reads everything: an HMGET of the all-time counters (does the
- * value exist at all?), the upgrade marker's SET NX + GET while this
- * process has no answer (layout.h), then per day an HMGET of the value's
+ * value exist at all?), the upgrade markers' SET NX + GET while this
+ * process has no answers (layout.h), then per day an HMGET of the value's
  * fields of the day bucket and, when unique sessions are wanted, a GET of
- * the day's HyperLogLog, and an HMGET of layout 1's day hash for each day
- * up to the marker's day + 1 (read-both, keys.h: data counted before the
+ * the day's HyperLogLog; then an HMGET of layout 1's day hash for each day
+ * up to its marker's day + 1, and of layout 2's day bucket for each day up
+ * to its marker's day + 1 (read-both, keys.h: data counted before an
  * upgrade, or by old nodes during a rolling one, is added in; the key is
  * absent otherwise, and costs Redis one lookup). The
  * HyperLogLogs are merged here (hll.h), because a sharding proxy cannot
- * route a PFCOUNT over several keys. At 400 days that is up to 1203
+ * route a PFCOUNT over several keys. At 400 days that is up to 1605
  * commands, so the batch takes its storage from the heap. Replies are only
  * copied as they arrive; the merging happens once, in stats_range_finish.
  * All of it runs on the request's worker loop: merging 400 dense
@@ -21,13 +22,15 @@
 
 #include <stdbool.h>
 
+#include "layout.h"
 #include "stats.h"
 
 #define STATS_RANGE_MAX_DAYS 400
 
 struct stats_day {
     struct stats_counts counts;
-    struct stats_counts old; /* layout 1's day hash, added in by stats_range_finish */
+    struct stats_counts old[LAYOUT_OLD__COUNT]; /* older layouts' counts, added in by
+                                                  * stats_range_finish */
     char *hll;        /* copy of the day's HyperLogLog, NULL if none */
     size_t hll_len;
 };
@@ -38,8 +41,8 @@ struct stats_range {
     bool series;               /* ...per day too */
     unsigned members;          /* the counters read (stats.h's enum stats_member) */
     bool corrupt;              /* a day's HyperLogLog could not be read */
-    bool marker;               /* the batch asks the upgrade marker (layout.h) */
-    size_t n_old;              /* days whose layout-1 day hash the batch reads */
+    bool marker;               /* the batch asks the upgrade markers (layout.h) */
+    size_t n_old[LAYOUT_OLD__COUNT]; /* days whose older layouts' keys the batch reads */
     struct stats_counts total; /* found: the value has all-time counters */
     struct stats_day days[];   /* to - from + 1 */
 };

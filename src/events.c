@@ -233,12 +233,17 @@ void event_add_claim(struct store_batch *b, enum event_type type, const struct p
 /* ---- forgetting a value ------------------------------------------------ */
 
 /* All-time counters and HyperLogLog, a top-list member per metric, and
- * per day of the window: the value's fields of its day bucket, layout 1's
- * day hash and the day's HyperLogLog. */
+ * per day of the window: the value's fields of its day bucket and of
+ * layout 2's, layout 1's day hash and the day's HyperLogLog. */
 #define FORGET_FIELDS (METRIC__COUNT + 1)
+#define FORGET_DAYS ((size_t)(retention_days + 2))
 
 size_t event_forget_cmds(void) {
-    return 2 + METRIC_RANKED__COUNT + 3 * (size_t)(retention_days + 2);
+    return 2 + METRIC_RANKED__COUNT + 4 * FORGET_DAYS;
+}
+
+size_t event_forget_args(void) {
+    return 2 * 2 + METRIC_RANKED__COUNT * 3 + FORGET_DAYS * (2 * (2 + FORGET_FIELDS) + 2 * 2);
 }
 
 /* Arena bytes for event_add_forget: a key per command at most, and the
@@ -268,11 +273,15 @@ static void copy_forget_fields(struct store_batch *b, struct store_cmd *c,
     f->copied = true;
 }
 
-/* HDEL <day bucket> i:<v> r:<v> ... (every metric's field) n:<v> */
-static void add_forget_day_fields(struct store_batch *b, enum dimension dim, const char *date,
+/* HDEL <day bucket> i:<v> r:<v> ... (every metric's field) n:<v>, of
+ * the bucket `format` names (layout 3's, or layout 2's). */
+static void add_forget_day_fields(struct store_batch *b,
+                                  void (*format)(char *, enum dimension, const char *,
+                                                 const char *, size_t),
+                                  enum dimension dim, const char *date,
                                   const struct param_value *v, struct forget_fields *f) {
     char bucket[DAY_BUCKET_KEY_LEN];
-    key_day_bucket_format(bucket, dim, date, v->data, v->len);
+    format(bucket, dim, date, v->data, v->len);
     struct store_cmd *c = store_cmd_add(b);
     store_arg_static(c, "HDEL");
     store_arg_copy(b, c, bucket, sizeof(bucket));
@@ -299,7 +308,8 @@ void event_add_forget(struct store_batch *b, enum dimension dim, const char *val
         if (day < DAY_MIN) continue;
         char date[DAY_COMPACT_LEN + 1];
         day_format_compact(day, date);
-        add_forget_day_fields(b, dim, date, &v, &fields);
+        add_forget_day_fields(b, key_day_bucket_format, dim, date, &v, &fields);
+        add_forget_day_fields(b, key_day_bucket_v2_format, dim, date, &v, &fields);
         add_keyed(b, "DEL", dim, SCOPE_DAY, date, &v);
         add_keyed(b, "DEL", dim, SCOPE_SESSIONS_DAY, date, &v);
     }

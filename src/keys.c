@@ -85,25 +85,39 @@ uint64_t key_hash64(const char *s, size_t len) {
     return h;
 }
 
-/* The value's day bucket: FNV-1a, 32 bit, mod DAY_BUCKETS. */
-static unsigned key_bucket(const char *value, size_t len) {
+/* The value's day bucket: FNV-1a, 32 bit, mod `buckets`. */
+static unsigned key_bucket(const char *value, size_t len, unsigned buckets) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)value[i];
         h *= 16777619u;
     }
-    return h % DAY_BUCKETS;
+    return h % buckets;
+}
+
+_Static_assert(DAY_BUCKETS <= 10000 && DAY_BUCKETS_V2 <= 10000, "a bucket number has 4 digits");
+
+/* as:<dim>:<scope><date>:b<NNNN>, NNNN the value's bucket of `buckets`. */
+static void bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, char scope,
+                          unsigned buckets, const char *date, const char *value, size_t len) {
+    unsigned bucket = key_bucket(value, len, buckets);
+    memcpy(out, "as:", 3);
+    out[3] = dim_letter[dim];
+    out[4] = ':';
+    out[5] = scope;
+    memcpy(out + 6, date, DAY_COMPACT_LEN);
+    memcpy(out + 14, ":b", 2);
+    for (int i = 19; i >= 16; i--, bucket /= 10) out[i] = (char)('0' + bucket % 10);
 }
 
 void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
                            const char *value, size_t len) {
-    unsigned bucket = key_bucket(value, len);
-    memcpy(out, "as:", 3);
-    out[3] = dim_letter[dim];
-    memcpy(out + 4, ":d", 2);
-    memcpy(out + 6, date, DAY_COMPACT_LEN);
-    memcpy(out + 14, ":b", 2);
-    for (int i = 19; i >= 16; i--, bucket /= 10) out[i] = (char)('0' + bucket % 10);
+    bucket_format(out, dim, 'e', DAY_BUCKETS, date, value, len);
+}
+
+void key_day_bucket_v2_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
+                              const char *value, size_t len) {
+    bucket_format(out, dim, 'd', DAY_BUCKETS_V2, date, value, len);
 }
 
 size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len) {
@@ -119,6 +133,14 @@ void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *val
     char date[DAY_COMPACT_LEN + 1], key[DAY_BUCKET_KEY_LEN];
     day_format_compact(day, date);
     key_day_bucket_format(key, dim, date, value, len);
+    buf_append(b, key, sizeof(key));
+}
+
+void key_day_bucket_v2(struct buf *b, enum dimension dim, long day, const char *value,
+                       size_t len) {
+    char date[DAY_COMPACT_LEN + 1], key[DAY_BUCKET_KEY_LEN];
+    day_format_compact(day, date);
+    key_day_bucket_v2_format(key, dim, date, value, len);
     buf_append(b, key, sizeof(key));
 }
 

@@ -1,4 +1,4 @@
-/* layout.c -- the upgrade marker that ends read-both; see layout.h. */
+/* layout.c -- the upgrade markers that end read-both; see layout.h. */
 #include "layout.h"
 
 #include <stdatomic.h>
@@ -8,21 +8,35 @@
 
 #define CUTOFF_UNKNOWN (-1L) /* no day is negative (DAY_MIN is 1970-01-01) */
 
-/* The marker's day, shared by the process' workers. */
-static _Atomic long cutoff = CUTOFF_UNKNOWN;
+static const char *const marker_keys[LAYOUT_OLD__COUNT] = {
+    [LAYOUT_OLD_DAY_HASHES] = LAYOUT_MARKER_V2_KEY,
+    [LAYOUT_OLD_BUCKETS_V2] = LAYOUT_MARKER_V3_KEY,
+};
 
-bool layout_add_marker(struct store_batch *b, long today) {
-    if (atomic_load_explicit(&cutoff, memory_order_relaxed) != CUTOFF_UNKNOWN) return false;
+/* The markers' days, shared by the process' workers. */
+static _Atomic long cutoff[LAYOUT_OLD__COUNT] = {CUTOFF_UNKNOWN, CUTOFF_UNKNOWN};
+
+static bool all_known(void) {
+    for (int i = 0; i < LAYOUT_OLD__COUNT; i++) {
+        if (atomic_load_explicit(&cutoff[i], memory_order_relaxed) == CUTOFF_UNKNOWN) return false;
+    }
+    return true;
+}
+
+bool layout_add_markers(struct store_batch *b, long today) {
+    if (all_known()) return false;
     char date[DAY_COMPACT_LEN + 1];
     day_format_compact(today, date);
-    struct store_cmd *c = store_cmd_add(b);
-    store_arg_static(c, "SET");
-    store_arg_static(c, LAYOUT_MARKER_KEY);
-    if (store_arg_copy(b, c, date, DAY_COMPACT_LEN) == NULL) b->overflow = true;
-    store_arg_static(c, "NX");
-    c = store_cmd_add(b);
-    store_arg_static(c, "GET");
-    store_arg_static(c, LAYOUT_MARKER_KEY);
+    for (int i = 0; i < LAYOUT_OLD__COUNT; i++) {
+        struct store_cmd *c = store_cmd_add(b);
+        store_arg_static(c, "SET");
+        store_arg_static(c, marker_keys[i]);
+        if (store_arg_copy(b, c, date, DAY_COMPACT_LEN) == NULL) b->overflow = true;
+        store_arg_static(c, "NX");
+        c = store_cmd_add(b);
+        store_arg_static(c, "GET");
+        store_arg_static(c, marker_keys[i]);
+    }
     return true;
 }
 
@@ -41,17 +55,19 @@ static bool parse_compact(const char *s, size_t len, long *day) {
     return day_parse(iso, sizeof(iso), day);
 }
 
-void layout_learn(const redisReply *reply) {
+void layout_learn(size_t index, const redisReply *reply) {
     long day;
+    if (index >= LAYOUT_MARKER_CMDS || index % 2 == 0) return; /* a SET's reply */
     if (reply->type != REDIS_REPLY_STRING || !parse_compact(reply->str, reply->len, &day)) return;
-    atomic_store_explicit(&cutoff, day, memory_order_relaxed);
+    atomic_store_explicit(&cutoff[index / 2], day, memory_order_relaxed);
 }
 
-bool layout_reads_old(long day) {
-    long c = atomic_load_explicit(&cutoff, memory_order_relaxed);
+bool layout_reads_old(enum layout_old old, long day) {
+    long c = atomic_load_explicit(&cutoff[old], memory_order_relaxed);
     return c == CUTOFF_UNKNOWN || day <= c + 1;
 }
 
 void layout_forget(void) {
-    atomic_store_explicit(&cutoff, CUTOFF_UNKNOWN, memory_order_relaxed);
+    for (int i = 0; i < LAYOUT_OLD__COUNT; i++)
+        atomic_store_explicit(&cutoff[i], CUTOFF_UNKNOWN, memory_order_relaxed);
 }

@@ -13,10 +13,11 @@ static size_t n_days(const struct stats_range *r) {
     return (size_t)(r->to - r->from + 1);
 }
 
-/* The batch: the all-time HMGET; the upgrade marker's SET NX and GET
- * while this process has no answer (layout.h); per day the bucket fields
+/* The batch: the all-time HMGET; the upgrade markers' SET NX and GET
+ * while this process has no answers (layout.h); per day the bucket fields
  * and, when asked for, the day's HyperLogLog; then layout 1's day hashes
- * of the days read-both still covers, a prefix of the range. */
+ * and layout 2's day buckets of the days read-both still covers, each a
+ * prefix of the range. */
 static size_t cmds_per_day(const struct stats_range *r) {
     return r->sessions ? 2 : 1;
 }
@@ -25,8 +26,11 @@ static size_t first_day_cmd(const struct stats_range *r) {
     return 1 + (r->marker ? LAYOUT_MARKER_CMDS : 0);
 }
 
-static size_t first_old_cmd(const struct stats_range *r) {
-    return first_day_cmd(r) + n_days(r) * cmds_per_day(r);
+/* The first command of older layout `old`'s reads. */
+static size_t first_old_cmd(const struct stats_range *r, enum layout_old old) {
+    size_t first = first_day_cmd(r) + n_days(r) * cmds_per_day(r);
+    for (int i = 0; i < (int)old; i++) first += r->n_old[i];
+    return first;
 }
 
 struct stats_range *stats_range_new(long from, long to, bool sessions, bool series,
@@ -107,9 +111,13 @@ static void add_day_fields(struct store_batch *b, struct day_fields *f, unsigned
 bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dimension dim,
                          const char *value, size_t len, store_reply_fn *on_reply,
                          store_done_fn *on_done) {
-    r->n_old = 0;
-    while (r->n_old < n_days(r) && layout_reads_old(r->from + (long)r->n_old)) r->n_old++;
-    size_t cmds = 1 + LAYOUT_MARKER_CMDS + n_days(r) * cmds_per_day(r) + r->n_old;
+    size_t cmds = 1 + LAYOUT_MARKER_CMDS + n_days(r) * cmds_per_day(r);
+    for (int old = 0; old < LAYOUT_OLD__COUNT; old++) {
+        size_t n = 0;
+        while (n < n_days(r) && layout_reads_old((enum layout_old)old, r->from + (long)n)) n++;
+        r->n_old[old] = n;
+        cmds += n;
+    }
     struct day_fields fields;
     day_fields_init(&fields, r->members);
     /* The arena: a key per command at most, and the day fields once. */
@@ -117,15 +125,19 @@ bool stats_range_prepare(struct stats_range *r, struct store_batch *b, enum dime
                                 on_reply, on_done))
         return false;
     stats_add_totals(b, dim, value, len, false, 0);
-    r->marker = layout_add_marker(b, clock_today());
+    r->marker = layout_add_markers(b, clock_today());
     for (long day = r->from; day <= r->to; day++) {
         add_day_key(b, "HMGET", key_day_bucket, dim, day, value, len);
         add_day_fields(b, &fields, r->members, value, len);
         if (r->sessions) add_day_key(b, "GET", key_sessions_day, dim, day, value, len);
     }
-    for (size_t i = 0; i < r->n_old; i++) {
+    for (size_t i = 0; i < r->n_old[LAYOUT_OLD_DAY_HASHES]; i++) {
         add_day_key(b, "HMGET", key_day, dim, r->from + (long)i, value, len);
         stats_add_fields(&b->cmds[b->n_cmds - 1], r->members);
+    }
+    for (size_t i = 0; i < r->n_old[LAYOUT_OLD_BUCKETS_V2]; i++) {
+        add_day_key(b, "HMGET", key_day_bucket_v2, dim, r->from + (long)i, value, len);
+        add_day_fields(b, &fields, r->members, value, len);
     }
     return true;
 }
@@ -144,11 +156,13 @@ void stats_range_reply(struct stats_range *r, size_t index, const redisReply *re
         return;
     }
     if (index < first_day_cmd(r)) {
-        if (index == first_day_cmd(r) - 1) layout_learn(reply); /* the marker's GET */
+        layout_learn(index - 1, reply); /* the markers' */
         return;
     }
-    if (index >= first_old_cmd(r)) {
-        stats_read_hmget(reply, &r->days[index - first_old_cmd(r)].old, r->members);
+    for (int old = LAYOUT_OLD__COUNT - 1; old >= 0; old--) {
+        size_t first = first_old_cmd(r, (enum layout_old)old);
+        if (index < first) continue;
+        stats_read_hmget(reply, &r->days[index - first].old[old], r->members);
         return;
     }
     size_t k = index - first_day_cmd(r);
@@ -194,12 +208,15 @@ static void count_sessions(struct stats_range *r) {
     free(all);
 }
 
-/* Layout 1's counts are added to the days read-both covers: with the
- * cutoff this batch may just have learnt, fewer than it read. */
+/* The older layouts' counts are added to the days read-both covers: with
+ * the cutoffs this batch may just have learnt, fewer than it read. */
 void stats_range_finish(struct stats_range *r) {
     for (size_t i = 0; i < n_days(r); i++) {
         struct stats_day *d = &r->days[i];
-        if (i < r->n_old && layout_reads_old(r->from + (long)i)) add_counts(&d->counts, &d->old);
+        for (int old = 0; old < LAYOUT_OLD__COUNT; old++) {
+            if (i < r->n_old[old] && layout_reads_old((enum layout_old)old, r->from + (long)i))
+                add_counts(&d->counts, &d->old[old]);
+        }
         add_counts(&r->total, &d->counts);
     }
     if (r->sessions) count_sessions(r);

@@ -1,15 +1,18 @@
-"""keys -- adstats' layout-2 day-bucket keys (include/keys.h), for tests
+"""keys -- adstats' layout-3 day-bucket keys (include/keys.h), for tests
 that look at Redis directly.
 
-A day's counters of a dimension value live in one of 1024 day-bucket hashes
-per dimension and UTC day, `as:<dim>:d<YYYYMMDD>:b<NNNN>` (NNNN = FNV-1a
-32-bit of the value's bytes mod 1024), in the fields `i:<value>`,
+A day's counters of a dimension value live in one of 4096 day-bucket hashes
+per dimension and UTC day, `as:<dim>:e<YYYYMMDD>:b<NNNN>` (NNNN = FNV-1a
+32-bit of the value's bytes mod 4096), in the fields `i:<value>`,
 `r:<value>`, `n:<value>`. day_counts reads them back in layout 1's shape
 ({"imp": I, "req": R, "nof": N}, absent fields left out), so a test states
 the same expectations it did when each value-day was a hash of its own.
+Layout 2's buckets (`as:<dim>:d<YYYYMMDD>:b<NNNN>`, mod 1024, the same
+fields) are named by day_bucket_key_v2, for the migration tests.
 """
 
-DAY_BUCKETS = 1024
+DAY_BUCKETS = 4096
+DAY_BUCKETS_V2 = 1024
 LETTERS = {"imp": "i", "req": "r", "nof": "n"}
 
 
@@ -17,17 +20,22 @@ def _as_bytes(value):
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
-def key_bucket(value):
+def key_bucket(value, buckets=DAY_BUCKETS):
     """The value's day bucket number (keys.c key_bucket)."""
     h = 2166136261
     for byte in _as_bytes(value):
         h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
-    return h % DAY_BUCKETS
+    return h % buckets
 
 
 def day_bucket_key(dim, date, value):
-    """as:<dim>:d<YYYYMMDD>:b<NNNN>; `dim` is the letter (u, s, c, p)."""
-    return "as:%s:d%s:b%04d" % (dim, date, key_bucket(value))
+    """as:<dim>:e<YYYYMMDD>:b<NNNN>; `dim` is the letter (u, s, c, p)."""
+    return "as:%s:e%s:b%04d" % (dim, date, key_bucket(value))
+
+
+def day_bucket_key_v2(dim, date, value):
+    """Layout 2's bucket: as:<dim>:d<YYYYMMDD>:b<NNNN>, NNNN mod 1024."""
+    return "as:%s:d%s:b%04d" % (dim, date, key_bucket(value, DAY_BUCKETS_V2))
 
 
 def day_fields(value):

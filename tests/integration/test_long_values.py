@@ -34,9 +34,11 @@ class LongValueTests(StackTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # An upgrade long done (layout.h): no day of the tests reads layout
-        # 1's day hashes too, so the batches are the shortest they get.
-        cls.redis.command("SET", "as:layout:v2", "20200101")
+        # Upgrades long done (layout.h): no day of the tests reads layout
+        # 1's day hashes or layout 2's buckets too, so the batches are the
+        # shortest they get.
+        for marker in ("as:layout:v2", "as:layout:v3"):
+            cls.redis.command("SET", marker, "20200101")
 
     def count(self, user):
         for path in ("/impression", "/ad"):

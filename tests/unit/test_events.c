@@ -55,17 +55,17 @@ static void parse(struct parsed *r, const char *query) {
  * day keys expire at the end of 2025-01-02 plus 400 days, 1770422400. */
 static const char *const impression_commands[] = {
     "HINCRBY as:u:t:alice imp 1",
-    "HINCRBY as:u:d20250102:b0999 i:alice 1",
-    "EXPIREAT as:u:d20250102:b0999 1770422400",
+    "HINCRBY as:u:e20250102:b0999 i:alice 1",
+    "EXPIREAT as:u:e20250102:b0999 1770422400",
     "HINCRBY as:s:t:1.0 imp 1",
-    "HINCRBY as:s:d20250102:b1010 i:1.0 1",
-    "EXPIREAT as:s:d20250102:b1010 1770422400",
+    "HINCRBY as:s:e20250102:b3058 i:1.0 1",
+    "EXPIREAT as:s:e20250102:b3058 1770422400",
     "HINCRBY as:c:t:US imp 1",
-    "HINCRBY as:c:d20250102:b0089 i:US 1",
-    "EXPIREAT as:c:d20250102:b0089 1770422400",
+    "HINCRBY as:c:e20250102:b0089 i:US 1",
+    "EXPIREAT as:c:e20250102:b0089 1770422400",
     "HINCRBY as:p:t:ios imp 1",
-    "HINCRBY as:p:d20250102:b0998 i:ios 1",
-    "EXPIREAT as:p:d20250102:b0998 1770422400",
+    "HINCRBY as:p:e20250102:b3046 i:ios 1",
+    "EXPIREAT as:p:e20250102:b3046 1770422400",
 };
 
 /* alice's impression (impression_commands) built into `b` at `ms`. */
@@ -144,11 +144,11 @@ static void test_ad_request_counts_req(void **state) {
     event_add_commands(&b, EVENT_AD_REQUEST, &r.p, NOW_MS);
     assert_int_equal(b.n_cmds, 12);
     assert_string_equal(batch_command_text(&b, 0), "HINCRBY as:u:t:bob req 1");
-    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0212 r:bob 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:e20250102:b0212 r:bob 1");
     /* end of 2025-01-02 plus 30 days */
-    assert_string_equal(batch_command_text(&b, 2), "EXPIREAT as:u:d20250102:b0212 1738454400");
+    assert_string_equal(batch_command_text(&b, 2), "EXPIREAT as:u:e20250102:b0212 1738454400");
     assert_string_equal(batch_command_text(&b, 3), "HINCRBY as:s:t:2.1 req 1");
-    assert_string_equal(batch_command_text(&b, 11), "EXPIREAT as:p:d20250102:b0812 1738454400");
+    assert_string_equal(batch_command_text(&b, 11), "EXPIREAT as:p:e20250102:b2860 1738454400");
 }
 
 static void test_day_follows_the_clock(void **state) {
@@ -159,10 +159,10 @@ static void test_day_follows_the_clock(void **state) {
     struct store_batch b;
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999 */
-    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20241231:b0016 i:u 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:e20241231:b3088 i:u 1");
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_IMPRESSION, &r.p, 1735689600000LL);
-    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250101:b0016 i:u 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:e20250101:b3088 i:u 1");
 }
 
 static void test_no_fill_commands(void **state) {
@@ -176,14 +176,14 @@ static void test_no_fill_commands(void **state) {
     event_add_no_fill(&b, &r.p, 1735689599999LL); /* 2024-12-31T23:59:59.999: the request's day */
     assert_false(b.overflow);
     static const char *const expected[] = {
-        "HINCRBY as:u:t:alice nof 1", "HINCRBY as:u:d20241231:b0999 n:alice 1",
-        "EXPIREAT as:u:d20241231:b0999 1770249600",
-        "HINCRBY as:s:t:1.0 nof 1", "HINCRBY as:s:d20241231:b1010 n:1.0 1",
-        "EXPIREAT as:s:d20241231:b1010 1770249600",
-        "HINCRBY as:c:t:US nof 1", "HINCRBY as:c:d20241231:b0089 n:US 1",
-        "EXPIREAT as:c:d20241231:b0089 1770249600",
-        "HINCRBY as:p:t:ios nof 1", "HINCRBY as:p:d20241231:b0998 n:ios 1",
-        "EXPIREAT as:p:d20241231:b0998 1770249600",
+        "HINCRBY as:u:t:alice nof 1", "HINCRBY as:u:e20241231:b0999 n:alice 1",
+        "EXPIREAT as:u:e20241231:b0999 1770249600",
+        "HINCRBY as:s:t:1.0 nof 1", "HINCRBY as:s:e20241231:b3058 n:1.0 1",
+        "EXPIREAT as:s:e20241231:b3058 1770249600",
+        "HINCRBY as:c:t:US nof 1", "HINCRBY as:c:e20241231:b0089 n:US 1",
+        "EXPIREAT as:c:e20241231:b0089 1770249600",
+        "HINCRBY as:p:t:ios nof 1", "HINCRBY as:p:e20241231:b3046 n:ios 1",
+        "EXPIREAT as:p:e20241231:b3046 1770249600",
     };
     size_t n = sizeof(expected) / sizeof(expected[0]);
     assert_int_equal(b.n_cmds, n);
@@ -244,24 +244,30 @@ static void test_largest_event_fits_inline(void **state) {
 static void test_forget(void **state) {
     (void)state;
     configure(3, "");
-    assert_int_equal(event_forget_cmds(), 21);
+    assert_int_equal(event_forget_cmds(), 26);
+    assert_int_equal(event_forget_args(), 4 + 4 * 3 + 5 * (2 * 12 + 4));
     struct store_batch b;
-    assert_true(store_batch_init_large(&b, event_forget_cmds(), 126, 4096, NULL, NULL));
+    assert_true(store_batch_init_large(&b, event_forget_cmds(), event_forget_args(), 4096, NULL, NULL));
     event_add_forget(&b, DIM_COUNTRY, "US", 2, day_from_civil(2025, 1, 2));
     assert_false(b.overflow);
 #define FIELDS "i:US r:US c:US k:US s:US 1:US 2:US 3:US v:US n:US"
     static const char *const want[] = {
         "DEL as:c:t:US", "DEL as:c:h:US", "ZREM as:c:top:imp US", "ZREM as:c:top:req US",
         "ZREM as:c:top:cmp US", "ZREM as:c:top:clk US",
-        "HDEL as:c:d20241230:b0089 " FIELDS, "DEL as:c:20241230:US", "DEL as:c:h20241230:US",
-        "HDEL as:c:d20241231:b0089 " FIELDS, "DEL as:c:20241231:US", "DEL as:c:h20241231:US",
-        "HDEL as:c:d20250101:b0089 " FIELDS, "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
-        "HDEL as:c:d20250102:b0089 " FIELDS, "DEL as:c:20250102:US", "DEL as:c:h20250102:US",
-        "HDEL as:c:d20250103:b0089 " FIELDS, "DEL as:c:20250103:US", "DEL as:c:h20250103:US",
+        "HDEL as:c:e20241230:b0089 " FIELDS, "HDEL as:c:d20241230:b0089 " FIELDS,
+        "DEL as:c:20241230:US", "DEL as:c:h20241230:US",
+        "HDEL as:c:e20241231:b0089 " FIELDS, "HDEL as:c:d20241231:b0089 " FIELDS,
+        "DEL as:c:20241231:US", "DEL as:c:h20241231:US",
+        "HDEL as:c:e20250101:b0089 " FIELDS, "HDEL as:c:d20250101:b0089 " FIELDS,
+        "DEL as:c:20250101:US", "DEL as:c:h20250101:US",
+        "HDEL as:c:e20250102:b0089 " FIELDS, "HDEL as:c:d20250102:b0089 " FIELDS,
+        "DEL as:c:20250102:US", "DEL as:c:h20250102:US",
+        "HDEL as:c:e20250103:b0089 " FIELDS, "HDEL as:c:d20250103:b0089 " FIELDS,
+        "DEL as:c:20250103:US", "DEL as:c:h20250103:US",
     };
 #undef FIELDS
-    assert_int_equal(b.n_cmds, 21);
-    for (size_t i = 0; i < 21; i++) assert_string_equal(batch_command_text(&b, i), want[i]);
+    assert_int_equal(b.n_cmds, 26);
+    for (size_t i = 0; i < 26; i++) assert_string_equal(batch_command_text(&b, i), want[i]);
     store_batch_release(&b);
     assert_null(b.heap);
 }
@@ -279,20 +285,20 @@ static void test_video_events(void **state) {
     event_add_commands(&b, EVENT_START, &r.p, NOW_MS + 2000);
     assert_int_equal(b.n_cmds, 13); /* 8 HINCRBYs, 4 EXPIREATs (a new worker), the SET */
     assert_string_equal(batch_command_text(&b, 0), "HINCRBY as:u:t:alice sta 1");
-    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0999 s:alice 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:e20250102:b0999 s:alice 1");
     assert_string_equal(batch_command_text(&b, 3), "HINCRBY as:s:t:1.0 sta 1");
     assert_string_equal(batch_command_text(&b, 12),
                         "SET as:e:t:0123:start 1 EX " EVENT_ID_TTL_S_TEXT);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_COMPLETE, &r.p, NOW_MS + 2000);
     assert_int_equal(b.n_cmds, 9); /* 8 HINCRBYs (the all-time ones tagged), the SET */
-    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0999 c:alice 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:e20250102:b0999 c:alice 1");
     assert_string_equal(batch_command_text(&b, 2), "HINCRBY as:s:t:1.0 cmp 1");
     assert_int_equal(b.cmds[2].tag, 1 + DIM_SDK);
     store_batch_init(&b, NULL, NULL);
     event_add_commands(&b, EVENT_INVALID, &r.p, NOW_MS + 2000);
     assert_string_equal(batch_command_text(&b, 0), "HINCRBY as:u:t:alice inv 1");
-    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:d20250102:b0999 v:alice 1");
+    assert_string_equal(batch_command_text(&b, 1), "HINCRBY as:u:e20250102:b0999 v:alice 1");
     assert_string_equal(event_type_name(EVENT_FIRST_QUARTILE), "first_quartile");
 }
 
