@@ -37,7 +37,7 @@
  * a hash of up to 512 fields as a listpack, whose HINCRBY searches it
  * field by field: 1024 buckets reached that size at about 500,000 active
  * values a day, where a bucket's HINCRBY costs Redis far more than at 70
- * fields (docs/ANALYTICS.md, "Memory"). The scope letter differs (e, not
+ * fields (docs/ANALYTICS.md, "Why 4096"). The scope letter differs (e, not
  * d), so no layout-3 key is a layout-2 key. Layout 2's buckets are read
  * and deleted, never written (read-both, layout.h).
  *
@@ -133,10 +133,9 @@ uint64_t key_hash64(const char *s, size_t len);
  * field `<letter>:<value>` (returns the length; writes it if it fits in
  * `cap`). `date` is YYYYMMDD. The _v2 forms name layout 2's bucket of the
  * value, whose fields are the same. */
-void key_day_bucket_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
-                           const char *value, size_t len);
-void key_day_bucket_v2_format(char out[DAY_BUCKET_KEY_LEN], enum dimension dim, const char *date,
-                              const char *value, size_t len);
+typedef void key_bucket_format_fn(char out[DAY_BUCKET_KEY_LEN], enum dimension dim,
+                                  const char *date, const char *value, size_t len);
+key_bucket_format_fn key_day_bucket_format, key_day_bucket_v2_format;
 size_t key_day_field_format(char *out, size_t cap, char letter, const char *value, size_t len);
 /* Those keys of day `day`, appended to `b`. */
 void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len);

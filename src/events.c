@@ -275,9 +275,7 @@ static void copy_forget_fields(struct store_batch *b, struct store_cmd *c,
 
 /* HDEL <day bucket> i:<v> r:<v> ... (every metric's field) n:<v>, of
  * the bucket `format` names (layout 3's, or layout 2's). */
-static void add_forget_day_fields(struct store_batch *b,
-                                  void (*format)(char *, enum dimension, const char *,
-                                                 const char *, size_t),
+static void add_forget_day_fields(struct store_batch *b, key_bucket_format_fn *format,
                                   enum dimension dim, const char *date,
                                   const struct param_value *v, struct forget_fields *f) {
     char bucket[DAY_BUCKET_KEY_LEN];

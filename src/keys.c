@@ -129,19 +129,22 @@ size_t key_day_field_format(char *out, size_t cap, char letter, const char *valu
     return need;
 }
 
-void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len) {
+/* `format`'s bucket of day `day`, appended to `b`. */
+static void append_bucket(struct buf *b, key_bucket_format_fn *format, enum dimension dim,
+                          long day, const char *value, size_t len) {
     char date[DAY_COMPACT_LEN + 1], key[DAY_BUCKET_KEY_LEN];
     day_format_compact(day, date);
-    key_day_bucket_format(key, dim, date, value, len);
+    format(key, dim, date, value, len);
     buf_append(b, key, sizeof(key));
+}
+
+void key_day_bucket(struct buf *b, enum dimension dim, long day, const char *value, size_t len) {
+    append_bucket(b, key_day_bucket_format, dim, day, value, len);
 }
 
 void key_day_bucket_v2(struct buf *b, enum dimension dim, long day, const char *value,
                        size_t len) {
-    char date[DAY_COMPACT_LEN + 1], key[DAY_BUCKET_KEY_LEN];
-    day_format_compact(day, date);
-    key_day_bucket_v2_format(key, dim, date, value, len);
-    buf_append(b, key, sizeof(key));
+    append_bucket(b, key_day_bucket_v2_format, dim, day, value, len);
 }
 
 void key_total(struct buf *b, enum dimension dim, const char *value, size_t len) {
