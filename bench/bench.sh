@@ -7,7 +7,10 @@
 #   HTTP ceilings    bench-ceiling: libmicrohttpd started through adstats'
 #                    own http_start(), answering a fixed JSON body (every
 #                    ratio is against it); bench-bare: libmicrohttpd alone,
-#                    its own thread pool, no adstats code (ratio_bare)
+#                    its own thread pool, no adstats code (ratio_bare).
+#                    Each row with a goal is also set against a ceiling run
+#                    right before and one right after it (ratio_near, their
+#                    mean): this machine's speed drifts within a run.
 #   realistic        /impression from bench/wrk/events.lua (20 SDK versions,
 #                    50 countries, 3 platforms, skewed), frozen clock
 #                    (--now) at the start of UTC days D0 < D1 < D2 (the days
@@ -72,7 +75,7 @@ D0=$(date -u -d "+1 day" +%F) D1=$(date -u -d "+2 day" +%F) D2=$(date -u -d "+3 
 CSV=bench/results/bench.csv
 PAIRED=bench/results/paired.csv  # the tracking ratios of paired rounds
 mkdir -p bench/results
-echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,ratio_bare,lost,extra,cmds_per_event,redis_cpu_us_per_event,redis_bytes_per_user,commands,adstats_cpu_us_per_event" >"$CSV"
+echo "name,threads,req_per_s,p50_ms,p99_ms,requests,non2xx,socket_errors,peak_rss_kb,ratio,ratio_bare,lost,extra,cmds_per_event,redis_cpu_us_per_event,redis_bytes_per_user,commands,adstats_cpu_us_per_event,ceiling_near,ratio_near" >"$CSV"
 EVENTS=bench/wrk/events.lua
 
 redis_port=$(free_port); start_redis "$redis_port"
@@ -102,7 +105,7 @@ wrk_run() {
   [ $# -lt 4 ] || { sleep 0.5; COUNTED=$(( $(counted "$2" "$3" "$4") - before )); }
 }
 
-CEILING=0 CEILING_BARE=0
+CEILING=0 CEILING_BARE=0 NEAR=""
 # median: of wrkstat lines (one a run), the one of median req/s
 median() { sort -t, -k1 -n | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'; }
 # paired_ratio ON OFF: the median over rounds of on/off req/s, the two files'
@@ -126,14 +129,16 @@ record() {
     lost=$(( ok > counter ? ok - counter : 0 ))
     extra=$(( counter > ok ? counter - ok : 0 ))
   fi
-  echo "$name,$threads,$stats,$rss,$(ratio_to "$rate" "$CEILING"),$(ratio_to "$rate" "$CEILING_BARE"),$lost,$extra,$redis" >>"$CSV"
+  local near=""
+  [ -z "$NEAR" ] || near="$NEAR,$(ratio_to "$rate" "$NEAR")"
+  echo "$name,$threads,$stats,$rss,$(ratio_to "$rate" "$CEILING"),$(ratio_to "$rate" "$CEILING_BARE"),$lost,$extra,$redis${near:+,$near}" >>"$CSV"
   local cmds cpu mem own
   IFS=, read -r cmds cpu mem _ own <<<"$redis"
-  printf '%-34s %3s thr %7s req/s  ratio %5s  p50 %6s ms  p99 %6s ms  rss %6s KB%s%s%s%s%s\n' \
+  printf '%-34s %3s thr %7s req/s  ratio %5s  p50 %6s ms  p99 %6s ms  rss %6s KB%s%s%s%s%s%s\n' \
     "$name" "$threads" "$rate" "$(ratio_to "$rate" "$CEILING")" "$(echo "$stats" | cut -d, -f2)" \
     "$(echo "$stats" | cut -d, -f3)" "$rss" "${counter:+  lost $lost extra $extra}" \
     "${cmds:+  $cmds cmd/ev}" "${cpu:+  $cpu us cpu/ev}" "${mem:+  $mem B/user}" \
-    "${own:+  adstats $own us cpu/ev}"
+    "${own:+  adstats $own us cpu/ev}" "${near:+  near ceiling ${NEAR%.*} ratio ${near#*,}}"
   if [ -n "$counter" ] && { [ "$lost" -ne 0 ] || [ "$extra" -gt "$CONNS" ]; }; then
     echo "bench: COUNTER MISMATCH for $name (counter $counter)" >&2; MISMATCH=1
   fi
@@ -222,13 +227,29 @@ ceiling=$(median <"$(stack_dir)/ceiling-runs"); bare=$(median <"$(stack_dir)/bar
 CEILING=${ceiling%%,*} CEILING_BARE=${bare%%,*}
 record "http-ceiling (median of 3)" "$cores" "$ceiling" "$pid_ceiling"
 record "http-ceiling (bare libmicrohttpd; median of 3)" "$cores" "$bare" "$pid_bare"
-stop_pid "$pid_ceiling"; stop_pid "$pid_bare"
+stop_pid "$pid_bare"
+
+# The ceiling stays up for the rows with a goal: each is also set against a
+# ceiling run right before it and one right after (NEAR, their mean), since
+# this machine's speed moves within one bench run (one ceiling measured
+# 66,700 req/s at the start and 81,400-87,600 ten minutes later). The
+# bracketing run after a row is the one before the next when they follow
+# each other. record writes NEAR and the row's ratio to it while it is set.
+NEAR_LAST=""
+near_before() { NEAR=""; NEAR_LAST=$(ceiling_run "$port_ceiling" | cut -d, -f1); }
+near_after() {
+  local now; now=$(ceiling_run "$port_ceiling" | cut -d, -f1)
+  NEAR=$(awk -v a="$NEAR_LAST" -v b="$now" 'BEGIN {printf "%.0f", (a + b) / 2}'); NEAR_LAST=$now
+}
 
 # ---- realistic: distinct users, then the same users a day later ----------
 rp_distinct=$(free_port); start_redis "$rp_distinct"
 port=$(free_port); adstats_at "$port" "$rp_distinct" "$D1"
+near_before
 events_run "$port" "$rp_distinct" "$SECONDS_RUN" users EVENTS_MODE=distinct EVENTS_PREFIX=d
+near_after
 record "distinct users" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+NEAR=""
 DISTINCT_CMDS=$(echo "$RUN_REDIS" | cut -d, -f1)
 replay=$(( RUN_OK < REPLAY_MAX ? RUN_OK : REPLAY_MAX ))
 stop_pid "$ADSTATS_PID"
@@ -256,16 +277,23 @@ rp_zipf=$(free_port); start_redis "$rp_zipf"
 preload_zipf "$rp_zipf" "$ZIPF_USERS" "zipf preload: $ZIPF_USERS new users"
 port_zipf=$(free_port); adstats_at "$port_zipf" "$rp_zipf" "$D1"; pid_zipf=$ADSTATS_PID
 ZIPF=(EVENTS_MODE=zipf EVENTS_PREFIX=z EVENTS_ZIPF_S="$ZIPF_S")
+near_before
 events_run "$port_zipf" "$rp_zipf" "$SECONDS_RUN" - "${ZIPF[@]}" EVENTS_USERS="$ZIPF_USERS"
+near_after
 record "zipf users (s=$ZIPF_S over $ZIPF_USERS)" "$cores" "$RUN_STATS" "$pid_zipf" "$RUN_COUNTED" "$RUN_REDIS"
+NEAR=""
 
 # ---- realistic: the hot user ---------------------------------------------
 rp_hot=$(free_port); start_redis "$rp_hot"
 port=$(free_port); adstats_at "$port" "$rp_hot" "$D1"
+near_before
 events_run "$port" "$rp_hot" "$SECONDS_RUN" - EVENTS_MODE=hot EVENTS_PREFIX=hot
+near_after
 record "hot user" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
 stats=$(wrk_run "http://127.0.0.1:$port/statistics?username=hot")
+near_after
 record "statistics (hot user)" "$cores" "$stats" "$ADSTATS_PID"
+NEAR=""
 stop_pid "$ADSTATS_PID"
 
 # ---- storage ceiling -----------------------------------------------------
@@ -285,9 +313,12 @@ start_adstats "$port" "$redis_port" "$vast_port"
 pid=${STACK_PIDS[-1]}
 base="http://127.0.0.1:$port"
 
+near_before
 wrk_run "$base/ad?$(event_query bench-ad 7.2)" "$port" bench-ad ad_requests >"$(stack_dir)/stats"
+near_after
 record "ad (upstream delay 0)" "$cores" "$(cat "$(stack_dir)/stats")" "$pid" "$COUNTED"
-stop_pid "$pid"
+NEAR=""
+stop_pid "$pid"; stop_pid "$pid_ceiling"
 
 # ---- tracking --------------------------------------------------------------
 # /ad with trackers (one SAX pass that injects, two HMACs for seven tags) against /ad
