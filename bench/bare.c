@@ -20,7 +20,7 @@
 
 int main(int argc, char **argv) {
     sigset_t stop;
-    if (!responder_start(argc, "bare", &stop)) return 2;
+    if (!responder_start(argc, "bare", "PORT [THREADS]", &stop)) return 2;
 
     long threads = argc > 2 ? atol(argv[2]) : 0;
     if (threads <= 0) threads = sysconf(_SC_NPROCESSORS_ONLN);

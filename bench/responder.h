@@ -28,11 +28,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
     return MHD_queue_response(conn, MHD_HTTP_OK, response);
 }
 
-/* Checks the command line (PORT [THREADS]) and blocks SIGTERM and SIGINT
- * in every thread to come, so that main can sigwait for them in `stop`. */
-static bool responder_start(int argc, const char *name, sigset_t *stop) {
+/* Checks the command line (PORT first, then what `usage` says) and blocks
+ * SIGTERM and SIGINT in every thread to come, so that main can sigwait for
+ * them in `stop`. */
+static bool responder_start(int argc, const char *name, const char *usage, sigset_t *stop) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT [THREADS]\n", name);
+        fprintf(stderr, "usage: %s %s\n", name, usage);
         return false;
     }
     sigemptyset(stop);
