@@ -23,6 +23,8 @@
 #include "responder.h"
 #include "server.h"
 
+static const char usage[] = "PORT [THREADS [suspend]]";
+
 /* More connections waiting on one worker than this are answered at once. */
 #define WAITING_MAX 4096
 
@@ -72,8 +74,12 @@ static void *run_loop(void *arg) {
 
 int main(int argc, char **argv) {
     sigset_t stop;
-    if (!responder_start(argc, "ceiling", "PORT [THREADS [suspend]]", &stop)) return 2;
+    if (!responder_start(argc, "ceiling", usage, &stop)) return 2;
     bool suspend = argc > 3 && strcmp(argv[3], "suspend") == 0;
+    if (argc > 4 || (argc > 3 && !suspend)) { /* a mistyped mode would measure the other one */
+        fprintf(stderr, "usage: ceiling %s\n", usage);
+        return 2;
+    }
 
     response = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
     if (response == NULL) return 1;
