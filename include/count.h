@@ -35,7 +35,10 @@ REQUEST_STATE(struct count_state, count_state)
 /* Counts the event that `req` carries; `then` runs (as a `finish`) with
  * req->store_status (STORE_OK: counted, or a duplicate) and
  * count_state(req)->duplicate (true: its event_id was counted within the
- * last 24 hours, so it was not counted again). */
+ * last 24 hours, so it was not counted again). An event_id costs a claim
+ * round trip before the count; the connection stays suspended across the
+ * two, so `then` may run still suspended (a chained step), where it
+ * answers or awaits as a finish does. */
 void event_count(struct request *req, enum event_type type, request_fn *then);
 
 /* The same for an event of `type` counted as `counted` instead: invalid
@@ -44,10 +47,9 @@ void event_count(struct request *req, enum event_type type, request_fn *then);
 void event_count_as(struct request *req, enum event_type type, enum event_type counted,
                     request_fn *then);
 
-/* event_count_as whose `then`, when the count is what it waits for, runs
- * chained (request_await_store_chained: still suspended, so it must await
- * again or answer): /ad, which goes on to fetch its ad. After a claim
- * (an event_id) it runs as a `finish`, as it may anyway. */
+/* event_count_as whose `then` always runs chained
+ * (request_await_store_chained: still suspended, so it must await again
+ * or answer): /ad, which goes on to fetch its ad. */
 void event_count_chained(struct request *req, enum event_type type, enum event_type counted,
                          request_fn *then);
 

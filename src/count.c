@@ -69,9 +69,11 @@ static void start_count(struct request *req, enum event_type type, enum event_ty
         send_count(req);
         return;
     }
+    /* Chained: the connection stays suspended from the claim to the count,
+     * one suspend and resume for both round trips. */
     store_batch_init(&req->batch, on_claim_reply, NULL);
     event_add_claim(&req->batch, type, &req->params);
-    request_await_store(req, claimed);
+    request_await_store_chained(req, claimed);
 }
 
 void event_count_as(struct request *req, enum event_type type, enum event_type counted,
