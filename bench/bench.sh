@@ -23,7 +23,9 @@
 #                    BENCH_ZIPF_USERS (1,000,000) users that already exist:
 #                    preloaded on D0 through adstats' own /impression, one
 #                    event each, so the preload is whatever the layout is
-#     hot user       every event from one user (write combining's best case)
+#     hot user       every event from one user (write combining's best case):
+#                    one URL (the old benchmark; the goal), then with skewed
+#                    SDK version, country and platform
 #   storage ceiling  redis-benchmark running HINCRBY pipelined, divided by
 #                    the Redis commands per distinct-user event measured above
 #   adstats          /statistics, /ad (vastmock, no delay), hot user
@@ -293,12 +295,19 @@ record "zipf users (s=$ZIPF_S over $ZIPF_USERS)" "$cores" "$RUN_STATS" "$pid_zip
 NEAR=""
 
 # ---- realistic: the hot user ---------------------------------------------
+# Two runs: the old benchmark's one URL (one user, one SDK version, country
+# and platform), whose goal "hot user" is, and one user with events.lua's
+# skewed dimensions, which leave more to merge per send.
 rp_hot=$(free_port); start_redis "$rp_hot"
 port=$(free_port); adstats_at "$port" "$rp_hot" "$D1"
 near_before
+wrk_run "http://127.0.0.1:$port/impression?$(event_query hot-url 7.3)" "$port" hot-url impressions \
+  >"$(stack_dir)/stats"
+near_after
+record "hot user (one URL)" "$cores" "$(cat "$(stack_dir)/stats")" "$ADSTATS_PID" "$COUNTED"
 events_run "$port" "$rp_hot" "$SECONDS_RUN" - EVENTS_MODE=hot EVENTS_PREFIX=hot
 near_after
-record "hot user" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
+record "hot user (skewed dimensions)" "$cores" "$RUN_STATS" "$ADSTATS_PID" "$RUN_COUNTED" "$RUN_REDIS"
 stats=$(wrk_run "http://127.0.0.1:$port/statistics?username=hot")
 near_after
 record "statistics (hot user)" "$cores" "$stats" "$ADSTATS_PID"

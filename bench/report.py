@@ -99,7 +99,13 @@ def verdicts(rows, paired):
                                fmt(num(suspend["req_per_s"])), fmt(num(ceiling["req_per_s"]))))
     ratio_check("distinct-user /impression ≥ 45% of the HTTP ceiling", "distinct users", 0.45)
     ratio_check("zipf /impression ≥ 55% of the HTTP ceiling", "zipf users", 0.55)
-    ratio_check("hot-user /impression ≥ 70% of the HTTP ceiling", "hot user", 0.70)
+    ratio_check("hot-user /impression (one URL) ≥ 70% of the HTTP ceiling", "hot user (one URL)",
+                0.70)
+    skewed = find(rows, "hot user (skewed", cores)
+    if skewed:
+        out.append("- ℹ️ one user with skewed SDK versions, countries and platforms: %s against "
+                   "the run's ceiling, %s against the ceiling runs next to it"
+                   % (skewed["ratio"], skewed.get("ratio_near") or "?"))
     check("distinct-user /impression p99 ≤ 5 ms", field("distinct users", "p99_ms"),
           lambda v: v <= 5.0, "%.2f ms")
     check("Redis commands per distinct-user event ≤ 5", field("distinct users", "cmds_per_event"),
