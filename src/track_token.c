@@ -361,6 +361,13 @@ bool track_token_encode(const struct track_claims *c, const struct track_keys *k
 /* The seven pixels share their groups' MACs, which is version 2's layout. */
 _Static_assert(TRACK_TOKEN_VERSION == TRACK_TOKEN_V2, "track_token_encode_events writes version 2");
 
+/* The seven tokens of an ad differ only in their event byte, body[1], and
+ * their tag. Base64 turns each 3 bytes into 4 characters by themselves, so
+ * the body from byte 3 to a multiple of 3 further is encoded once and copied
+ * into each token, between its own first 3 bytes and its tail (the body's
+ * last 0-2 bytes and the tag). */
+#define SHARED_FROM 3
+
 bool track_token_encode_events(const struct track_claims *c, const struct track_keys *k,
                                const char *prefix, size_t prefix_len, struct buf *out,
                                size_t start[TRACK_EVENT__COUNT + 1]) {
@@ -370,11 +377,23 @@ bool track_token_encode_events(const struct track_claims *c, const struct track_
     bool ok = true;
     for (unsigned char g = 0; ok && g < TAG_GROUPS; g++)
         ok = compute_mac(&k->current, body, len, g, mac[g]);
+
+    size_t shared_end = SHARED_FROM + (len - SHARED_FROM) / 3 * 3;
+    char shared[BASE64URL_LEN(TRACK_BODY_MAX)];
+    size_t shared_chars = base64url_encode(body + SHARED_FROM, shared_end - SHARED_FROM, shared);
     for (int e = 0; ok && e < TRACK_EVENT__COUNT; e++) {
         start[e] = out->len;
         body[1] = (unsigned char)e; /* write_body's event byte */
+        unsigned char tail[2 + TRACK_TAG_LEN];
+        size_t tail_len = len - shared_end;
+        memcpy(tail, body + shared_end, tail_len);
+        memcpy(tail + tail_len, mac[group_of(body[1])] + slice_of(body[1]), TRACK_TAG_LEN);
+        char head[4], tail_chars[BASE64URL_LEN(sizeof(tail))];
         buf_append(out, prefix, prefix_len);
-        ok = append_token(body, len, mac[group_of(body[1])] + slice_of(body[1]), TRACK_TAG_LEN, out);
+        buf_append(out, head, base64url_encode(body, SHARED_FROM, head));
+        buf_append(out, shared, shared_chars);
+        buf_append(out, tail_chars, base64url_encode(tail, tail_len + TRACK_TAG_LEN, tail_chars));
+        ok = !out->failed;
     }
     start[TRACK_EVENT__COUNT] = out->len;
     if (!ok) out->len = out_len;
