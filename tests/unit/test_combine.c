@@ -69,12 +69,20 @@ static void test_increments_sum(void **state) {
     add(&f->b[1], "HINCRBY as:s:t:1.0 imp 1");
     add(&f->b[1], "ZINCRBY as:s:top:imp 5 1.0");
     add(&f->b[2], "HINCRBY as:s:t:1.0 imp -3");
+    /* sums in decimal as Redis reads them: 0 and the extremes too */
+    add(&f->b[0], "HINCRBY as:s:t:2.0 imp 5");
+    add(&f->b[1], "HINCRBY as:s:t:2.0 imp -5");
+    add(&f->b[1], "HINCRBY as:s:t:3.0 imp 9223372036854775807");
+    add(&f->b[2], "HINCRBY as:s:t:4.0 imp -9223372036854775808");
     struct combine_plan *p = combine_plan(f->c, f->list, 3);
     assert_non_null(p);
-    assert_int_equal(p->n_slots, 2);
-    assert_int_equal(p->pending, 2);
+    assert_int_equal(p->n_slots, 5);
+    assert_int_equal(p->pending, 5);
     assert_string_equal(merged(p, 0), "HINCRBY as:s:t:1.0 imp -1");
     assert_string_equal(merged(p, 1), "ZINCRBY as:s:top:imp 6 1.0");
+    assert_string_equal(merged(p, 2), "HINCRBY as:s:t:2.0 imp 0");
+    assert_string_equal(merged(p, 3), "HINCRBY as:s:t:3.0 imp 9223372036854775807");
+    assert_string_equal(merged(p, 4), "HINCRBY as:s:t:4.0 imp -9223372036854775808");
     assert_int_equal(p->slots[0].n_deps, 3);
     assert_int_equal(p->slots[1].n_deps, 2);
     free(p);
