@@ -24,6 +24,11 @@ void buf_init_static(struct buf *b, char *storage, size_t cap);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 
+/* Makes room for `extra` more bytes (and the terminating NUL) at once, for
+ * a caller that knows about how much it will append; false, and `failed`
+ * set, if out of memory. Appending never needs it. */
+bool buf_reserve(struct buf *b, size_t extra);
+
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
 void buf_append_char(struct buf *b, char c);

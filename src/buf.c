@@ -30,8 +30,7 @@ void buf_reset(struct buf *b) {
     if (b->cap > 0) b->data[0] = '\0';
 }
 
-/* Makes room for `extra` more bytes plus the terminating NUL. */
-static bool buf_reserve(struct buf *b, size_t extra) {
+bool buf_reserve(struct buf *b, size_t extra) {
     if (b->failed) return false;
     if (extra >= (size_t)-1 / 2 - b->len) goto fail;
     size_t need = b->len + extra + 1;

@@ -98,6 +98,11 @@ bool tracking_enabled(void) {
 
 /* ---- injection ----------------------------------------------------------- */
 
+/* Room for the elements around an ad's seven URLs: the longest is
+ * `<Tracking event="thirdQuartile"><![CDATA[...]]></Tracking>` (52 bytes
+ * and two namespace prefixes), plus a <TrackingEvents> and a <VideoClicks>. */
+#define INJECT_MARKUP_RESERVE 1024
+
 /* The seven URLs of one served ad, one after another in `text`. */
 struct ad_urls {
     struct buf text;
@@ -132,8 +137,12 @@ enum vast_inject_status tracking_inject(const char *doc, size_t len, const struc
     buf_init_static(&u.text, storage, sizeof(storage));
     enum vast_inject_status st = VAST_INJECT_URL_FAILED;
     if (sign_urls(&u, &c)) {
+        /* The document, each URL once and its element's markup: an ad's
+         * worth in one allocation (several ads grow the buffer as they need). */
         struct vast_inject_urls urls = {url_of, &u};
-        st = vast_inject(doc, len, &urls, out, NULL);
+        st = buf_reserve(out, len + u.text.len + INJECT_MARKUP_RESERVE)
+                 ? vast_inject(doc, len, &urls, out, NULL)
+                 : VAST_INJECT_NO_MEMORY;
     }
     buf_free(&u.text);
     return st;

@@ -219,6 +219,24 @@ static void test_impossible_size_sets_failed(void **state) {
     buf_free(&b);
 }
 
+/* Reserving makes the room at once: appends within it keep the storage;
+ * an impossible reservation fails the buffer as an append would. */
+static void test_reserve_makes_room_at_once(void **state) {
+    (void)state;
+    struct buf b;
+    buf_init(&b);
+    assert_true(buf_reserve(&b, 1000));
+    assert_true(b.cap > 1000);
+    const char *data = b.data;
+    for (int i = 0; i < 100; i++) buf_append(&b, "0123456789", 10);
+    assert_ptr_equal(b.data, data);
+    assert_int_equal(b.len, 1000);
+    assert_false(buf_reserve(&b, SIZE_MAX - 1));
+    assert_true(b.failed);
+    assert_int_equal(b.len, 1000);
+    buf_free(&b);
+}
+
 /* Regression: a buffer never appended to (data == NULL) once made
  * buf_steal call memcpy(out, NULL, 0), undefined behaviour that UBSan
  * caught. */
@@ -249,6 +267,7 @@ int main(void) {
         cmocka_unit_test(test_steal_of_failed_buffer_returns_null_and_frees),
         cmocka_unit_test(test_failed_buffer_ignores_further_appends),
         cmocka_unit_test(test_impossible_size_sets_failed),
+        cmocka_unit_test(test_reserve_makes_room_at_once),
         /* last: under UBSan it aborts the run (documents a bug, see above) */
         cmocka_unit_test(test_steal_of_never_used_buffer_gives_empty_string),
     };
