@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
     char *data;
@@ -29,7 +30,18 @@ void buf_reset(struct buf *b);
  * set, if out of memory. Appending never needs it. */
 bool buf_reserve(struct buf *b, size_t extra);
 
-void buf_append(struct buf *b, const void *data, size_t len);
+/* Appends len bytes (NUL-terminated after them): inline while they fit,
+ * through buf_append_grow when the buffer must grow (or has failed). */
+void buf_append_grow(struct buf *b, const void *data, size_t len);
+static inline void buf_append(struct buf *b, const void *data, size_t len) {
+    if (b->failed || len >= b->cap - b->len) {
+        buf_append_grow(b, data, len);
+        return;
+    }
+    if (len > 0) memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
 void buf_append_str(struct buf *b, const char *s);
 void buf_append_char(struct buf *b, char c);
 void buf_append_ll(struct buf *b, long long v);

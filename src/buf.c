@@ -50,7 +50,7 @@ fail:
     return false;
 }
 
-void buf_append(struct buf *b, const void *data, size_t len) {
+void buf_append_grow(struct buf *b, const void *data, size_t len) {
     if (!buf_reserve(b, len)) return;
     if (len > 0) memcpy(b->data + b->len, data, len);
     b->len += len;
