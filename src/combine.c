@@ -242,7 +242,6 @@ static void push_arg(struct layout *l, const char *s, size_t len) {
     l->n++;
 }
 
-/* Writes the merged command of work `w` into the plan, as `slot`. */
 /* Writes v in decimal to out (room for 20 digits and a sign) and returns
  * the length: snprintf's "%lld", which a plan calls once per merged
  * counter, without its format parsing. */
@@ -257,6 +256,7 @@ static size_t format_ll(char *out, long long v) {
     return len;
 }
 
+/* Writes the merged command of work `w` into the plan, as `slot`. */
 static void lay_out(const struct combiner *c, const struct work *w, struct combine_slot *slot,
                     struct layout *l) {
     size_t first = l->n;
