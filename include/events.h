@@ -5,7 +5,7 @@
  * Per dimension value, with one single-key command each:
  *
  *   HINCRBY  all-time counters   as:<d>:t:<v>       the event type's field, +1
- *   HINCRBY  today's day bucket  as:<d>:d<day>:b<n> field i:<v> (or r:<v>), +1
+ *   HINCRBY  today's day bucket  as:<d>:e<day>:b<n> field i:<v> (or r:<v>), +1
  *
  * and an `EXPIREAT <day bucket> <end of day + --retention-days>` only when
  * this worker has not sent it yet (expiry_cache.h: once per key and worker,

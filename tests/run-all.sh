@@ -10,7 +10,7 @@
 # the cluster test (nginx, two adstats nodes, twemproxy, three
 # Redis shards: deploy/local-cluster.sh test, about 40 s), the Redis
 # Cluster suite (three masters, three replicas: deploy/redis-cluster.sh
-# test, skipped until adstats has --redis-cluster), a short fuzzing
+# test), a short fuzzing
 # pass (FUZZ_SECONDS per target, default 15: eleven targets must fit the
 # 20-minute budget of `make test`; `make fuzz` alone defaults to 60),
 # and finally all of it again against the AddressSanitizer + UBSan build
