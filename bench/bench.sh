@@ -36,7 +36,8 @@
 #                    bench/pixels.py) against /impression with the ad's id as
 #                    event_id -- the same users and the same claim round trip,
 #                    the rule README.md gives SDKs that report views too
-#                    (goal >= 0.95), in rounds the same way
+#                    (goal >= 0.95), and against plain /impression (no
+#                    event_id: no claim round trip), in rounds the same way
 #   cores            ceiling, hot /impression (one fixed URL) and distinct users
 #                    with 1 and 2 HTTP threads (the distinct rows: "workers: ...")
 #   growth           distinct and zipf with 1,000 and BENCH_GROWTH_USERS
@@ -340,10 +341,11 @@ stop_pid "$pid"; stop_pid "$pid_ceiling"
 
 # ---- tracking --------------------------------------------------------------
 # /ad with trackers (one SAX pass that injects, two HMACs for seven tags) against /ad
-# without, then /t against /impression+event_id on distinct users, each path
-# sent once (bench/wrk/paths.lua). TRACKING_ROUNDS rounds each, the two runs of
-# a round back to back, in alternating order; the ratio is the median of the
-# rounds' ratios (paired_ratio), the rows the median runs.
+# without, then /t against /impression+event_id and against plain /impression
+# (no event_id, so no claim round trip) on distinct users, each path sent once
+# (bench/wrk/paths.lua). TRACKING_ROUNDS rounds each, the runs of a round back
+# to back, in alternating order; each ratio is the median of the rounds'
+# ratios (paired_ratio), the rows the median runs.
 secret=bench-tracking-secret-0123456789
 rounds=${TRACKING_ROUNDS:-5}
 port_plain=$(free_port); start_adstats "$port_plain" "$redis_port" "$vast_port"
@@ -352,8 +354,13 @@ port_track=$(free_port)
 start_adstats "$port_track" "$redis_port" "$vast_port" --tracking-url "http://127.0.0.1:$port_track" \
   --tracking-secret "$secret"
 pid_track=${STACK_PIDS[-1]}
-# in_turn ROUND OFF_CMD ON_CMD: runs both, off first in odd rounds, on first in even ones
-in_turn() { if (( $1 % 2 )); then eval "$2"; eval "$3"; else eval "$3"; eval "$2"; fi; }
+# in_turn ROUND CMD...: runs the commands in order in odd rounds, in reverse in even ones
+in_turn() {
+  local round=$1 i; shift
+  local cmds=("$@")
+  if (( round % 2 )); then for i in "${!cmds[@]}"; do eval "${cmds[i]}"; done
+  else for (( i = ${#cmds[@]} - 1; i >= 0; i-- )); do eval "${cmds[i]}"; done; fi
+}
 : >"$(stack_dir)/ad-plain"; : >"$(stack_dir)/ad-track"
 for round in $(seq "$rounds"); do
   in_turn "$round" \
@@ -374,27 +381,34 @@ paths_run() { # PORT FILE -> wrkstat's fields; the warm-up takes the file's last
   PATHS_FILE=$2 wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s bench/wrk/paths.lua \
     "http://127.0.0.1:$1/" | python3 bench/wrkstat.py
 }
-: >"$(stack_dir)/imp-runs"; : >"$(stack_dir)/px-runs"
+: >"$(stack_dir)/imp-runs"; : >"$(stack_dir)/px-runs"; : >"$(stack_dir)/plain-runs"
 for round in $(seq "$rounds"); do
   python3 bench/pixels.py "$pixels" "$secret" pixels "px$round-" "$(stack_dir)/pixels"
   python3 bench/pixels.py "$pixels" "$secret" impressions "pi$round-" "$(stack_dir)/impressions"
+  python3 bench/pixels.py "$pixels" "$secret" plain "pp$round-" "$(stack_dir)/plain"
   in_turn "$round" \
     'paths_run "$port_plain" "$(stack_dir)/impressions" >>"$(stack_dir)/imp-runs"' \
-    'paths_run "$port_track" "$(stack_dir)/pixels" >>"$(stack_dir)/px-runs"'
+    'paths_run "$port_track" "$(stack_dir)/pixels" >>"$(stack_dir)/px-runs"' \
+    'paths_run "$port_plain" "$(stack_dir)/plain" >>"$(stack_dir)/plain-runs"'
 done
 record "impression + event_id (distinct; median of $rounds)" "$cores" \
   "$(median <"$(stack_dir)/imp-runs")" "$pid_plain"
 record "t: impression pixel (distinct; median of $rounds)" "$cores" \
   "$(median <"$(stack_dir)/px-runs")" "$pid_track"
+record "plain impression (distinct; median of $rounds)" "$cores" \
+  "$(median <"$(stack_dir)/plain-runs")" "$pid_plain"
 PIXEL_RATIO=$(paired_ratio "$(stack_dir)/px-runs" "$(stack_dir)/imp-runs")
+PIXEL_PLAIN_RATIO=$(paired_ratio "$(stack_dir)/px-runs" "$(stack_dir)/plain-runs")
 stop_pid "$pid_plain"; stop_pid "$pid_track"
 {
   echo "pair,ratio,rounds"
   echo "ad tracking on / off,$AD_TRACKING_RATIO,$rounds"
   echo "t: impression pixel / impression + event_id,$PIXEL_RATIO,$rounds"
+  echo "t: impression pixel / plain impression,$PIXEL_PLAIN_RATIO,$rounds"
 } >"$PAIRED"
 echo "tracking: /ad with/without tracking $AD_TRACKING_RATIO (goal >= 0.90);" \
-     "/t / /impression+event_id $PIXEL_RATIO (goal >= 0.95); medians of $rounds paired rounds"
+     "/t / /impression+event_id $PIXEL_RATIO (goal >= 0.95);" \
+     "/t / plain /impression $PIXEL_PLAIN_RATIO; medians of $rounds paired rounds"
 
 # ---- cores ---------------------------------------------------------------
 for threads in 1 2; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pixels.py -- request paths for `make bench`'s tracking runs.
 
-    bench/pixels.py N SECRET pixels|impressions PREFIX OUT
+    bench/pixels.py N SECRET pixels|impressions|plain PREFIX OUT
 
 Writes N paths a line to OUT: `pixels`, `/t?k=<token>`, impression pixels
 of N distinct served ads (valid for a day, signed with SECRET as adstats
@@ -9,7 +9,9 @@ signs: tests/harness/tracking.py); `impressions`, the same kind of
 impressions as `/impression` calls with a served ad's id as event_id: the
 same fields and the same claim round trip (the event_id rule of
 README.md), so that the two runs do the same counting work and differ by
-the token's verification. Users are PREFIX1..PREFIXN, one event each (use
+the token's verification; `plain`, those `/impression` calls without
+event_id (no claim round trip: what an SDK that only reports views sends).
+Users are PREFIX1..PREFIXN, one event each (use
 another PREFIX per file: the same users and ids would make the second run
 all duplicates), their SDK version, platform and country spread like
 bench/wrk/events.lua's distinct mode (a hash of the user number)."""
@@ -32,11 +34,16 @@ def main():
             fields = [SDKS[h % 20], "s1", PLATFORMS[(h >> 8) % 10], "%s%d" % (prefix, i),
                       COUNTRIES[(h >> 16) % 10]]
             ad_id = os.urandom(16)
+            query = ("sdk_version=%s&session_id=%s&platform=%s&username=%s&country_code=%s"
+                     % tuple(fields))
             if kind == "pixels":
                 f.write("/t?k=%s\n" % seal(token_body("impression", fields, ad_id=ad_id), secret))
+            elif kind == "impressions":
+                f.write("/impression?%s&event_id=%s\n" % (query, ad_id.hex()))
+            elif kind == "plain":
+                f.write("/impression?%s\n" % query)
             else:
-                f.write("/impression?sdk_version=%s&session_id=%s&platform=%s&username=%s"
-                        "&country_code=%s&event_id=%s\n" % (*fields, ad_id.hex()))
+                sys.exit("pixels.py: the kind is pixels, impressions or plain, not %r" % kind)
 
 
 if __name__ == "__main__":
