@@ -28,23 +28,20 @@ PLATFORMS = ["android"] * 6 + ["ios"] * 3 + ["web"]
 
 def main():
     n, secret, kind, prefix, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+    if kind not in ("pixels", "impressions", "plain"):
+        sys.exit("pixels.py: the kind is pixels, impressions or plain, not %r" % kind)
     with open(out, "w") as f:
         for i in range(1, n + 1):
             h = (i * 2654435761) & 0xFFFFFFFF
             fields = [SDKS[h % 20], "s1", PLATFORMS[(h >> 8) % 10], "%s%d" % (prefix, i),
                       COUNTRIES[(h >> 16) % 10]]
             ad_id = os.urandom(16)
-            query = ("sdk_version=%s&session_id=%s&platform=%s&username=%s&country_code=%s"
-                     % tuple(fields))
             if kind == "pixels":
                 f.write("/t?k=%s\n" % seal(token_body("impression", fields, ad_id=ad_id), secret))
-            elif kind == "impressions":
-                f.write("/impression?%s&event_id=%s\n" % (query, ad_id.hex()))
-            elif kind == "plain":
-                f.write("/impression?%s\n" % query)
-            else:
-                sys.exit("pixels.py: the kind is pixels, impressions or plain, not %r" % kind)
-
+                continue
+            path = ("/impression?sdk_version=%s&session_id=%s&platform=%s&username=%s"
+                     "&country_code=%s" % tuple(fields))
+            f.write(path + ("&event_id=%s\n" % ad_id.hex() if kind == "impressions" else "\n"))
 
 if __name__ == "__main__":
     main()
