@@ -7,7 +7,8 @@
  * event_id was counted before is a client's retry: it is not counted again,
  * but the ad is still fetched and returned (the client still needs one),
  * marked with the header `Adstats-Duplicate: true`. Each step waits with
- * the connection suspended, so a slow upstream holds no thread. Every
+ * the connection held or suspended (request.c), so a slow upstream holds
+ * no thread. Every
  * upstream failure is written to the backend error log.
  *
  * A no-fill -- the upstream has no ad for this request: it answers 204, or

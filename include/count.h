@@ -36,9 +36,9 @@ REQUEST_STATE(struct count_state, count_state)
  * req->store_status (STORE_OK: counted, or a duplicate) and
  * count_state(req)->duplicate (true: its event_id was counted within the
  * last 24 hours, so it was not counted again). An event_id costs a claim
- * round trip before the count; the connection stays suspended across the
- * two, so `then` may run still suspended (a chained step), where it
- * answers or awaits as a finish does. */
+ * round trip before the count, chained to it (request_await_store_chained),
+ * so `then` may run as a chained step, where it answers or awaits as a
+ * finish does. */
 void event_count(struct request *req, enum event_type type, request_fn *then);
 
 /* The same for an event of `type` counted as `counted` instead: invalid
@@ -48,8 +48,8 @@ void event_count_as(struct request *req, enum event_type type, enum event_type c
                     request_fn *then);
 
 /* event_count_as whose `then` always runs chained
- * (request_await_store_chained: still suspended, so it must await again
- * or answer): /ad, which goes on to fetch its ad. */
+ * (request_await_store_chained: it must await again or answer): /ad,
+ * which goes on to fetch its ad. */
 void event_count_chained(struct request *req, enum event_type type, enum event_type counted,
                          request_fn *then);
 

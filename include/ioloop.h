@@ -4,9 +4,10 @@
  * requests touch: its own libmicrohttpd daemon (driven from the loop, all
  * workers listening on the same port with SO_REUSEPORT, so the kernel
  * spreads connections evenly), its own Redis connection, its own deferred
- * index writer (index_writer.h) and its own libcurl multi handle. A request that needs Redis or the upstream suspends its
- * connection and queues the work on its own thread's clients; when the
- * answer comes back, the same thread resumes it. No request ever crosses a
+ * index writer (index_writer.h) and its own libcurl multi handle. A
+ * request that needs Redis or the upstream has its connection wait (held
+ * or suspended, request.c) and queues the work on its own thread's
+ * clients; when the answer comes back, the same thread answers it. No request ever crosses a
  * thread, and the Redis commands of all requests a worker handles in one
  * turn of its loop go out in one write (automatic pipelining).
  *

@@ -3,8 +3,9 @@
  *
  * A handler either answers at once (request_reply_*) or awaits Redis or
  * the upstream (request_await_store / request_await_fetch): the connection
- * is suspended, its worker's event loop does the work, and `finish` then
- * runs with the results in the request, where it must answer.
+ * waits (held or suspended, request.c), its worker's event loop does the
+ * work, and `finish` then runs with the results in the request, where it
+ * must answer.
  * Answering hands the response to the pipeline, which sends it. */
 #ifndef ADSTATS_REQUEST_H
 #define ADSTATS_REQUEST_H
@@ -79,7 +80,8 @@ struct request {
     struct buf body;
     request_fn *finish;
     request_fn *chained;            /* request_await_store_chained's `then` */
-    bool suspended;                 /* by libmicrohttpd, until resume */
+    int wait_mode;                  /* how the connection waits (request.c) */
+    bool orphaned;                  /* its connection closed while it waited */
     char *query;
     size_t query_len;
     char query_storage[];
@@ -159,11 +161,12 @@ bool response_add_headers(struct MHD_Response *r, const struct http_header *head
 /* Sends req->batch to Redis; `finish` runs with req->store_status set. */
 void request_await_store(struct request *req, request_fn *finish);
 
-/* As request_await_store, but `then` runs as soon as the batch is done, in
- * the store's callback, with the connection still suspended: it either
- * awaits again (request_await_fetch), which spares a resume and a suspend
- * between the two steps, or answers (request_reply_*), and the request is
- * resumed to send the answer. It must do one of the two. */
+/* As request_await_store, but `then` runs as soon as the batch is done: in
+ * the store's callback if the connection is suspended, which spares a
+ * resume and a suspend between the two steps, or else in the handler's
+ * next call, as a `finish` would. It either awaits again
+ * (request_await_store, request_await_fetch) or answers
+ * (request_reply_*). It must do one of the two. */
 void request_await_store_chained(struct request *req, request_fn *then);
 
 /* The request whose req->batch `b` is (for store_reply_fn callbacks). */

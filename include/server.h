@@ -45,6 +45,21 @@ struct http_server *http_start(const struct http_settings *s, struct event_base 
  * MHD_resume_connection waits for this. */
 void http_kick(struct http_server *h);
 
+/* On the loop's thread: a request holds its connection while it waits,
+ * without suspending it (request.c holds those that wait on Redis). The
+ * access handler returns without an answer, and libmicrohttpd, which
+ * keeps such a connection in its ready list, calls it again on each run
+ * until it answers; meanwhile it asks to be run at once, so while any
+ * connection is held the daemon runs on socket activity, on kicks and at
+ * least every HTTP_HOLD_POLL_MS, not in a busy loop. Suspending instead
+ * costs two epoll_ctl calls and a recv that finds nothing, per request.
+ * http_unhold ends one hold; a kick then has the handler called again on
+ * the loop's next turn. */
+#define HTTP_HOLD_POLL_MS 1
+void http_hold(struct http_server *h);
+void http_unhold(struct http_server *h);
+unsigned http_held(const struct http_server *h);
+
 /* On the loop's thread: stop accepting; stop and free. */
 void http_quiesce(struct http_server *h);
 void http_stop(struct http_server *h);

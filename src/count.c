@@ -69,8 +69,8 @@ static void start_count(struct request *req, enum event_type type, enum event_ty
         send_count(req);
         return;
     }
-    /* Chained: the connection stays suspended from the claim to the count,
-     * one suspend and resume for both round trips. */
+    /* Chained: the connection waits from the claim to the count, without
+     * a resume and a suspend between the two round trips. */
     store_batch_init(&req->batch, on_claim_reply, NULL);
     event_add_claim(&req->batch, type, &req->params);
     request_await_store_chained(req, claimed);

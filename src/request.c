@@ -14,14 +14,16 @@
  *   on_access #n  body data, if any: collect it, up to a cap
  *   on_access     body done: parse, check required and valid parameters,
  *                 call the endpoint's handler; it answers, or awaits Redis
- *                 or the upstream, in which case the connection is
- *                 suspended while its worker's event loop does the work
- *   on_access     after resume: call the handler's `finish`, which answers
- *                 (a step chained with request_await_store_chained runs
- *                 in the store's callback instead, the connection still
- *                 suspended, and resumes it only to answer: /ad goes from
- *                 its count to its fetch without a resume between)
- *   on_completed  free the request
+ *                 or the upstream, in which case the connection waits,
+ *                 held or suspended (wait_for), while its worker's event
+ *                 loop does the work
+ *   on_access     while held: nothing yet
+ *   on_access     once the work is done: call the handler's `finish`,
+ *                 which answers or awaits again (a step chained with
+ *                 request_await_store_chained runs in the store's
+ *                 callback instead when the connection is suspended, and
+ *                 resumes it only to answer)
+ *   on_completed  free the request (once its work is done, if it waits)
  *
  * The only allocation per request is the request itself (with its query
  * string inline); responses for the common answers are built once.
@@ -45,8 +47,8 @@
  * per-request allocation.
  *
  * Everything about one request happens on one worker thread (ioloop.h).
- * Shutdown uses two atomics: `awaiting` counts suspended requests, and
- * `draining` stops new ones from being suspended. */
+ * Shutdown uses two atomics: `awaiting` counts waiting requests, and
+ * `draining` stops new ones from waiting. */
 #include "request.h"
 
 #include <microhttpd.h>
@@ -262,35 +264,81 @@ static struct request *from_fetch(struct upstream_fetch *f) {
     return (struct request *)((char *)f - offsetof(struct request, fetch));
 }
 
+/* How a request's connection waits while Redis or the upstream works.
+ * Held (http_hold): libmicrohttpd keeps calling the handler, which
+ * answers nothing until the work is done; that costs no system call. Each
+ * run of the daemon calls every held request's handler, so a worker holds
+ * at most HOLD_MAX at a time, and only requests that wait on Redis (a
+ * round trip, bounded by --redis-timeout-ms); those that wait on the
+ * upstream, and any beyond HOLD_MAX, are suspended (MHD_suspend_connection:
+ * two epoll_ctl calls and a recv that finds nothing, per request). */
+enum wait_mode { WAIT_NONE, WAIT_HELD, WAIT_SUSPENDED };
+
+#define HOLD_MAX 128
+
+/* libmicrohttpd closes a held connection that stays idle past
+ * --idle-timeout-s, as it would not a suspended one: holding is for
+ * settings where no Redis wait comes near that. */
+static bool hold_allowed;
+
+static struct http_server *this_http(void) {
+    return ioloop_http(ioloop_current());
+}
+
+static void request_free(struct request *req) {
+    if (req->response != NULL && !req->response_shared) MHD_destroy_response(req->response);
+    buf_free(&req->body);
+    buf_free(&req->fetch.body);
+    store_batch_release(&req->batch);
+    if (req->scratch_free != NULL) req->scratch_free(req->scratch);
+    else free(req->scratch);
+    free(req);
+    accounting_request_finished();
+}
+
 /* The work is done: hand the request back to libmicrohttpd, which calls
- * on_access again on its next run (this same thread). A client that hung
- * up meanwhile is freed without `finish`, so the request is not touched
- * after this. The callback may even come before the handler that started
- * the work has returned (when Redis is down): that is fine, since
- * libmicrohttpd only acts on the resume in its next run, which the kick
- * schedules for the next turn of the loop. */
+ * on_access again on its next run (this same thread), which the kick
+ * schedules for the next turn of the loop. The callback may even come
+ * before the handler that started the work has returned (when Redis is
+ * down): that is fine, since the handler is only called again in a later
+ * run. */
 static void resume(struct request *req) {
+    if (req->wait_mode == WAIT_SUSPENDED) MHD_resume_connection(req->conn);
+    else if (req->wait_mode == WAIT_HELD) http_unhold(this_http());
+    http_kick(this_http());
+    req->wait_mode = WAIT_NONE;
     req->phase = REQ_RESUMED;
-    req->suspended = false;
-    MHD_resume_connection(req->conn);
-    http_kick(ioloop_http(ioloop_current()));
     atomic_fetch_sub(&awaiting, 1);
 }
 
-/* Suspends the request until `finish`; false (and a 503 answered) if
- * adstats is shutting down. A request still suspended (a chained step,
- * request_await_store_chained) stays so: it is already counted in
- * `awaiting`, and the shutdown waits for it. */
-static bool suspend(struct request *req, request_fn *finish) {
-    if (!req->suspended) {
+/* The work of a request whose client hung up meanwhile (on_completed) is
+ * done: nothing is answered, and the request ends here. */
+static void end_orphaned(struct request *req) {
+    atomic_fetch_sub(&awaiting, 1);
+    request_free(req);
+}
+
+/* Has the connection wait until `finish`; false (and a 503 answered) if
+ * adstats is shutting down. A request still waiting (a chained step of a
+ * suspended request, request_await_store_chained) stays so: it is already
+ * counted in `awaiting`, and the shutdown waits for it. `on_redis`: the
+ * wait is a Redis round trip, which may be held. */
+static bool wait_for(struct request *req, request_fn *finish, bool on_redis) {
+    if (req->wait_mode == WAIT_NONE) {
         atomic_fetch_add(&awaiting, 1);
         if (atomic_load(&draining)) {
             atomic_fetch_sub(&awaiting, 1);
             request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "adstats is shutting down");
             return false;
         }
-        MHD_suspend_connection(req->conn);
-        req->suspended = true;
+        struct http_server *h = this_http();
+        if (on_redis && hold_allowed && http_held(h) < HOLD_MAX) {
+            http_hold(h);
+            req->wait_mode = WAIT_HELD;
+        } else {
+            MHD_suspend_connection(req->conn);
+            req->wait_mode = WAIT_SUSPENDED;
+        }
     }
     req->finish = finish;
     req->phase = REQ_AWAITING;
@@ -313,35 +361,46 @@ static void run_chained(struct request *req) {
     req->finish = answered;
     req->phase = REQ_RESUMED; /* no await pending: until `then` starts one */
     then(req);
-    if (req->suspended && req->phase != REQ_AWAITING) resume(req);
+    if (req->wait_mode == WAIT_SUSPENDED && req->phase != REQ_AWAITING) resume(req);
 }
 
 static void on_batch_done(struct store_batch *b, enum store_status status) {
     struct request *req = from_batch(b);
     req->store_status = status;
-    if (req->chained != NULL) run_chained(req);
-    else resume(req);
+    if (req->orphaned) {
+        end_orphaned(req);
+    } else if (req->chained != NULL && req->wait_mode == WAIT_SUSPENDED) {
+        run_chained(req);
+    } else {
+        if (req->chained != NULL) { /* held: the step runs in the handler's next call */
+            req->finish = req->chained;
+            req->chained = NULL;
+        }
+        resume(req);
+    }
 }
 
 void request_await_store(struct request *req, request_fn *finish) {
     req->batch.on_done = on_batch_done;
-    if (suspend(req, finish)) store_send(ioloop_store(ioloop_current()), &req->batch);
+    if (wait_for(req, finish, true)) store_send(ioloop_store(ioloop_current()), &req->batch);
 }
 
 void request_await_store_chained(struct request *req, request_fn *then) {
     req->batch.on_done = on_batch_done;
-    if (!suspend(req, answered)) return;
+    if (!wait_for(req, answered, true)) return;
     req->chained = then;
     store_send(ioloop_store(ioloop_current()), &req->batch);
 }
 
 static void on_fetch_done(struct upstream_fetch *f) {
-    resume(from_fetch(f));
+    struct request *req = from_fetch(f);
+    if (req->orphaned) end_orphaned(req);
+    else resume(req);
 }
 
 void request_await_fetch(struct request *req, request_fn *finish) {
     req->fetch.on_done = on_fetch_done;
-    if (suspend(req, finish)) upstream_start(ioloop_upstream(ioloop_current()), &req->fetch);
+    if (wait_for(req, finish, false)) upstream_start(ioloop_upstream(ioloop_current()), &req->fetch);
 }
 
 /* ---- parsing and checking ---------------------------------------------- */
@@ -652,6 +711,10 @@ enum MHD_Result request_on_access(void *cls, struct MHD_Connection *conn, const 
     return send_response(req, method, url);
 }
 
+/* A request still waiting when its connection closes (a held one whose
+ * client hung up or timed out; any, when the daemon stops) is freed once
+ * its work is done, for Redis or the upstream still holds its batch or
+ * fetch; it no longer holds the connection. */
 void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe) {
     struct request *req = *con_cls;
@@ -659,20 +722,22 @@ void request_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     (void)conn;
     (void)toe;
     if (req == NULL) return;
-    if (req->response != NULL && !req->response_shared) MHD_destroy_response(req->response);
-    buf_free(&req->body);
-    buf_free(&req->fetch.body);
-    store_batch_release(&req->batch);
-    if (req->scratch_free != NULL) req->scratch_free(req->scratch);
-    else free(req->scratch);
-    free(req);
     *con_cls = NULL;
-    accounting_request_finished();
+    if (req->phase != REQ_AWAITING) {
+        request_free(req);
+        return;
+    }
+    if (req->wait_mode == WAIT_HELD) http_unhold(this_http());
+    req->wait_mode = WAIT_NONE;
+    req->orphaned = true;
+    req->conn = NULL;
 }
 
 /* ---- set-up and shutdown ----------------------------------------------- */
 
 bool request_pipeline_init(const struct config *cfg) {
+    /* A wait is at most a few round trips, each bounded by the timeout. */
+    hold_allowed = (long long)cfg->idle_timeout_s * 1000 > 4LL * cfg->redis_timeout_ms;
     /* Built with the headers of the endpoints that answer it (EVENT_ENDPOINT). */
     if (!shared_response_init(&success_fetched, SUCCESS_FETCHED, sizeof(SUCCESS_FETCHED) - 1,
                               "application/json", endpoint_impression.headers))

@@ -10,8 +10,9 @@
  * libmicrohttpd's, and hands the rest over with MHD_add_connection. All
  * workers listen on the same port with SO_REUSEPORT, so the kernel spreads
  * new connections over them by hash, instead of whichever thread wakes
- * first taking a whole burst. Suspend/resume lets requests that wait on
- * Redis or the upstream hold no stack.
+ * first taking a whole burst. Requests that wait on Redis or the upstream
+ * hold no stack: those on Redis keep their connection held (http_hold),
+ * those on the upstream, which may wait long, suspend it.
  *
  * The bare responder in bench/ starts through http_start() too, so the
  * benchmark's HTTP ceiling is measured with these very settings. */
@@ -41,6 +42,7 @@ struct http_server {
     struct event *ready; /* the daemon's epoll set has something to do */
     struct event *timer; /* the daemon's next timeout */
     bool kicked;         /* a connection was resumed since the last run */
+    unsigned held;       /* connections held (http_hold) */
 };
 
 unsigned http_thread_count(const struct http_settings *s) {
@@ -50,7 +52,8 @@ unsigned http_thread_count(const struct http_settings *s) {
 
 /* libmicrohttpd's external-loop contract: run it when its epoll set is
  * ready, then again after the timeout it asks for (0 when it has buffered
- * work left, such as a resumed connection or pipelined requests). */
+ * work left, such as a resumed connection or pipelined requests, but also
+ * whenever a connection is held: then HTTP_HOLD_POLL_MS, see server.h). */
 static void run_daemon(struct http_server *h) {
     MHD_UNSIGNED_LONG_LONG timeout;
     h->kicked = false;
@@ -60,6 +63,8 @@ static void run_daemon(struct http_server *h) {
     } else if (MHD_get_timeout(h->daemon, &timeout) != MHD_YES) {
         evtimer_del(h->timer);
         return;
+    } else if (timeout == 0 && h->held > 0) {
+        timeout = HTTP_HOLD_POLL_MS;
     }
     struct timeval tv = {(time_t)(timeout / 1000), (suseconds_t)((timeout % 1000) * 1000)};
     evtimer_add(h->timer, &tv);
@@ -143,6 +148,18 @@ void http_kick(struct http_server *h) {
     static const struct timeval now = {0, 0};
     h->kicked = true;
     evtimer_add(h->timer, &now);
+}
+
+void http_hold(struct http_server *h) {
+    h->held++;
+}
+
+void http_unhold(struct http_server *h) {
+    h->held--;
+}
+
+unsigned http_held(const struct http_server *h) {
+    return h->held;
 }
 
 void http_quiesce(struct http_server *h) {

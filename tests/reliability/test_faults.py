@@ -24,11 +24,12 @@ The figures are printed (docs/RELIABILITY.md quotes them).
 
 import json
 import socket
+import struct
 import time
 import unittest
 
 from harness import (LOOPBACK, Adstats, RedisClient, RedisServer, VastMock, event_query,
-                     free_port)
+                     free_port, metric_value, wait_until)
 from harness.loadgen import Load
 
 TIMEOUT_MS = 500
@@ -197,6 +198,65 @@ class RedisUnreachable(unittest.TestCase):
             for _ in range(3):
                 self.check_503(adstats, 3 * TIMEOUT_MS / 1000)
                 time.sleep(0.1)  # reconnected: the next round times out afresh
+
+
+def open_connections(port, n):
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((LOOPBACK, port), timeout=5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socks.append(s)
+    return socks
+
+
+class ClientsGoneWhileWaiting(unittest.TestCase):
+    """Clients that reset their connection while the request waits on Redis.
+
+    One worker, so that the 200 connections go past the 128 requests a
+    worker holds (src/request.c): the first wait held, the rest suspended.
+    Redis is paused (CLIENT PAUSE) while they are sent, and every client
+    resets its connection after 0.2 s. Then the pause ends and Redis
+    answers (a timeout longer than the pause), or the timeout fails them
+    (shorter). Either way adstats must free every request once its batch
+    is done without answering it or touching its connection (the sanitizer
+    build would report a use after free or a leak), count nothing it did
+    not send, and go on serving."""
+
+    CONNECTIONS = 200
+
+    def run_case(self, timeout_ms, pause_ms):
+        with RedisServer().start() as redis, Adstats(
+                redis.url, extra_args=["--threads", "1", "--redis-timeout-ms", str(timeout_ms),
+                                       "--log-level", "error"]).start() as adstats:
+            socks = open_connections(adstats.port, self.CONNECTIONS)
+            with RedisClient(redis.port) as r:
+                r.command("CLIENT", "PAUSE", pause_ms, "ALL")
+            for i, s in enumerate(socks):
+                path = ("/statistics?username=gone" if i % 4 == 3 else
+                        "/impression?" + event_query("gone")
+                        + ("&event_id=g%d" % i if i % 4 == 2 else ""))
+                s.sendall(("GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path).encode())
+            time.sleep(0.2)
+            for s in socks:
+                s.close()  # SO_LINGER 0: a reset
+            time.sleep(pause_ms / 1000 + 0.3)
+
+            def settled():
+                status, _, body = adstats.get("/metrics", timeout=5)
+                return status == 200 and metric_value(body.decode(),
+                                                      "adstats_http_requests_in_flight") == 1
+            wait_until(settled, 3 * timeout_ms / 1000 + 2, 0.05,
+                       "every request of a reset connection to be freed")
+            adstats.assert_healthy(self)
+            self.assertEqual(adstats.get("/impression?" + event_query("after"), timeout=5)[0], 200)
+            self.assertLessEqual(statistics(adstats, "username", "gone"),
+                                 self.CONNECTIONS // 4 * 3)
+
+    def test_redis_answers_after_the_reset(self):
+        self.run_case(timeout_ms=3000, pause_ms=600)
+
+    def test_timeout_fails_them_after_the_reset(self):
+        self.run_case(timeout_ms=300, pause_ms=900)
 
 
 if __name__ == "__main__":
