@@ -8,8 +8,10 @@
 #                    own http_start(), answering a fixed JSON body (every
 #                    ratio is against it); bench-bare: libmicrohttpd alone,
 #                    its own thread pool, no adstats code (ratio_bare);
-#                    and bench-ceiling with `suspend`, which suspends and
-#                    resumes each request once as adstats' counting does.
+#                    and bench-ceiling with `hold` and with `suspend`,
+#                    which wait one loop turn before each answer, holding
+#                    the connection as adstats does on Redis, or suspending
+#                    it as adstats does on the upstream.
 #                    Each row with a goal is also set against a ceiling run
 #                    right before and one right after it (ratio_near, their
 #                    mean): this machine's speed drifts within a run.
@@ -223,23 +225,29 @@ ceiling_run() { # PORT -> prints wrkstat's fields
 # measurements of one bench run.
 port_ceiling=$(free_port); start_ceiling "$port_ceiling" 0; pid_ceiling=$CEILING_PID
 port_bare=$(free_port); start_ceiling "$port_bare" 0 bin/bench-bare; pid_bare=$CEILING_PID
-# and the http_start() responder that suspends and resumes each request
-# once, as adstats' counting requests do: what that pattern costs alone
+# and the http_start() responder that has each request wait one loop turn,
+# holding its connection (as adstats' requests on Redis do) or suspending
+# it (as /ad's fetch does): what that pattern costs alone
+port_hold=$(free_port); start_ceiling "$port_hold" 0 bin/bench-ceiling hold
+pid_hold=$CEILING_PID
 port_suspend=$(free_port); start_ceiling "$port_suspend" 0 bin/bench-ceiling suspend
 pid_suspend=$CEILING_PID
-: >"$(stack_dir)/ceiling-runs"; : >"$(stack_dir)/bare-runs"; : >"$(stack_dir)/suspend-runs"
+for f in ceiling bare hold suspend; do : >"$(stack_dir)/$f-runs"; done
 for round in 1 2 3; do
   ceiling_run "$port_ceiling" >>"$(stack_dir)/ceiling-runs"
   ceiling_run "$port_bare" >>"$(stack_dir)/bare-runs"
+  ceiling_run "$port_hold" >>"$(stack_dir)/hold-runs"
   ceiling_run "$port_suspend" >>"$(stack_dir)/suspend-runs"
 done
 ceiling=$(median <"$(stack_dir)/ceiling-runs"); bare=$(median <"$(stack_dir)/bare-runs")
 CEILING=${ceiling%%,*} CEILING_BARE=${bare%%,*}
 record "http-ceiling (median of 3)" "$cores" "$ceiling" "$pid_ceiling"
 record "http-ceiling (bare libmicrohttpd; median of 3)" "$cores" "$bare" "$pid_bare"
-record "http-ceiling (suspend/resume once; median of 3)" "$cores" \
+record "http-ceiling (held one loop turn; median of 3)" "$cores" \
+  "$(median <"$(stack_dir)/hold-runs")" "$pid_hold"
+record "http-ceiling (suspended one loop turn; median of 3)" "$cores" \
   "$(median <"$(stack_dir)/suspend-runs")" "$pid_suspend"
-stop_pid "$pid_bare"; stop_pid "$pid_suspend"
+stop_pid "$pid_bare"; stop_pid "$pid_hold"; stop_pid "$pid_suspend"
 
 # The ceiling stays up for the rows with a goal: each is also set against a
 # ceiling run right before it and one right after (NEAR, their mean), since
