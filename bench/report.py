@@ -101,6 +101,12 @@ def verdicts(rows, paired):
                        "(%s against %s req/s)"
                        % (how, num(waited["req_per_s"]) / num(ceiling["req_per_s"]),
                           fmt(num(waited["req_per_s"])), fmt(num(ceiling["req_per_s"]))))
+    zipf_ceiling = find(rows, "http-ceiling (zipf requests")
+    if ceiling and zipf_ceiling and num(ceiling["req_per_s"]):
+        out.append("- ℹ️ the zipf row's ratios are to the ceiling loaded with the same zipf requests "
+                   "(%s req/s, %.2f of the distinct-mode ceiling: wrk's Zipf draw costs it that)"
+                   % (fmt(num(zipf_ceiling["req_per_s"])),
+                      num(zipf_ceiling["req_per_s"]) / num(ceiling["req_per_s"])))
     ratio_check("distinct-user /impression ≥ 45% of the HTTP ceiling", "distinct users", 0.45)
     ratio_check("zipf /impression ≥ 55% of the HTTP ceiling", "zipf users", 0.55)
     ratio_check("hot-user /impression (one URL) ≥ 70% of the HTTP ceiling", "hot user (one URL)",
