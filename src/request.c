@@ -303,9 +303,10 @@ static void request_free(struct request *req) {
  * down): that is fine, since the handler is only called again in a later
  * run. */
 static void resume(struct request *req) {
+    struct http_server *h = this_http();
     if (req->wait_mode == WAIT_SUSPENDED) MHD_resume_connection(req->conn);
-    else if (req->wait_mode == WAIT_HELD) http_unhold(this_http());
-    http_kick(this_http());
+    else if (req->wait_mode == WAIT_HELD) http_unhold(h);
+    http_kick(h);
     req->wait_mode = WAIT_NONE;
     req->phase = REQ_RESUMED;
     atomic_fetch_sub(&awaiting, 1);
