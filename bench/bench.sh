@@ -213,10 +213,10 @@ echo "   frozen days D0 $D0, D1 $D1, D2 $D2; zipf s=$ZIPF_S over $ZIPF_USERS use
 
 # ---- HTTP ceilings -------------------------------------------------------
 # Loaded by events.lua like the realistic runs, so that wrk spends the same
-# on making requests; they ignore the URL. Drawing a Zipf user costs wrk a
-# binary search over a million-entry table (the ceiling measured 0.77-0.83
-# of its distinct-mode rate under it), so the zipf row is set against
-# ceiling runs loaded the same way (ZIPF_LOAD).
+# on making requests; they ignore the URL. A zipf request costs wrk more
+# than a distinct one (the ceiling ran at 0.88-0.89 of its distinct-mode
+# rate under it), so the zipf row is set against ceiling runs loaded the
+# same way (ZIPF_LOAD).
 ceiling_run() { # PORT [events.lua settings...] -> prints wrkstat's fields
   local url="http://127.0.0.1:$1/"
   env EVENTS_MODE=distinct "${@:2}" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$EVENTS" "$url" \
