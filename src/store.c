@@ -3,9 +3,10 @@
  *
  * The store talks to nodes: one for a single Redis, one per master (and
  * per seed) for a cluster. Each node is one hiredis async connection, whose
- * output buffer the libevent adapter flushes when the socket is writable,
- * so every command sent to a node in the same turn of the loop goes out in
- * one write: batching needs no code of its own. What this file adds:
+ * output buffer the libevent hooks (redis_libevent.h) write out once the
+ * callback that sent the commands returns, so every command sent to a node
+ * by one callback (a flush, one run of the HTTP daemon) goes out in one
+ * write: batching needs no code of its own. What this file adds:
  *
  *  - Routing. A single Redis serves every command. In a cluster, a command
  *    goes to the master of its key's slot (every command adstats sends has
@@ -43,7 +44,6 @@
 #include "store.h"
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +56,7 @@
 #include "combine.h"
 #include "log.h"
 #include "metrics.h"
+#include "redis_libevent.h"
 #include "redis_sync.h"
 #include "reply_reuse.h"
 #include "resp.h"
@@ -287,7 +288,7 @@ static void connect_now(struct node *n) {
     }
     ac->data = n;
     reply_reuse_attach(ac->c.reader);
-    if (redisLibeventAttach(ac, n->store->base) != REDIS_OK) {
+    if (redis_libevent_attach(ac, n->store->base) != REDIS_OK) {
         redisAsyncFree(ac);
         schedule_reconnect(n);
         return;

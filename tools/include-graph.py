@@ -30,7 +30,7 @@ LAYERS = [
     ("domain", ["events", "stats", "stats_range", "keys", "upstream", "vast", "vast_inject",
                 "backend_log", "import_flask", "flask_layout", "expiry_cache", "layout",
                 "ivt", "tracking", "index_writer", "index_buffer"]),
-    ("store", ["store", "combine", "batch", "reply_reuse", "redis_sync"]),
+    ("store", ["store", "combine", "batch", "reply_reuse", "redis_libevent", "redis_sync"]),
     ("utilities", ["config", "cors", "metrics", "prom", "buf", "json", "jsonbody", "params",
                    "dimension", "urltemplate", "forwarded", "netaddr", "base64url", "cluster",
                    "track_token", "utf8", "day", "resp", "clock", "hll", "log", "ratelimit",
