@@ -71,8 +71,8 @@ static void wait_writable(struct redis_events *e) {
 
 static void add_write(void *arg) {
     struct redis_events *e = arg;
-    bool connected = (e->ac->c.flags & REDIS_CONNECTED) != 0;
     if (e->waiting) return; /* the socket's writability will come */
+    bool connected = (e->ac->c.flags & REDIS_CONNECTED) != 0;
     if (!connected || writing == e->ac) {
         wait_writable(e);
     } else if (!e->soon_armed) {
